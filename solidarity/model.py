@@ -1,0 +1,307 @@
+"""Stage 4: the integer programme, assembled as a sparse matrix with numpy.
+
+Sets: contributors ``i`` (participants), beneficiaries ``b``, types ``t``
+(relocation in persons; financial and alternative in EUR). ``e`` is the
+equivalence rate (EUR per relocation), ``u_t`` the value of one unit of type
+``t`` (``e`` for relocation, 1 otherwise).
+
+Variables (all integer unless said)::
+
+    p[i,t]     pledge of state i of type t                lower <= p <= upper
+    unmet[i]   obligation not pledged (EUR)               0 <= unmet <= O_i
+    over[i]    pledged above the obligation because floors force it (EUR)
+    dpos, dneg deviation above / below the preferred mix (continuous)
+    x[i,b,t]   flow from i to beneficiary b               x[i,i,t] = 0
+    sneed[b,t] need of b not covered
+    spool[k]   pool shortfall: k = 0 relocations (persons), 1 money (EUR)
+    ssar       SAR reserve not reached (EUR)
+
+Constraints::
+
+    sum_t u_t p[i,t] + unmet[i] - over[i] = O_i           obligation
+    p[i,t] - dpos[i,t] + dneg[i,t] = pref[i,t]             deviation
+    sum_b x[i,b,t] <= p[i,t]   (= for alternative: Art 57(2), only what
+                                beneficiaries requested can be pledged)
+    sum_i x[i,b,t] + sneed[b,t] = need[b,t]                needs
+    sum_i p[i,rel] + spool[0] >= R'                        pool, relocations
+    sum_i p[i,fin] + p[i,alt] + spool[1] >= F'             pool, money
+    sum_{b SAR} sum_{i,t} u_t x[i,b,t] + ssar >= S         SAR reserve
+
+Objectives, solved lexicographically (each level's optimum is then fixed):
+
+1. ``shortfall`` (EUR): unmet + e spool_rel + spool_money + sum u_t sneed + ssar
+2. ``deviation`` (EUR): sum u_t (dpos + dneg)
+3. ``tie_break_pledges``: deviation falls first on financial contributions,
+   then alternative measures, then relocations; within a type on the largest
+   obligations first (the smallest relative change), equal ones alphabetically.
+4. ``tie_break_flows``: flows follow a strictly Monge cost, i.e. the
+   north-west corner rule over contributors and beneficiaries in
+   alphabetical order. Its optimum is unique.
+
+Slack variables (unmet, over, shortfalls) are auxiliary: :func:`extract`
+recomputes them exactly from pledges and flows, so solver tolerances never
+reach a published number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+import scipy.sparse as sp
+
+from .schema import TYPES, SolidarityType
+
+REL, FIN, ALT = (TYPES.index(t) for t in (SolidarityType.RELOCATION, SolidarityType.FINANCIAL,
+                                          SolidarityType.ALTERNATIVE))
+LEVELS = ("shortfall", "deviation", "tie_break_pledges", "tie_break_flows")
+
+
+@dataclass(frozen=True, eq=False)
+class ModelInput:
+    """Everything the programme needs, as integer arrays (no scenario object).
+
+    Shapes: ``n`` contributors, ``m`` beneficiaries, 3 types in
+    :data:`~solidarity.schema.TYPES` order. ``upper`` uses -1 for "no cap".
+    """
+
+    contributors: tuple[str, ...]
+    beneficiaries: tuple[str, ...]
+    rate: int
+    obligation: np.ndarray  # (n,)
+    preferred: np.ndarray  # (n, 3)
+    lower: np.ndarray  # (n, 3)
+    upper: np.ndarray  # (n, 3), -1 = none
+    needs: np.ndarray  # (m, 3)
+    sar: np.ndarray  # (m,) bool
+    target_relocations: int
+    target_money: int
+    sar_reserve: int
+
+    @property
+    def unit_value(self) -> np.ndarray:
+        return np.array([self.rate, 1, 1], dtype=np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class MilpProblem:
+    """A mixed-integer programme in matrix form, solver-independent."""
+
+    blocks: Mapping[str, np.ndarray]  #: variable block name -> index array
+    lb: np.ndarray
+    ub: np.ndarray
+    integrality: np.ndarray
+    A: sp.csr_array
+    row_lb: np.ndarray
+    row_ub: np.ndarray
+    objectives: Mapping[str, np.ndarray]  #: level name -> cost vector, in order
+    integral_levels: frozenset = field(default_factory=frozenset)  #: integer-valued levels
+    labels: Mapping[str, tuple] = field(default_factory=dict)  #: block -> axis labels
+
+    @property
+    def n_vars(self) -> int:
+        return self.lb.size
+
+    def var_names(self) -> list[str]:
+        """Readable names (for LP files): ``block[AT,IT,relocation]``."""
+        names = [""] * self.n_vars
+        for block, idx in self.blocks.items():
+            axes = self.labels.get(block, ())
+            for pos in np.ndindex(idx.shape):
+                tag = "_".join(str(axes[k][j]) for k, j in enumerate(pos)) if axes else str(pos[0] if pos else "")
+                names[int(idx[pos])] = f"{block}_{tag}" if tag else block
+        return names
+
+
+class _Builder:
+    def __init__(self):
+        self.lb, self.ub, self.integ = [], [], []
+        self.n = 0
+        self.rows, self.cols, self.vals = [], [], []
+        self.rlb, self.rub = [], []
+        self.m = 0
+
+    def var(self, shape, lb, ub, integer: bool) -> np.ndarray:
+        size = int(np.prod(shape))
+        idx = np.arange(self.n, self.n + size).reshape(shape)
+        self.lb.append(np.broadcast_to(np.asarray(lb, float), shape).ravel())
+        self.ub.append(np.broadcast_to(np.asarray(ub, float), shape).ravel())
+        self.integ.append(np.full(size, int(integer)))
+        self.n += size
+        return idx
+
+    def rows_(self, count: int, lb, ub) -> np.ndarray:
+        r = np.arange(self.m, self.m + count)
+        self.rlb.append(np.broadcast_to(np.asarray(lb, float), (count,)).ravel())
+        self.rub.append(np.broadcast_to(np.asarray(ub, float), (count,)).ravel())
+        self.m += count
+        return r
+
+    def coef(self, rows, cols, vals) -> None:
+        rows, cols = np.broadcast_arrays(np.asarray(rows), np.asarray(cols))
+        vals = np.broadcast_to(np.asarray(vals, float), rows.shape)
+        self.rows.append(rows.ravel())
+        self.cols.append(cols.ravel())
+        self.vals.append(vals.ravel())
+
+    def matrix(self) -> sp.csr_array:
+        return sp.csr_array((np.concatenate(self.vals), (np.concatenate(self.rows),
+                                                         np.concatenate(self.cols))),
+                            shape=(self.m, self.n))
+
+
+def build(inp: ModelInput) -> MilpProblem:
+    """Assemble the programme described in the module docstring."""
+    n, m = len(inp.contributors), len(inp.beneficiaries)
+    u = inp.unit_value.astype(float)
+    O = inp.obligation.astype(float)
+    inf = np.inf
+    B = _Builder()
+
+    upper = np.where(inp.upper < 0, inf, inp.upper).astype(float)
+    p = B.var((n, 3), inp.lower, upper, True)
+    unmet = B.var((n,), 0, O, True)
+    forced = (inp.lower * inp.unit_value).sum(axis=1) - inp.obligation
+    over = B.var((n,), 0, np.maximum(forced, 0), True)
+    dpos = B.var((n, 3), 0, inf, False)
+    dneg = B.var((n, 3), 0, inf, False)
+    # A beneficiary receives at most its need; nobody sends to itself.
+    xub = np.broadcast_to(inp.needs[None, :, :], (n, m, 3)).astype(float).copy()
+    self_pairs = np.array([[c == b for b in inp.beneficiaries] for c in inp.contributors]).reshape(n, m)
+    xub[self_pairs] = 0
+    x = B.var((n, m, 3), 0, xub, True)
+    sneed = B.var((m, 3), 0, inp.needs, True)
+    spool = B.var((2,), 0, [inp.target_relocations, inp.target_money], True)
+    ssar = B.var((1,), 0, inp.sar_reserve, True)
+
+    r = B.rows_(n, O, O)  # obligation
+    B.coef(r[:, None], p, u[None, :])
+    B.coef(r, unmet, 1.0)
+    B.coef(r, over, -1.0)
+
+    pref = inp.preferred.astype(float)
+    r = B.rows_(3 * n, pref.ravel(), pref.ravel()).reshape(n, 3)  # deviation
+    B.coef(r, p, 1.0)
+    B.coef(r, dpos, -1.0)
+    B.coef(r, dneg, 1.0)
+
+    sup_ub = np.zeros((n, 3))
+    sup_lb = np.full((n, 3), -inf)
+    sup_lb[:, ALT] = 0.0  # alternative pledges all go to a requesting beneficiary
+    r = B.rows_(3 * n, sup_lb.ravel(), sup_ub.ravel()).reshape(n, 3)  # supply
+    B.coef(np.broadcast_to(r[:, None, :], x.shape), x, 1.0)
+    B.coef(r, p, -1.0)
+
+    nd = inp.needs.astype(float)
+    r = B.rows_(3 * m, nd.ravel(), nd.ravel()).reshape(m, 3)  # needs
+    B.coef(np.broadcast_to(r[None, :, :], x.shape), x, 1.0)
+    B.coef(r, sneed, 1.0)
+
+    r = B.rows_(1, inp.target_relocations, inf)
+    B.coef(r, p[:, REL], 1.0)
+    B.coef(r, spool[0], 1.0)
+    r = B.rows_(1, inp.target_money, inf)
+    B.coef(r, p[:, [FIN, ALT]], 1.0)
+    B.coef(r, spool[1], 1.0)
+
+    r = B.rows_(1, inp.sar_reserve, inf)
+    sar_x = x[:, inp.sar.astype(bool), :]
+    B.coef(r, sar_x, np.broadcast_to(u, sar_x.shape))
+    B.coef(r, ssar, 1.0)
+
+    N = B.n
+    c1 = np.zeros(N)
+    c1[unmet] = 1.0
+    c1[spool] = [inp.rate, 1.0]
+    c1[sneed] = np.broadcast_to(u, sneed.shape)
+    c1[ssar] = 1.0
+    c2 = np.zeros(N)
+    c2[dpos] = np.broadcast_to(u, dpos.shape)
+    c2[dneg] = np.broadcast_to(u, dneg.shape)
+    # Level 3: deviation falls first on financial contributions, then on
+    # alternative measures, then on relocations (the scarce type); within a
+    # type on the largest obligations first (equal ones alphabetically).
+    # Distinct integer weights 1..3n make the choice unique and keep the
+    # level exact under the solver's absolute gap tolerance.
+    order = sorted(range(n), key=lambda i: (-int(inp.obligation[i]), inp.contributors[i]))
+    rank = np.empty(n)
+    rank[order] = np.arange(1, n + 1)
+    type_tier = np.zeros(3)
+    type_tier[[FIN, ALT, REL]] = [0, 1, 2]
+    w = rank[:, None] + n * type_tier[None, :]
+    c3 = np.zeros(N)
+    c3[dpos] = w * u[None, :]
+    c3[dneg] = w * u[None, :]
+    # Level 4: flow cost c_ib = i (m + 1 - b) is strictly Monge
+    # (c_ib + c_jk < c_ik + c_jb for i < j, b < k) and grows with i, so the
+    # transport optimum is unique: contributors in alphabetical order serve
+    # beneficiaries in alphabetical order (north-west corner rule).
+    ii = np.arange(1, n + 1)[:, None]
+    bb = np.arange(1, m + 1)[None, :]
+    monge = ii * (m + 1 - bb)
+    c4 = np.zeros(N)
+    c4[x] = monge[:, :, None] * u[None, None, :]
+
+    names = {"p": p, "unmet": unmet, "over": over, "dpos": dpos, "dneg": dneg, "x": x,
+             "sneed": sneed, "spool": spool, "ssar": ssar}
+    types = tuple(t.value for t in TYPES)
+    labels = {"p": (inp.contributors, types), "unmet": (inp.contributors,),
+              "over": (inp.contributors,), "dpos": (inp.contributors, types),
+              "dneg": (inp.contributors, types),
+              "x": (inp.contributors, inp.beneficiaries, types),
+              "sneed": (inp.beneficiaries, types), "spool": (("relocation", "money"),),
+              "ssar": (("reserve",),)}
+    return MilpProblem(blocks=names, lb=np.concatenate(B.lb), ub=np.concatenate(B.ub),
+                       integrality=np.concatenate(B.integ), A=B.matrix(),
+                       row_lb=np.concatenate(B.rlb), row_ub=np.concatenate(B.rub),
+                       objectives=dict(zip(LEVELS, (c1, c2, c3, c4))),
+                       integral_levels=frozenset(LEVELS), labels=labels)
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """The integer values of a solved programme, by block (int64 arrays)."""
+
+    pledges: np.ndarray  # (n, 3)
+    unmet: np.ndarray  # (n,)
+    over: np.ndarray  # (n,)
+    flows: np.ndarray  # (n, m, 3)
+    need_shortfall: np.ndarray  # (m, 3)
+    pool_shortfall: np.ndarray  # (2,)
+    sar_shortfall: int
+
+
+def extract(problem: MilpProblem, x: np.ndarray, inp: ModelInput) -> Solution:
+    """Read pledges and flows from a rounded solution; derive every slack.
+
+    Only ``p`` and ``x`` are decisions; unmet, over and shortfalls are
+    functions of them and are recomputed here in integers.
+    """
+    p = np.rint(x[problem.blocks["p"]]).astype(np.int64)
+    flows = np.rint(x[problem.blocks["x"]]).astype(np.int64)
+    value = (p * inp.unit_value).sum(axis=1)
+    received = flows.sum(axis=0)
+    sar_value = int((flows[:, inp.sar.astype(bool), :] * inp.unit_value).sum())
+    return Solution(
+        pledges=p, unmet=np.maximum(inp.obligation - value, 0),
+        over=np.maximum(value - inp.obligation, 0), flows=flows,
+        need_shortfall=inp.needs - received,
+        pool_shortfall=np.array([max(0, inp.target_relocations - int(p[:, REL].sum())),
+                                 max(0, inp.target_money - int(p[:, [FIN, ALT]].sum()))],
+                                dtype=np.int64),
+        sar_shortfall=max(0, inp.sar_reserve - sar_value))
+
+
+def objective_values(problem: MilpProblem, inp: ModelInput, sol: Solution) -> dict[str, int]:
+    """Each level's objective at the solution, exactly, from derived values."""
+    vec = np.zeros(problem.n_vars, dtype=object)
+    dev = sol.pledges - inp.preferred
+    parts = {"p": sol.pledges, "unmet": sol.unmet, "over": sol.over,
+             "dpos": np.maximum(dev, 0), "dneg": np.maximum(-dev, 0), "x": sol.flows,
+             "sneed": sol.need_shortfall, "spool": sol.pool_shortfall,
+             "ssar": np.array([sol.sar_shortfall])}
+    for block, values in parts.items():
+        vec[problem.blocks[block].ravel()] = [int(v) for v in np.asarray(values).ravel()]
+    return {k: int(sum(int(round(c[j])) * vec[j] for j in np.flatnonzero(c)))
+            for k, c in problem.objectives.items()}

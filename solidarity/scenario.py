@@ -1,0 +1,446 @@
+"""Stage 0: scenario files (TOML), validated once at load into frozen objects.
+
+Validation collects every problem before raising, so a user fixes a file in
+one pass; each problem names the file, the key path, the bad value and what
+is allowed. No arithmetic happens here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import tomllib
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .errors import MISSING, InputError, Problem
+from .schema import (DEFAULT_PARTICIPANTS, EU27, GDP, KNOWN_CODES, POPULATION, TYPES,
+                     Method, SolidarityType, SolverName, Status)
+
+#: Art 12(2)(a)/(b): the Commission proposal must be at least these numbers.
+MIN_RELOCATIONS = 30_000
+MIN_FINANCIAL_EUR = 600_000_000
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """One optional whole amount per solidarity type (persons or EUR)."""
+
+    relocation: int | None = None
+    financial: int | None = None
+    alternative: int | None = None
+
+    def get(self, t: SolidarityType) -> int | None:
+        return getattr(self, t.value)
+
+    def given(self) -> bool:
+        return any(self.get(t) is not None for t in TYPES)
+
+
+@dataclass(frozen=True)
+class StateSettings:
+    """What a scenario says about one participant."""
+
+    geo: str
+    status: Status = Status.NONE
+    deduction: Fraction = Fraction(0)
+    fixed: Amounts | None = None  #: None: not fixed; missing types are 0
+    minimum: Amounts = Amounts()
+    maximum: Amounts = Amounts()
+    preferred: Amounts = Amounts()
+    mix: Mapping[SolidarityType, Fraction] | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class BeneficiarySettings:
+    """A benefitting state and its needs by type."""
+
+    geo: str
+    needs: Amounts
+    sar: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DataSelection:
+    population_year: int | None = None
+    gdp_year: int | None = None
+    population_file: str | None = None
+    gdp_file: str | None = None
+    population_vintage: str | None = None
+    gdp_vintage: str | None = None
+    population_filters: Mapping[str, str] = field(default_factory=dict)
+    gdp_filters: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KeySettings:
+    weights: Mapping[str, Fraction] = field(
+        default_factory=lambda: MappingProxyType({POPULATION: Fraction(1, 2), GDP: Fraction(1, 2)}))
+    method: Method = Method.HAMILTON
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    relocations: int
+    financial_eur: int
+    equivalence_eur: int | None = None  #: None: F / R (SPEC section 3 [param])
+    sar_share: Fraction = Fraction(0)
+
+    @property
+    def rate(self) -> int:
+        """EUR per relocation; F / R rounded to whole euros when not given."""
+        if self.equivalence_eur is not None:
+            return self.equivalence_eur
+        if self.relocations == 0:
+            return 0
+        return math.floor(Fraction(self.financial_eur, self.relocations) + Fraction(1, 2))
+
+    @property
+    def below_minimum(self) -> bool:
+        return self.relocations < MIN_RELOCATIONS or self.financial_eur < MIN_FINANCIAL_EUR
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    name: SolverName = SolverName.HIGHS
+    time_limit: float | None = None
+    mip_gap: float = 0.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated, immutable scenario. Build with :func:`load_scenario`."""
+
+    name: str
+    year: int
+    pool: PoolSettings
+    description: str = ""
+    participants: tuple[str, ...] = DEFAULT_PARTICIPANTS
+    data: DataSelection = DataSelection()
+    key: KeySettings = KeySettings()
+    states: Mapping[str, StateSettings] = field(default_factory=lambda: MappingProxyType({}))
+    beneficiaries: Mapping[str, BeneficiarySettings] = field(
+        default_factory=lambda: MappingProxyType({}))
+    solver: SolverSettings = SolverSettings()
+    path: str = "<memory>"
+    digest: str = ""
+
+    def state(self, geo: str) -> StateSettings:
+        return self.states.get(geo) or StateSettings(geo=geo)
+
+    def with_solver(self, **changes) -> "Scenario":
+        """A copy with solver settings changed (e.g. from the command line)."""
+        return replace(self, solver=replace(self.solver, **changes))
+
+
+# --- validation --------------------------------------------------------------
+
+_TOP = {"scenario", "participants", "data", "key", "pool", "states", "beneficiaries", "solver"}
+_SCENARIO = {"name", "year", "description"}
+_DATA = {"population_year", "gdp_year", "population_file", "gdp_file", "population_vintage",
+         "gdp_vintage", "population_filters", "gdp_filters"}
+_KEY = {"population_weight", "gdp_weight", "method"}
+_POOL = {"relocations", "financial_eur", "equivalence_eur", "sar_share"}
+_STATE = {"status", "deduction", "fixed", "min", "max", "preferred", "mix", "note"}
+_BENEF = {"needs", "sar", "note"}
+_SOLVER = {"name", "time_limit", "mip_gap"}
+_AMOUNT_KEYS = {t.toml_key: t for t in TYPES}
+_MIX_KEYS = {t.value: t for t in TYPES}
+
+
+def _choices(values) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+class _Checker:
+    """Collects problems while reading a parsed TOML document."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(self, key: str, value: Any, message: str, allowed: str = "") -> None:
+        self.problems.append(Problem(self.file, key, value, message, allowed))
+
+    def table(self, doc: Any, path: str, allowed: set[str]) -> dict:
+        if doc is None:
+            return {}
+        if not isinstance(doc, dict):
+            self.add(path, doc, "must be a table", "a TOML table")
+            return {}
+        for k in doc:
+            if k not in allowed:
+                self.add(f"{path}.{k}" if path else k, MISSING, "unknown key", _choices(sorted(allowed)))
+        return doc
+
+    def integer(self, doc: dict, key: str, path: str, lo: int | None = 0, hi: int | None = None,
+                required: bool = False, what: str = "a whole number") -> int | None:
+        if key not in doc:
+            if required:
+                self.add(f"{path}.{key}", MISSING, "required key is missing", what)
+            return None
+        v = doc[key]
+        rng = f"{what} >= {lo}" if lo is not None and hi is None else (
+            f"{what} from {lo} to {hi}" if lo is not None else what)
+        if isinstance(v, bool) or not isinstance(v, int):
+            self.add(f"{path}.{key}", v, "wrong type", rng)
+            return None
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            self.add(f"{path}.{key}", v, "out of range", rng)
+            return None
+        return v
+
+    def fraction(self, doc: dict, key: str, path: str, lo=0, hi=1) -> Fraction | None:
+        if key not in doc:
+            return None
+        v = doc[key]
+        allowed = f"a number from {lo} to {hi}"
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            self.add(f"{path}.{key}", v, "wrong type", allowed)
+            return None
+        if not lo <= v <= hi:
+            self.add(f"{path}.{key}", v, "out of range", allowed)
+            return None
+        return Fraction(repr(v)) if isinstance(v, float) else Fraction(v)
+
+    def string(self, doc: dict, key: str, path: str) -> str | None:
+        if key not in doc:
+            return None
+        v = doc[key]
+        if not isinstance(v, str):
+            self.add(f"{path}.{key}", v, "wrong type", "a string")
+            return None
+        return v
+
+    def enum(self, doc: dict, key: str, path: str, enum):
+        if key not in doc:
+            return None
+        try:
+            return enum(doc[key])
+        except (ValueError, TypeError):
+            self.add(f"{path}.{key}", doc[key], "unknown value", _choices(e.value for e in enum))
+            return None
+
+    def code(self, code: Any, path: str) -> bool:
+        if isinstance(code, str) and code in KNOWN_CODES:
+            return True
+        hint = ""
+        if code == "GR":
+            hint = " (Eurostat writes Greece as EL)"
+        elif code == "UK":
+            hint = " (the United Kingdom is not bound by the AMMR)"
+        elif isinstance(code, str) and code.upper() in KNOWN_CODES:
+            hint = f" (codes are upper case: {code.upper()})"
+        self.add(path, code, f"unknown country code{hint}",
+                 "Eurostat two-letter codes: " + _choices(sorted(KNOWN_CODES)))
+        return False
+
+    def amounts(self, doc: Any, path: str) -> Amounts:
+        doc = self.table(doc, path, set(_AMOUNT_KEYS))
+        vals = {t.value: self.integer(doc, k, path, what=f"whole {t.unit}")
+                for k, t in _AMOUNT_KEYS.items()}
+        return Amounts(**vals)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file.
+
+    Raises
+    ------
+    InputError
+        listing every problem in the file.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(Problem(str(path), "file", str(path), f"cannot read ({exc.strerror})"))
+    return parse_scenario(raw.decode("utf-8"), file=str(path), base=path.parent)
+
+
+def parse_scenario(text: str, file: str = "<string>", base: Path | None = None) -> Scenario:
+    """Validate scenario text; ``base`` resolves relative data file paths."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(Problem(file, "(syntax)", MISSING, f"not valid TOML: {exc}"))
+    c = _Checker(file)
+    c.table(doc, "", _TOP)
+
+    meta = c.table(doc.get("scenario"), "scenario", _SCENARIO)
+    if "scenario" not in doc:
+        c.add("scenario", MISSING, "required table is missing", "a [scenario] table with name and year")
+    name = c.string(meta, "name", "scenario") or Path(file).stem
+    year = c.integer(meta, "year", "scenario", lo=2024, hi=2100, required="scenario" in doc,
+                     what="a cycle year") or 0
+    description = c.string(meta, "description", "scenario") or ""
+
+    participants = _participants(c, doc.get("participants"))
+    data = _data(c, doc.get("data"), base)
+    key = _key(c, doc.get("key"))
+    pool = _pool(c, doc.get("pool"), "pool" in doc)
+    states = _states(c, doc.get("states"), participants)
+    benefs = _beneficiaries(c, doc.get("beneficiaries"), participants)
+    solver = _solver(c, doc.get("solver"))
+
+    if c.problems:
+        raise InputError(c.problems)
+    return Scenario(name=name, year=year, description=description, participants=participants,
+                    data=data, key=key, pool=pool, states=MappingProxyType(states),
+                    beneficiaries=MappingProxyType(benefs), solver=solver, path=file,
+                    digest=hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def _participants(c: _Checker, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return DEFAULT_PARTICIPANTS
+    if not isinstance(value, list) or not value:
+        c.add("participants", value, "wrong type", "a non-empty list of country codes")
+        return DEFAULT_PARTICIPANTS
+    seen, out = set(), []
+    for i, code in enumerate(value):
+        if not c.code(code, f"participants[{i}]"):
+            continue
+        if code in seen:
+            c.add(f"participants[{i}]", code, "duplicate country code", "each code once")
+            continue
+        seen.add(code)
+        out.append(code)
+    return tuple(sorted(out))
+
+
+def _data(c: _Checker, doc: Any, base: Path | None) -> DataSelection:
+    doc = c.table(doc, "data", _DATA)
+    out: dict[str, Any] = {}
+    out["population_year"] = c.integer(doc, "population_year", "data", lo=1990, hi=2100, what="a year")
+    out["gdp_year"] = c.integer(doc, "gdp_year", "data", lo=1990, hi=2100, what="a year")
+    for k in ("population_file", "gdp_file"):
+        f = c.string(doc, k, "data")
+        if f is not None:
+            p = Path(f) if base is None or Path(f).is_absolute() else base / f
+            if not p.is_file():
+                c.add(f"data.{k}", f, "file not found", "a path to a Eurostat TSV, SDMX-CSV or tidy CSV file, relative to the scenario file")
+            out[k] = str(p)
+    for k in ("population_vintage", "gdp_vintage"):
+        out[k] = c.string(doc, k, "data")
+    for k in ("population_filters", "gdp_filters"):
+        f = doc.get(k)
+        if f is None:
+            continue
+        if not isinstance(f, dict) or not all(isinstance(v, str) for v in f.values()):
+            c.add(f"data.{k}", f, "wrong type", "a table of Eurostat dimension = code strings")
+            continue
+        out[k] = MappingProxyType(dict(f))
+    return DataSelection(**{k: v for k, v in out.items() if v is not None})
+
+
+def _key(c: _Checker, doc: Any) -> KeySettings:
+    doc = c.table(doc, "key", _KEY)
+    wp = c.fraction(doc, "population_weight", "key")
+    wg = c.fraction(doc, "gdp_weight", "key")
+    method = c.enum(doc, "method", "key", Method) or Method.HAMILTON
+    wp = Fraction(1, 2) if wp is None else wp
+    wg = (1 - wp) if wg is None else wg
+    if wp + wg != 1:
+        c.add("key", {"population_weight": float(wp), "gdp_weight": float(wg)},
+              "weights do not add up to 1", "two numbers in [0, 1] whose sum is 1")
+    return KeySettings(weights=MappingProxyType({POPULATION: wp, GDP: wg}), method=method)
+
+
+def _pool(c: _Checker, doc: Any, present: bool) -> PoolSettings:
+    if not present:
+        c.add("pool", MISSING, "required table is missing",
+              "a [pool] table with relocations and financial_eur")
+    doc = c.table(doc, "pool", _POOL)
+    r = c.integer(doc, "relocations", "pool", required=present, what="whole persons")
+    f = c.integer(doc, "financial_eur", "pool", required=present, what="whole euros")
+    e = c.integer(doc, "equivalence_eur", "pool", lo=1, what="whole euros per relocation")
+    sar = c.fraction(doc, "sar_share", "pool")
+    return PoolSettings(relocations=r or 0, financial_eur=f or 0, equivalence_eur=e,
+                        sar_share=sar or Fraction(0))
+
+
+def _states(c: _Checker, doc: Any, participants: tuple[str, ...]) -> dict[str, StateSettings]:
+    doc = c.table(doc, "states", set(doc) if isinstance(doc, dict) else set())
+    out = {}
+    for code, body in doc.items():
+        path = f"states.{code}"
+        if not c.code(code, path):
+            continue
+        if code not in participants:
+            c.add(path, code, "not a participant", "one of the scenario's participants: " + _choices(participants))
+        body = c.table(body, path, _STATE)
+        status = c.enum(body, "status", path, Status) or Status.NONE
+        deduction = c.fraction(body, "deduction", path)
+        fixed = c.amounts(body["fixed"], f"{path}.fixed") if "fixed" in body else None
+        lo = c.amounts(body.get("min"), f"{path}.min")
+        hi = c.amounts(body.get("max"), f"{path}.max")
+        pref = c.amounts(body.get("preferred"), f"{path}.preferred")
+        mix = None
+        if "mix" in body:
+            mix_doc = c.table(body["mix"], f"{path}.mix", set(_MIX_KEYS))
+            parts = {t: c.fraction(mix_doc, k, f"{path}.mix") for k, t in _MIX_KEYS.items()}
+            if all(v is None for v in parts.values()):
+                c.add(f"{path}.mix", body["mix"], "empty mix", "shares of relocation, financial, alternative summing to 1")
+            else:
+                mix = {t: (v or Fraction(0)) for t, v in parts.items()}
+                if sum(mix.values()) != 1:
+                    c.add(f"{path}.mix", body["mix"], "shares do not add up to 1",
+                          "shares of relocation, financial, alternative summing to 1")
+                mix = MappingProxyType(mix)
+        if fixed is not None and (lo.given() or hi.given() or pref.given() or mix):
+            c.add(f"{path}.fixed", MISSING, "fixed pledges exclude min, max, preferred and mix",
+                  "either fixed, or any of min/max/preferred/mix")
+        if pref.given() and mix:
+            c.add(f"{path}.mix", MISSING, "give either preferred amounts or a mix, not both",
+                  "preferred or mix")
+        for t in TYPES:
+            a, b = lo.get(t), hi.get(t)
+            if a is not None and b is not None and a > b:
+                c.add(f"{path}.min.{t.toml_key}", a, f"greater than max ({b})", f"a value <= {b}")
+        out[code] = StateSettings(geo=code, status=status, deduction=deduction or Fraction(0),
+                                  fixed=fixed, minimum=lo, maximum=hi, preferred=pref, mix=mix,
+                                  note=c.string(body, "note", path) or "")
+    return dict(sorted(out.items()))
+
+
+def _beneficiaries(c: _Checker, doc: Any, participants) -> dict[str, BeneficiarySettings]:
+    doc = c.table(doc, "beneficiaries", set(doc) if isinstance(doc, dict) else set())
+    out = {}
+    for code, body in doc.items():
+        path = f"beneficiaries.{code}"
+        if not c.code(code, path):
+            continue
+        if code not in participants:
+            c.add(path, code, "not a participant", "one of the scenario's participants: " + _choices(participants))
+        body = c.table(body, path, _BENEF)
+        needs = c.amounts(body.get("needs"), f"{path}.needs")
+        sar = body.get("sar", False)
+        if not isinstance(sar, bool):
+            c.add(f"{path}.sar", sar, "wrong type", "true or false")
+            sar = False
+        out[code] = BeneficiarySettings(
+            geo=code, needs=Amounts(*(needs.get(t) or 0 for t in TYPES)), sar=sar,
+            note=c.string(body, "note", path) or "")
+    return dict(sorted(out.items()))
+
+
+def _solver(c: _Checker, doc: Any) -> SolverSettings:
+    doc = c.table(doc, "solver", _SOLVER)
+    name = c.enum(doc, "name", "solver", SolverName) or SolverName.HIGHS
+    tl = doc.get("time_limit")
+    if tl is not None and (isinstance(tl, bool) or not isinstance(tl, (int, float)) or tl <= 0):
+        c.add("solver.time_limit", tl, "out of range", "a number of seconds > 0")
+        tl = None
+    gap = c.fraction(doc, "mip_gap", "solver")
+    return SolverSettings(name=name, time_limit=float(tl) if tl is not None else None,
+                          mip_gap=float(gap or 0))
+
+
+__all__ = ["Scenario", "StateSettings", "BeneficiarySettings", "PoolSettings", "KeySettings",
+           "DataSelection", "SolverSettings", "Amounts", "load_scenario", "parse_scenario", "EU27"]

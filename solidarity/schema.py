@@ -1,0 +1,95 @@
+"""Names used everywhere: dimensions, columns, closed sets and country codes.
+
+Every table the package produces is indexed or keyed by these names; they are
+defined once here so that a column is never spelt two ways.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+# --- dimensions --------------------------------------------------------------
+GEO = "geo"  #: Eurostat two-letter country code (``EL`` for Greece)
+BENEFICIARY = "beneficiary"
+TYPE = "type"
+YEAR = "year"
+
+
+class SolidarityType(StrEnum):
+    """The three types of solidarity of equal value (Art 56(2) AMMR)."""
+
+    RELOCATION = "relocation"
+    FINANCIAL = "financial"
+    ALTERNATIVE = "alternative"
+
+    @property
+    def unit(self) -> str:
+        return "persons" if self is SolidarityType.RELOCATION else "EUR"
+
+    @property
+    def toml_key(self) -> str:
+        """Key used for this type in scenario tables (unit in the name)."""
+        return {"relocation": "relocations", "financial": "financial_eur",
+                "alternative": "alternative_eur"}[self.value]
+
+
+TYPES: tuple[SolidarityType, ...] = tuple(SolidarityType)
+
+
+class Status(StrEnum):
+    """A state's status for the cycle (Commission decision, Art 11; Art 59)."""
+
+    NONE = "none"
+    UNDER_PRESSURE = "under_pressure"
+    AT_RISK = "at_risk"
+    SIGNIFICANT_SITUATION = "significant_situation"
+
+
+class Method(StrEnum):
+    """Apportionment methods for whole-person fair shares (SPEC section 7)."""
+
+    HAMILTON = "hamilton"  #: largest remainder; default
+    WEBSTER = "webster"  #: Sainte-Lague, divisor s + 1/2
+    DHONDT = "dhondt"  #: Jefferson, divisor s + 1
+    HUNTINGTON_HILL = "huntington_hill"  #: divisor sqrt(s (s + 1))
+    CEILING = "ceiling"  #: each quota rounded up; total exceeds the house
+
+
+class SolverName(StrEnum):
+    HIGHS = "highs"  #: HiGHS through scipy.optimize.milp (default)
+    CBC = "cbc"  #: CBC bundled with PuLP
+    PULP_HIGHS = "pulp-highs"  #: HiGHS through PuLP (highspy)
+
+
+class SolveStatus(StrEnum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"  #: stopped (time limit) with an integer solution
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    NOT_SOLVED = "not_solved"  #: stopped without an integer solution
+    UNKNOWN = "unknown"
+
+
+# --- columns -----------------------------------------------------------------
+COUNTRY = "country"
+POPULATION = "population"
+GDP = "gdp_meur"
+UNIT = "unit"
+VALUE = "value"
+VALUE_EUR = "value_eur"
+
+# --- countries ---------------------------------------------------------------
+EU27: dict[str, str] = {
+    "BE": "Belgium", "BG": "Bulgaria", "CZ": "Czechia", "DK": "Denmark",
+    "DE": "Germany", "EE": "Estonia", "IE": "Ireland", "EL": "Greece",
+    "ES": "Spain", "FR": "France", "HR": "Croatia", "IT": "Italy",
+    "CY": "Cyprus", "LV": "Latvia", "LT": "Lithuania", "LU": "Luxembourg",
+    "HU": "Hungary", "MT": "Malta", "NL": "Netherlands", "AT": "Austria",
+    "PL": "Poland", "PT": "Portugal", "RO": "Romania", "SI": "Slovenia",
+    "SK": "Slovakia", "FI": "Finland", "SE": "Sweden",
+}
+#: Default participants: the EU-27 minus Denmark (Protocol 22 opt-out).
+DEFAULT_PARTICIPANTS: tuple[str, ...] = tuple(sorted(c for c in EU27 if c != "DK"))
+#: Codes a scenario may name: EU-27 plus the Dublin associated states.
+KNOWN_CODES: dict[str, str] = {**EU27, "CH": "Switzerland", "IS": "Iceland",
+                               "NO": "Norway", "LI": "Liechtenstein"}

@@ -1,0 +1,272 @@
+"""Stage 5: solve a :class:`~solidarity.model.MilpProblem` lexicographically.
+
+Each objective level is solved in turn; its optimum is then added as a
+constraint for the next level. Integer-valued levels are fixed at their exact
+value, computed in integers from the rounded solution (never from the
+solver's floating-point objective).
+
+Backends:
+
+``highs``       HiGHS through :func:`scipy.optimize.milp` on the sparse
+                matrix (default: no model objects are built).
+``cbc``         CBC as bundled with PuLP.
+``pulp-highs``  HiGHS through PuLP (highspy).
+
+Every outcome comes back as a :class:`SolveResult`; a solver status this
+module does not know maps to ``unknown``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from .model import MilpProblem
+from .schema import SolveStatus, SolverName
+
+#: Largest distance from an integer accepted for an integer variable.
+INTEGRALITY_TOL = 1e-4
+_USABLE = (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+
+@dataclass(frozen=True, eq=False)
+class SolveResult:
+    """Outcome of a lexicographic solve."""
+
+    status: SolveStatus
+    objective: dict  #: level name -> value of that level at the solution
+    gap: float | None  #: relative MIP gap of the last level solved
+    runtime: float  #: seconds, all levels
+    solver: str
+    version: str
+    x: np.ndarray | None  #: solution, integer variables rounded
+    message: str = ""
+    level: str = ""  #: level at which solving stopped (if not all solved)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in _USABLE and self.x is not None
+
+
+@dataclass(frozen=True)
+class _Raw:
+    status: SolveStatus
+    x: np.ndarray | None
+    gap: float | None
+    message: str
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+def solver_version(name: SolverName) -> tuple[str, str]:
+    """(solver, version) as recorded in outputs."""
+    if name is SolverName.HIGHS:
+        return "HiGHS via scipy.optimize.milp", f"scipy {_version('scipy')}"
+    if name is SolverName.CBC:
+        return "CBC bundled with PuLP", f"pulp {_version('pulp')}"
+    return "HiGHS via PuLP", f"pulp {_version('pulp')}, highspy {_version('highspy')}"
+
+
+def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
+          time_limit: float | None = None, mip_gap: float = 0.0,
+          write_lp: str | Path | None = None) -> SolveResult:
+    """Solve all objective levels in order.
+
+    Parameters
+    ----------
+    solver : backend name.
+    time_limit : seconds for all levels together; None for no limit.
+    mip_gap : relative MIP gap per level (0: prove optimality).
+    write_lp : if given, the final level's model (earlier levels fixed as
+        constraints) is written there as an LP file through PuLP.
+    """
+    name = SolverName(solver)
+    backend = _BACKENDS[name]
+    label, version = solver_version(name)
+    A, rlb, rub = problem.A, problem.row_lb, problem.row_ub
+    start = time.perf_counter()
+    x, gap, values = None, None, {}
+    levels = list(problem.objectives.items())
+    for k, (level, c) in enumerate(levels):
+        left = None if time_limit is None else max(time_limit - (time.perf_counter() - start), 1e-3)
+        raw = backend(problem, c, A, rlb, rub, left, mip_gap)
+        if raw.status not in _USABLE or raw.x is None:
+            return SolveResult(status=raw.status, objective=values, gap=raw.gap,
+                               runtime=time.perf_counter() - start, solver=label,
+                               version=version, x=None, message=raw.message, level=level)
+        x = _round(problem, raw.x)
+        if x is None:
+            return SolveResult(status=SolveStatus.NOT_SOLVED, objective=values, gap=raw.gap,
+                               runtime=time.perf_counter() - start, solver=label, version=version,
+                               x=None, message="solver returned fractional values for integer variables",
+                               level=level)
+        gap = raw.gap
+        if level in problem.integral_levels:
+            value = int(np.rint(c) @ np.rint(x).astype(np.int64)) if np.all(c == np.rint(c)) else float(c @ x)
+            bound = value + 0.5
+        else:
+            value = float(c @ x)
+            bound = value + 1e-9 * max(1.0, abs(value))
+        values[level] = value
+        if k < len(levels) - 1:
+            A = sp.vstack([A, sp.csr_array(c[None, :])], format="csr")
+            rlb = np.append(rlb, -np.inf)
+            rub = np.append(rub, bound)
+        elif write_lp is not None:
+            _write_lp(problem, c, A, rlb, rub, Path(write_lp))
+    status = SolveStatus.OPTIMAL if (gap is None or gap <= max(mip_gap, 1e-9)) else SolveStatus.FEASIBLE
+    return SolveResult(status=status, objective=values, gap=gap,
+                       runtime=time.perf_counter() - start, solver=label, version=version, x=x)
+
+
+def _round(problem: MilpProblem, x: np.ndarray) -> np.ndarray | None:
+    x = np.asarray(x, dtype=float).copy()
+    ints = problem.integrality.astype(bool)
+    if np.any(np.abs(x[ints] - np.rint(x[ints])) > INTEGRALITY_TOL):
+        return None
+    x[ints] = np.rint(x[ints])
+    # Continuous deviation variables are integral at any vertex of this model;
+    # snap values within tolerance so that published numbers are exact.
+    near = np.abs(x - np.rint(x)) <= INTEGRALITY_TOL
+    x[near] = np.rint(x[near])
+    return x + 0.0  # no negative zeros
+
+
+# --- scipy / HiGHS -----------------------------------------------------------
+
+def _scipy(problem, c, A, rlb, rub, time_limit, mip_gap) -> _Raw:
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    options = {"mip_rel_gap": mip_gap, "presolve": True}
+    if time_limit is not None:
+        options["time_limit"] = time_limit
+    res = milp(c, integrality=problem.integrality, bounds=Bounds(problem.lb, problem.ub),
+               constraints=LinearConstraint(A, rlb, rub), options=options)
+    status = {0: SolveStatus.OPTIMAL, 2: SolveStatus.INFEASIBLE,
+              3: SolveStatus.UNBOUNDED}.get(res.status, SolveStatus.UNKNOWN)
+    if res.status == 1:  # iteration or time limit
+        status = SolveStatus.FEASIBLE if res.x is not None else SolveStatus.NOT_SOLVED
+    gap = getattr(res, "mip_gap", None)
+    return _Raw(status, res.x, None if gap is None else float(gap), str(res.message))
+
+
+# --- PuLP (CBC or HiGHS) -----------------------------------------------------
+
+#: CBC 2.10, as bundled with PuLP, prints solutions with 8 significant digits
+#: (``%15.8g``), so integers of 1e8 and more come back rounded. For CBC each
+#: integer variable that may reach that size is written as ``SPLIT hi + lo``
+#: with ``0 <= lo < SPLIT``; both parts print exactly.
+SPLIT = 10_000
+_SPLIT_ABOVE = 1e7
+
+
+def to_pulp(problem: MilpProblem, c: np.ndarray, A: sp.csr_array, rlb, rub, split: bool = False):
+    """The programme as a :class:`pulp.LpProblem`.
+
+    Returns the problem and a function that reads the solution vector back.
+    ``split`` applies the CBC precision workaround described at :data:`SPLIT`.
+    """
+    import pulp
+
+    names = problem.var_names()
+    lp = pulp.LpProblem("solidarity", pulp.LpMinimize)
+    terms: list[list[tuple]] = []  # per variable: [(pulp var, multiplier)]
+    parts = []
+    for nm, lo, hi, integ in zip(names, problem.lb, problem.ub, problem.integrality):
+        lo_b = None if np.isinf(lo) else float(lo)
+        hi_b = None if np.isinf(hi) else float(hi)
+        if split and integ and (hi_b is None or hi_b >= _SPLIT_ABOVE):
+            high = pulp.LpVariable(f"{nm}__hi", lowBound=None if lo_b is None else np.floor(lo_b / SPLIT),
+                                   upBound=None if hi_b is None else np.ceil(hi_b / SPLIT), cat=pulp.LpInteger)
+            low = pulp.LpVariable(f"{nm}__lo", lowBound=0, upBound=SPLIT - 1, cat=pulp.LpInteger)
+            pair = [(high, SPLIT), (low, 1)]
+            expr = pulp.LpAffineExpression(pair)
+            if lo_b is not None:
+                lp += pulp.LpConstraint(expr, pulp.LpConstraintGE, f"{nm}__lb", lo_b)
+            if hi_b is not None:
+                lp += pulp.LpConstraint(expr, pulp.LpConstraintLE, f"{nm}__ub", hi_b)
+            terms.append(pair)
+        else:
+            var = pulp.LpVariable(nm, lowBound=lo_b, upBound=hi_b,
+                                  cat=pulp.LpInteger if integ else pulp.LpContinuous)
+            terms.append([(var, 1)])
+
+    def affine(cols, coefs):
+        return pulp.LpAffineExpression([(v, float(k) * mult) for j, k in zip(cols, coefs)
+                                        for v, mult in terms[j]])
+
+    nz = np.flatnonzero(c)
+    lp += affine(nz, c[nz]), "objective"
+    A = sp.csr_array(A)
+    for i in range(A.shape[0]):
+        lo, hi = A.indptr[i], A.indptr[i + 1]
+        expr = affine(A.indices[lo:hi], A.data[lo:hi])
+        if rlb[i] == rub[i]:
+            lp += pulp.LpConstraint(expr, pulp.LpConstraintEQ, f"r{i}", float(rlb[i]))
+            continue
+        if not np.isinf(rlb[i]):
+            lp += pulp.LpConstraint(expr, pulp.LpConstraintGE, f"r{i}_lo", float(rlb[i]))
+        if not np.isinf(rub[i]):
+            lp += pulp.LpConstraint(expr, pulp.LpConstraintLE, f"r{i}_hi", float(rub[i]))
+
+    def values() -> np.ndarray:
+        out = np.empty(len(terms))
+        for j, pair in enumerate(terms):
+            vals = [v.varValue for v, _ in pair]
+            out[j] = np.nan if any(v is None for v in vals) else sum(
+                float(v) * mult for v, (_, mult) in zip(vals, pair))
+        return out
+
+    return lp, values
+
+
+def _pulp_with(make_solver, split: bool):
+    def run(problem, c, A, rlb, rub, time_limit, mip_gap) -> _Raw:
+        import pulp
+
+        lp, values = to_pulp(problem, c, A, rlb, rub, split=split)
+        lp.solve(make_solver(time_limit, mip_gap))
+        status = {1: SolveStatus.OPTIMAL, -1: SolveStatus.INFEASIBLE, -2: SolveStatus.UNBOUNDED,
+                  0: SolveStatus.NOT_SOLVED}.get(lp.status, SolveStatus.UNKNOWN)
+        # PuLP reports "Not Solved" with fractional values when CBC stops
+        # early: only an optimal or integer-feasible solution is used.
+        if lp.status == 1 and lp.sol_status == pulp.LpSolutionIntegerFeasible:
+            status = SolveStatus.FEASIBLE
+        if lp.status == 0 and lp.sol_status == pulp.LpSolutionIntegerFeasible:
+            status = SolveStatus.FEASIBLE
+        x = values()
+        if np.isnan(x).any():
+            return _Raw(status if status not in _USABLE else SolveStatus.NOT_SOLVED, None, None,
+                        pulp.LpStatus.get(lp.status, "unknown"))
+        return _Raw(status, x, None, pulp.LpStatus.get(lp.status, "unknown"))
+    return run
+
+
+def _cbc(time_limit, mip_gap):
+    import pulp
+    return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=mip_gap, gapAbs=0)
+
+
+def _pulp_highs(time_limit, mip_gap):
+    import pulp
+    return pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=mip_gap, gapAbs=0)
+
+
+def _write_lp(problem, c, A, rlb, rub, path: Path) -> None:
+    lp, _ = to_pulp(problem, c, A, rlb, rub)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lp.writeLP(str(path))
+
+
+_BACKENDS = {SolverName.HIGHS: _scipy, SolverName.CBC: _pulp_with(_cbc, split=True),
+             SolverName.PULP_HIGHS: _pulp_with(_pulp_highs, split=False)}
