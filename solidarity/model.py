@@ -15,6 +15,7 @@ Variables (all integer unless said)::
     sneed[b,t] need of b not covered
     spool[k]   pool shortfall: k = 0 relocations (persons), 1 money (EUR)
     ssar       SAR reserve not reached (EUR)
+    cover[t]   smallest coverage ratio of type t (continuous, 0..1)
 
 Constraints::
 
@@ -26,15 +27,18 @@ Constraints::
     sum_i p[i,rel] + spool[0] >= R'                        pool, relocations
     sum_i p[i,fin] + p[i,alt] + spool[1] >= F'             pool, money
     sum_{b SAR} sum_{i,t} u_t x[i,b,t] + ssar >= S         SAR reserve
+    sum_i x[i,b,t] >= cover[t] need[b,t]   (need > 0)      coverage
 
 Objectives, solved lexicographically (each level's optimum is then fixed):
 
 1. ``shortfall`` (EUR): unmet + e spool_rel + spool_money + sum u_t sneed + ssar
 2. ``deviation`` (EUR): sum u_t (dpos + dneg)
-3. ``tie_break_pledges``: deviation falls first on financial contributions,
+3. ``balance`` (Art 60(2)): maximise, per type, the smallest coverage ratio
+   received / need over the beneficiaries with a need of that type.
+4. ``tie_break_pledges``: deviation falls first on financial contributions,
    then alternative measures, then relocations; within a type on the largest
    obligations first (the smallest relative change), equal ones alphabetically.
-4. ``tie_break_flows``: flows follow a strictly Monge cost, i.e. the
+5. ``tie_break_flows``: flows follow a strictly Monge cost, i.e. the
    north-west corner rule over contributors and beneficiaries in
    alphabetical order. Its optimum is unique.
 
@@ -45,8 +49,10 @@ reach a published number.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import Mapping
+from fractions import Fraction
+from typing import Callable, Mapping
 
 import numpy as np
 import scipy.sparse as sp
@@ -55,7 +61,7 @@ from .schema import TYPES, SolidarityType
 
 REL, FIN, ALT = (TYPES.index(t) for t in (SolidarityType.RELOCATION, SolidarityType.FINANCIAL,
                                           SolidarityType.ALTERNATIVE))
-LEVELS = ("shortfall", "deviation", "tie_break_pledges", "tie_break_flows")
+LEVELS = ("shortfall", "deviation", "balance", "tie_break_pledges", "tie_break_flows")
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,6 +104,12 @@ class MilpProblem:
     objectives: Mapping[str, np.ndarray]  #: level name -> cost vector, in order
     integral_levels: frozenset = field(default_factory=frozenset)  #: integer-valued levels
     labels: Mapping[str, tuple] = field(default_factory=dict)  #: block -> axis labels
+    #: rounded solution vector -> exact value of every level, computed from
+    #: the decisions only (solvers may print auxiliaries imprecisely).
+    evaluate: Callable[[np.ndarray], Mapping[str, int | float]] | None = None
+    #: (level, rounded solution) -> rows (A, lb, ub) that fix that level's
+    #: optimum better than a row on its objective; None: use the objective.
+    fix: Callable[[str, np.ndarray], tuple | None] | None = None
 
     @property
     def n_vars(self) -> int:
@@ -174,6 +186,7 @@ def build(inp: ModelInput) -> MilpProblem:
     sneed = B.var((m, 3), 0, inp.needs, True)
     spool = B.var((2,), 0, [inp.target_relocations, inp.target_money], True)
     ssar = B.var((1,), 0, inp.sar_reserve, True)
+    cover = B.var((3,), 0, 1, False)  # smallest coverage ratio per type
 
     r = B.rows_(n, O, O)  # obligation
     B.coef(r[:, None], p, u[None, :])
@@ -210,6 +223,12 @@ def build(inp: ModelInput) -> MilpProblem:
     B.coef(r, sar_x, np.broadcast_to(u, sar_x.shape))
     B.coef(r, ssar, 1.0)
 
+    # received[b,t] >= cover[t] * need[b,t] for every beneficiary with a need
+    bi, ti = np.nonzero(inp.needs > 0)
+    r = B.rows_(bi.size, 0.0, inf)
+    B.coef(r[:, None], x[:, bi, ti].T, 1.0)
+    B.coef(r, cover[ti], -inp.needs[bi, ti].astype(float))
+
     N = B.n
     c1 = np.zeros(N)
     c1[unmet] = 1.0
@@ -243,7 +262,12 @@ def build(inp: ModelInput) -> MilpProblem:
     c4 = np.zeros(N)
     c4[x] = monge[:, :, None] * u[None, None, :]
 
-    names = {"p": p, "unmet": unmet, "over": over, "dpos": dpos, "dneg": dneg, "x": x,
+    # Weighted by each type's largest need (in EUR) so that the solver's
+    # absolute gap tolerance (1e-6) stays far below one unit received.
+    c5 = np.zeros(N)
+    c5[cover] = -np.maximum(inp.needs.max(axis=0, initial=0), 1) * u
+
+    names = {"cover": cover, "p": p, "unmet": unmet, "over": over, "dpos": dpos, "dneg": dneg, "x": x,
              "sneed": sneed, "spool": spool, "ssar": ssar}
     types = tuple(t.value for t in TYPES)
     labels = {"p": (inp.contributors, types), "unmet": (inp.contributors,),
@@ -251,12 +275,39 @@ def build(inp: ModelInput) -> MilpProblem:
               "dneg": (inp.contributors, types),
               "x": (inp.contributors, inp.beneficiaries, types),
               "sneed": (inp.beneficiaries, types), "spool": (("relocation", "money"),),
-              "ssar": (("reserve",),)}
-    return MilpProblem(blocks=names, lb=np.concatenate(B.lb), ub=np.concatenate(B.ub),
+              "ssar": (("reserve",),), "cover": (types,)}
+    problem = MilpProblem(blocks=names, lb=np.concatenate(B.lb), ub=np.concatenate(B.ub),
                        integrality=np.concatenate(B.integ), A=B.matrix(),
                        row_lb=np.concatenate(B.rlb), row_ub=np.concatenate(B.rub),
-                       objectives=dict(zip(LEVELS, (c1, c2, c3, c4))),
-                       integral_levels=frozenset(LEVELS), labels=labels)
+                       objectives=dict(zip(LEVELS, (c1, c2, c5, c3, c4))),
+                       integral_levels=frozenset(LEVELS) - {"balance"}, labels=labels)
+    object.__setattr__(problem, "evaluate",
+                       lambda vec: objective_values(problem, inp, extract(problem, vec, inp)))
+    object.__setattr__(problem, "fix", lambda level, vec: _fix_balance(problem, inp, level, vec))
+    return problem
+
+
+def _fix_balance(problem: MilpProblem, inp: ModelInput, level: str, vec: np.ndarray):
+    """Fix the balance optimum as whole-unit floors on what each beneficiary
+    receives: received[b,t] >= ceil(cov_t * need[b,t]). Rows on integer flows
+    with unit coefficients are exact for every solver, where a row on the
+    ratio variables would carry the solver's tolerances."""
+    if level != "balance":
+        return None
+    x = problem.blocks["x"]
+    received = np.rint(vec[x]).sum(axis=0).astype(np.int64)
+    bi, ti = np.nonzero(inp.needs > 0)
+    cov = {}
+    for b, t in zip(bi.tolist(), ti.tolist()):  # exact smallest ratio per type
+        ratio = Fraction(int(received[b, t]), int(inp.needs[b, t]))
+        cov[t] = min(cov.get(t, ratio), ratio)
+    floors = np.array([math.ceil(cov[t] * int(inp.needs[b, t]))
+                       for b, t in zip(bi.tolist(), ti.tolist())], dtype=float)
+    n = len(inp.contributors)
+    rows = np.repeat(np.arange(bi.size), n)
+    cols = x[:, bi, ti].T.ravel()
+    A = sp.csr_array((np.ones(cols.size), (rows, cols)), shape=(bi.size, problem.n_vars))
+    return A, floors, np.full(bi.size, np.inf)
 
 
 @dataclass(frozen=True, eq=False)
@@ -293,8 +344,23 @@ def extract(problem: MilpProblem, x: np.ndarray, inp: ModelInput) -> Solution:
         sar_shortfall=max(0, inp.sar_reserve - sar_value))
 
 
-def objective_values(problem: MilpProblem, inp: ModelInput, sol: Solution) -> dict[str, int]:
-    """Each level's objective at the solution, exactly, from derived values."""
+def coverage(inp: ModelInput, sol: Solution) -> np.ndarray:
+    """Smallest coverage ratio received / need per type (1 where no need)."""
+    return _min_coverage(inp, sol.flows.sum(axis=0))
+
+
+def _min_coverage(inp: ModelInput, received: np.ndarray) -> np.ndarray:
+    out = np.ones(3)
+    for t in range(3):
+        has = inp.needs[:, t] > 0
+        if has.any():
+            out[t] = float((received[has, t] / inp.needs[has, t]).min())
+    return out
+
+
+def objective_values(problem: MilpProblem, inp: ModelInput, sol: Solution) -> dict[str, int | float]:
+    """Each level's objective at the solution, from derived values (exact
+    integers for the integer-valued levels)."""
     vec = np.zeros(problem.n_vars, dtype=object)
     dev = sol.pledges - inp.preferred
     parts = {"p": sol.pledges, "unmet": sol.unmet, "over": sol.over,
@@ -303,5 +369,10 @@ def objective_values(problem: MilpProblem, inp: ModelInput, sol: Solution) -> di
              "ssar": np.array([sol.sar_shortfall])}
     for block, values in parts.items():
         vec[problem.blocks[block].ravel()] = [int(v) for v in np.asarray(values).ravel()]
-    return {k: int(sum(int(round(c[j])) * vec[j] for j in np.flatnonzero(c)))
-            for k, c in problem.objectives.items()}
+    out: dict[str, int | float] = {}
+    for k, c in problem.objectives.items():
+        if k == "balance":
+            out[k] = float(c[problem.blocks["cover"]] @ coverage(inp, sol))
+        else:
+            out[k] = int(sum(int(round(c[j])) * vec[j] for j in np.flatnonzero(c)))
+    return out

@@ -111,17 +111,20 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
                                x=None, message="solver returned fractional values for integer variables",
                                level=level)
         gap = raw.gap
+        exact = problem.evaluate(x) if problem.evaluate is not None else {}
+        value = exact.get(level, float(c @ x))
         if level in problem.integral_levels:
-            value = int(np.rint(c) @ np.rint(x).astype(np.int64)) if np.all(c == np.rint(c)) else float(c @ x)
             bound = value + 0.5
         else:
-            value = float(c @ x)
             bound = value + 1e-9 * max(1.0, abs(value))
         values[level] = value
         if k < len(levels) - 1:
-            A = sp.vstack([A, sp.csr_array(c[None, :])], format="csr")
-            rlb = np.append(rlb, -np.inf)
-            rub = np.append(rub, bound)
+            rows = problem.fix(level, x) if problem.fix is not None else None
+            if rows is None:
+                rows = (sp.csr_array(c[None, :]), [-np.inf], [bound])
+            A = sp.vstack([A, rows[0]], format="csr")
+            rlb = np.append(rlb, rows[1])
+            rub = np.append(rub, rows[2])
         elif write_lp is not None:
             _write_lp(problem, c, A, rlb, rub, Path(write_lp))
     status = SolveStatus.OPTIMAL if (gap is None or gap <= max(mip_gap, 1e-9)) else SolveStatus.FEASIBLE
@@ -219,12 +222,19 @@ def to_pulp(problem: MilpProblem, c: np.ndarray, A: sp.csr_array, rlb, rub, spli
         if not np.isinf(rub[i]):
             lp += pulp.LpConstraint(expr, pulp.LpConstraintLE, f"r{i}_hi", float(rub[i]))
 
+    used = set(np.flatnonzero(c)) | set(A.indices.tolist())
+
     def values() -> np.ndarray:
         out = np.empty(len(terms))
         for j, pair in enumerate(terms):
             vals = [v.varValue for v, _ in pair]
-            out[j] = np.nan if any(v is None for v in vals) else sum(
-                float(v) * mult for v, (_, mult) in zip(vals, pair))
+            if j not in used:
+                # In no row and not in the objective: PuLP does not pass it to
+                # the solver; any value within bounds is optimal, take 0.
+                out[j] = min(max(0.0, problem.lb[j]), problem.ub[j])
+            else:
+                out[j] = np.nan if any(v is None for v in vals) else sum(
+                    float(v) * mult for v, (_, mult) in zip(vals, pair))
         return out
 
     return lp, values
