@@ -180,7 +180,8 @@ def build(inp: ModelInput) -> MilpProblem:
     dneg = B.var((n, 3), 0, inf, False)
     # A beneficiary receives at most its need; nobody sends to itself.
     xub = np.broadcast_to(inp.needs[None, :, :], (n, m, 3)).astype(float).copy()
-    self_pairs = np.array([[c == b for b in inp.beneficiaries] for c in inp.contributors]).reshape(n, m)
+    self_pairs = np.array([[c == b for b in inp.beneficiaries] for c in inp.contributors],
+                          dtype=bool).reshape(n, m)
     xub[self_pairs] = 0
     x = B.var((n, m, 3), 0, xub, True)
     sneed = B.var((m, 3), 0, inp.needs, True)

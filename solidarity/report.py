@@ -319,11 +319,11 @@ def write_atomic(files: Mapping[str, bytes], outdir: str | Path) -> list[Path]:
     try:
         for name, data in files.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=outdir)
+            temps.append((name, Path(tmp)))  # registered first: removed if writing fails
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
-            temps.append((name, Path(tmp)))
         written = []
         for name, tmp in temps:
             os.replace(tmp, outdir / name)

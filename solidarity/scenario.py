@@ -7,6 +7,7 @@ is allowed. No arithmetic happens here.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import math
 import tomllib
@@ -175,7 +176,10 @@ class _Checker:
             return {}
         for k in doc:
             if k not in allowed:
-                self.add(f"{path}.{k}" if path else k, MISSING, "unknown key", _choices(sorted(allowed)))
+                near = difflib.get_close_matches(str(k), sorted(allowed), n=1)
+                hint = f" (did you mean '{near[0]}'?)" if near else ""
+                self.add(f"{path}.{k}" if path else k, MISSING, f"unknown key{hint}",
+                         _choices(sorted(allowed)))
         return doc
 
     def integer(self, doc: dict, key: str, path: str, lo: int | None = 0, hi: int | None = None,
@@ -356,9 +360,10 @@ def _pool(c: _Checker, doc: Any, present: bool) -> PoolSettings:
     if not present:
         c.add("pool", MISSING, "required table is missing",
               "a [pool] table with relocations and financial_eur")
+    required = isinstance(doc, dict)  # a non-table is reported once, not per key
     doc = c.table(doc, "pool", _POOL)
-    r = c.integer(doc, "relocations", "pool", required=present, what="whole persons")
-    f = c.integer(doc, "financial_eur", "pool", required=present, what="whole euros")
+    r = c.integer(doc, "relocations", "pool", required=required, what="whole persons")
+    f = c.integer(doc, "financial_eur", "pool", required=required, what="whole euros")
     e = c.integer(doc, "equivalence_eur", "pool", lo=1, what="whole euros per relocation")
     sar = c.fraction(doc, "sar_share", "pool")
     return PoolSettings(relocations=r or 0, financial_eur=f or 0, equivalence_eur=e,

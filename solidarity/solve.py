@@ -189,9 +189,9 @@ def to_pulp(problem: MilpProblem, c: np.ndarray, A: sp.csr_array, rlb, rub, spli
         lo_b = None if np.isinf(lo) else float(lo)
         hi_b = None if np.isinf(hi) else float(hi)
         if split and integ and (hi_b is None or hi_b >= _SPLIT_ABOVE):
-            high = pulp.LpVariable(f"{nm}__hi", lowBound=None if lo_b is None else np.floor(lo_b / SPLIT),
+            high = lp.add_variable(f"{nm}__hi", lowBound=None if lo_b is None else np.floor(lo_b / SPLIT),
                                    upBound=None if hi_b is None else np.ceil(hi_b / SPLIT), cat=pulp.LpInteger)
-            low = pulp.LpVariable(f"{nm}__lo", lowBound=0, upBound=SPLIT - 1, cat=pulp.LpInteger)
+            low = lp.add_variable(f"{nm}__lo", lowBound=0, upBound=SPLIT - 1, cat=pulp.LpInteger)
             pair = [(high, SPLIT), (low, 1)]
             expr = pulp.LpAffineExpression(pair)
             if lo_b is not None:
@@ -200,7 +200,7 @@ def to_pulp(problem: MilpProblem, c: np.ndarray, A: sp.csr_array, rlb, rub, spli
                 lp += pulp.LpConstraint(expr, pulp.LpConstraintLE, f"{nm}__ub", hi_b)
             terms.append(pair)
         else:
-            var = pulp.LpVariable(nm, lowBound=lo_b, upBound=hi_b,
+            var = lp.add_variable(nm, lowBound=lo_b, upBound=hi_b,
                                   cat=pulp.LpInteger if integ else pulp.LpContinuous)
             terms.append([(var, 1)])
 
@@ -263,8 +263,14 @@ def _pulp_with(make_solver, split: bool):
 
 
 def _cbc(time_limit, mip_gap):
+    import warnings
+
     import pulp
-    return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=mip_gap, gapAbs=0)
+    # PuLP 3.3 marks its bundled CBC as deprecated for 4.0; we pin PuLP < 3.4
+    # precisely to keep the bundled binary, so the warning is not the user's.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=mip_gap, gapAbs=0)
 
 
 def _pulp_highs(time_limit, mip_gap):

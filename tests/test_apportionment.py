@@ -1,0 +1,120 @@
+"""Apportionment: worked examples (sources cited) and properties."""
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from solidarity.apportionment import Apportionment, apportion, check
+from solidarity.schema import Method
+
+# D'Hondt and Sainte-Lague worked example: votes 100 000, 80 000, 30 000,
+# 20 000 for 8 seats (Wikipedia, "D'Hondt method" and "Sainte-Lague method").
+VOTES = {"A": 100_000, "B": 80_000, "C": 30_000, "D": 20_000}
+
+
+def test_dhondt_worked_example():
+    # quotients v/(s+1): A 100k 50k 33.3k 25k | B 80k 40k 26.7k | C 30k | D 20k
+    # the 8 largest: A4 B3 C1 D0 (the 9th, 20k for A and D, is not reached)
+    assert apportion(VOTES, 8, Method.DHONDT).seats == {"A": 4, "B": 3, "C": 1, "D": 0}
+
+
+def test_webster_worked_example():
+    # quotients v/(2s+1): A 100k 33.3k 20k | B 80k 26.7k 16k | C 30k | D 20k
+    # the 8 largest: A 100k, B 80k, A 33.3k, C 30k, B 26.7k, A 20k, D 20k, B 16k
+    assert apportion(VOTES, 8, Method.WEBSTER).seats == {"A": 3, "B": 3, "C": 1, "D": 1}
+
+
+def test_hamilton_alabama_paradox():
+    # Balinski and Young (2001), populations 6, 6, 2.
+    # house 10: quotas 4.29, 4.29, 1.43 -> floors 4, 4, 1; largest remainder C -> 4 4 2
+    # house 11: quotas 4.71, 4.71, 1.57 -> floors 4, 4, 1; remainders A, B    -> 5 5 1
+    pops = {"A": 6, "B": 6, "C": 2}
+    assert apportion(pops, 10).seats == {"A": 4, "B": 4, "C": 2}
+    assert apportion(pops, 11).seats == {"A": 5, "B": 5, "C": 1}
+
+
+def test_huntington_hill_gives_every_positive_quota_a_seat():
+    # quotas 3/101 = 0.03 and 300/101 = 2.97. Hamilton: 0 and 3.
+    # Huntington-Hill: signpost d(0) = 0, so A gets its first seat at once;
+    # B's priorities 2.97/sqrt(2) = 2.1 beat A's 0.03/sqrt(2): B gets 2.
+    w = {"A": 1, "B": 100}
+    assert apportion(w, 3).seats == {"A": 0, "B": 3}
+    assert apportion(w, 3, Method.HUNTINGTON_HILL).seats == {"A": 1, "B": 2}
+
+
+def test_hamilton_tie_is_reported_and_broken_alphabetically():
+    # quotas 2/3 each: floors 0, three equal remainders for two seats
+    app = apportion({"C": 1, "A": 1, "B": 1}, 2)
+    assert app.seats == {"A": 1, "B": 1, "C": 0}
+    assert app.ties == ("A", "B", "C")
+
+
+def test_hamilton_tie_rule_prefers_larger_quota():
+    # quotas 1.5 and 0.5 (+ 1): equal remainders 1/2, one seat left -> larger quota X
+    app = apportion({"Y": 1, "X": 3}, 2)
+    assert app.seats == {"X": 2, "Y": 0}
+    assert app.ties == ("X", "Y")
+
+
+def test_no_tie_reported_when_remainders_differ():
+    assert apportion({"A": 2, "B": 1}, 2).ties == ()
+
+
+def test_divisor_tie_reported():
+    # D'Hondt, equal votes, 1 seat: both priorities equal
+    app = apportion({"B": 5, "A": 5}, 1, Method.DHONDT)
+    assert app.seats == {"A": 1, "B": 0}
+    assert app.ties == ("A", "B")
+
+
+def test_ceiling_exceeds_house_and_is_flagged_by_check():
+    app = apportion({"A": 1, "B": 1, "C": 1}, 2, Method.CEILING)
+    assert app.seats == {"A": 1, "B": 1, "C": 1}
+    res = check(app)
+    assert res.sum_ok and res.quota_ok and app.total == 3 > app.house
+
+
+def test_check_catches_violations():
+    q = {"A": Fraction(5, 2), "B": Fraction(5, 2)}
+    bad = Apportionment(Method.HAMILTON, 5, q, {"A": 4, "B": 0}, ())
+    res = check(bad)
+    assert not res.sum_ok and res.below_floor == ("B",) and res.above_ceiling == ("A",)
+    assert len(res.problems()) == 3
+
+
+def test_rejects_bad_input():
+    with pytest.raises(ValueError):
+        apportion({"A": -1, "B": 2}, 3)
+    with pytest.raises(ValueError):
+        apportion({"A": 0}, 3)
+    with pytest.raises(ValueError):
+        apportion({"A": 1}, -1)
+
+
+weights = st.dictionaries(st.sampled_from([f"S{i:02d}" for i in range(40)]),
+                          st.integers(min_value=1, max_value=10**9), min_size=1, max_size=30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(weights, st.integers(min_value=0, max_value=50_000))
+def test_hamilton_quota_and_sum(w, house):
+    res = check(apportion(w, house))
+    assert res.sum_ok and res.quota_ok
+
+
+@settings(max_examples=80, deadline=None)
+@given(weights, st.integers(min_value=0, max_value=5_000),
+       st.sampled_from([Method.DHONDT, Method.WEBSTER, Method.HUNTINGTON_HILL]))
+def test_divisor_methods_sum_and_house_monotone(w, house, method):
+    a, b = apportion(w, house, method), apportion(w, house + 1, method)
+    assert a.total == house and b.total == house + 1
+    assert all(b.seats[g] >= a.seats[g] for g in w)
+
+
+@settings(max_examples=80, deadline=None)
+@given(weights, st.integers(min_value=1, max_value=5_000))
+def test_ceiling_is_each_quota_rounded_up(w, house):
+    app = apportion(w, house, Method.CEILING)
+    assert check(app).quota_ok and app.total >= house

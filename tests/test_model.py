@@ -1,0 +1,120 @@
+"""Integer programme: a hand-computed case, the verifier, backends, edge cases."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from solidarity.model import ModelInput, build, extract
+from solidarity.schema import SolverName, SolveStatus
+from solidarity.solve import solve
+from solidarity.verify import verify
+
+SOLVERS = list(SolverName)
+
+
+def small() -> ModelInput:
+    """Three states, rate 100 EUR per relocation, one beneficiary CC.
+
+    AA owes 1000 (prefers 5 relocations + 500 EUR), BB owes 600 (prefers 6
+    relocations but may relocate nobody: cap 0), CC owes 400 (prefers money).
+    Pool targets: 11 relocations and 900 EUR; CC needs 8 relocations, 700 EUR.
+    """
+    return ModelInput(
+        contributors=("AA", "BB", "CC"), beneficiaries=("CC",), rate=100,
+        obligation=np.array([1000, 600, 400]),
+        preferred=np.array([[5, 500, 0], [6, 0, 0], [0, 400, 0]]),
+        lower=np.zeros((3, 3), dtype=np.int64),
+        upper=np.array([[-1, -1, -1], [0, -1, -1], [-1, -1, -1]]),
+        needs=np.array([[8, 700, 0]]), sar=np.array([False]),
+        target_relocations=11, target_money=900, sar_reserve=0)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_worked_example(solver):
+    # Level 1 (shortfall): pool value 11*100 + 900 = 2000 = total obligations,
+    #   so both targets are met only if every euro is pledged. BB cannot
+    #   relocate: it pays 600. CC cannot send to itself, so its 8 relocations
+    #   must come from AA (AA >= 8) and its 700 EUR from BB (600) + AA (>= 100):
+    #   AA relocates 8 or 9, CC relocates the rest of 11 (3 or 2). Shortfall 0.
+    # Level 2 (deviation, EUR): BB 6*100 + 600 = 1200 either way;
+    #   AA 8 rel: 300 + 300 = 600, CC 3 rel: 300 + 300 = 600 -> 2400;
+    #   AA 9 rel: 400 + 400 = 800, CC 2 rel: 200 + 200 = 400 -> 2400. A tie.
+    # Level 4 (tie-break): weights = obligation rank (AA 1, BB 2, CC 3)
+    #   + 3 * tier (financial 0, relocation 2), times EUR per unit:
+    #   AA 8/CC 3: AA 7*300 + 1*300, CC 9*300 + 3*300, BB 8*600 + 2*600 = 12000;
+    #   AA 9/CC 2: AA 7*400 + 1*400, CC 9*200 + 3*200, BB 6000          = 11600.
+    inp = small()
+    prob = build(inp)
+    res = solve(prob, solver)
+    assert res.status is SolveStatus.OPTIMAL
+    sol = extract(prob, res.x, inp)
+    assert sol.pledges.tolist() == [[9, 100, 0], [0, 600, 0], [2, 200, 0]]
+    assert sol.flows[:, 0, :].tolist() == [[8, 100, 0], [0, 600, 0], [0, 0, 0]]
+    assert sol.pool_shortfall.tolist() == [0, 0] and sol.unmet.tolist() == [0, 0, 0]
+    assert verify(inp, sol) == []
+
+
+def test_verifier_rejects_tampered_solutions():
+    inp = small()
+    prob = build(inp)
+    sol = extract(prob, solve(prob).x, inp)
+    cases = {
+        "above its cap": dataclasses.replace(sol, pledges=sol.pledges + np.array([[0, 0, 0], [1, -100, 0], [0, 0, 0]])),
+        "sends solidarity to itself": dataclasses.replace(
+            sol, flows=np.concatenate([sol.flows[:2], np.array([[[1, 0, 0]]])])),
+        "more than its need": dataclasses.replace(sol, flows=sol.flows + np.array([[[1, 0, 0]], [[0, 0, 0]], [[0, 0, 0]]])),
+        "unmet obligation reported": dataclasses.replace(sol, unmet=np.array([5, 0, 0])),
+        "pool relocation shortfall": dataclasses.replace(sol, pool_shortfall=np.array([1, 0])),
+        "exceed the obligation": dataclasses.replace(sol, pledges=sol.pledges + np.array([[0, 50, 0], [0, 0, 0], [0, 0, 0]]),
+                                                     over=np.array([50, 0, 0])),
+    }
+    for words, bad in cases.items():
+        found = verify(inp, bad)
+        assert any(words in v for v in found), (words, found)
+
+
+def test_state_pledging_nothing_is_unmet_not_infeasible():
+    inp = dataclasses.replace(small(), lower=np.zeros((3, 3), dtype=np.int64),
+                              upper=np.array([[0, 0, 0], [-1, -1, -1], [-1, -1, -1]]))
+    prob = build(inp)
+    res = solve(prob)
+    sol = extract(prob, res.x, inp)
+    assert res.ok and sol.unmet[0] == 1000 and sol.pledges[0].tolist() == [0, 0, 0]
+    assert verify(inp, sol) == []
+
+
+def test_floors_above_obligation_show_as_over():
+    inp = dataclasses.replace(small(), lower=np.array([[0, 1200, 0], [0, 0, 0], [0, 0, 0]]))
+    prob = build(inp)
+    sol = extract(prob, solve(prob).x, inp)
+    assert sol.over.tolist() == [200, 0, 0]
+    assert verify(inp, sol) == []
+
+
+def test_unknown_status_maps_to_unknown(monkeypatch):
+    import solidarity.solve as S
+
+    monkeypatch.setitem(S._BACKENDS, SolverName.HIGHS,
+                        lambda *a: S._Raw(SolveStatus.UNKNOWN, None, None, "weird"))
+    res = solve(build(small()))
+    assert res.status is SolveStatus.UNKNOWN and not res.ok and res.level == "shortfall"
+
+
+def test_scipy_status_mapping(monkeypatch):
+    import scipy.optimize
+
+    import solidarity.solve as S
+
+    class Fake:
+        status, x, message, mip_gap = 4, None, "other", None
+
+    monkeypatch.setattr(scipy.optimize, "milp", lambda *a, **k: Fake())
+    assert S._scipy(build(small()), np.zeros(1), None, None, None, None, 0).status is SolveStatus.UNKNOWN
+
+
+def test_write_lp(tmp_path):
+    path = tmp_path / "m.lp"
+    solve(build(small()), write_lp=path)
+    text = path.read_text()
+    assert "Minimize" in text and "p_AA_relocation" in text and "x_AA_CC_financial" in text
