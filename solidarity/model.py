@@ -33,11 +33,16 @@ Objectives, solved lexicographically (each level's optimum is then fixed):
 
 1. ``shortfall`` (EUR): unmet + e spool_rel + spool_money + sum u_t sneed + ssar
 2. ``deviation`` (EUR): sum u_t (dpos + dneg)
-3. ``balance`` (Art 60(2)): maximise, per type, the smallest coverage ratio
-   received / need over the beneficiaries with a need of that type.
-4. ``tie_break_pledges``: deviation falls first on financial contributions,
+3. ``tie_break_pledges``: deviation falls first on financial contributions,
    then alternative measures, then relocations; within a type on the largest
    obligations first (the smallest relative change), equal ones alphabetically.
+   Pledges are now unique; what follows only distributes them.
+4. ``balance`` (Art 60(2)): per type, what beneficiaries receive is
+   leximin-optimal in the coverage ratios received / need: the smallest ratio
+   as large as possible, then the next, and so on. Computed exactly by
+   :func:`leximin` (the Adams divisor method) and imposed as rows; if the full model cannot meet it
+   (SAR reserve, nobody sending to itself), the smallest ratio per type is
+   maximised by the solver instead.
 5. ``tie_break_flows``: flows follow a strictly Monge cost, i.e. the
    north-west corner rule over contributors and beneficiaries in
    alphabetical order. Its optimum is unique.
@@ -61,7 +66,7 @@ from .schema import TYPES, SolidarityType
 
 REL, FIN, ALT = (TYPES.index(t) for t in (SolidarityType.RELOCATION, SolidarityType.FINANCIAL,
                                           SolidarityType.ALTERNATIVE))
-LEVELS = ("shortfall", "deviation", "balance", "tie_break_pledges", "tie_break_flows")
+LEVELS = ("shortfall", "deviation", "tie_break_pledges", "balance", "tie_break_flows")
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,6 +115,10 @@ class MilpProblem:
     #: (level, rounded solution) -> rows (A, lb, ub) that fix that level's
     #: optimum better than a row on its objective; None: use the objective.
     fix: Callable[[str, np.ndarray], tuple | None] | None = None
+    #: (level, solution of the previous level) -> rows that impose this level's
+    #: optimum without solving it, or None. If the next solve is infeasible
+    #: with them, the level is solved normally instead.
+    shortcut: Callable[[str, np.ndarray], tuple | None] | None = None
 
     @property
     def n_vars(self) -> int:
@@ -280,12 +289,62 @@ def build(inp: ModelInput) -> MilpProblem:
     problem = MilpProblem(blocks=names, lb=np.concatenate(B.lb), ub=np.concatenate(B.ub),
                        integrality=np.concatenate(B.integ), A=B.matrix(),
                        row_lb=np.concatenate(B.rlb), row_ub=np.concatenate(B.rub),
-                       objectives=dict(zip(LEVELS, (c1, c2, c5, c3, c4))),
+                       objectives=dict(zip(LEVELS, (c1, c2, c3, c5, c4))),
                        integral_levels=frozenset(LEVELS) - {"balance"}, labels=labels)
     object.__setattr__(problem, "evaluate",
                        lambda vec: objective_values(problem, inp, extract(problem, vec, inp)))
     object.__setattr__(problem, "fix", lambda level, vec: _fix_balance(problem, inp, level, vec))
+    object.__setattr__(problem, "shortcut", lambda level, vec: _leximin_rows(problem, inp, level, vec))
     return problem
+
+
+def leximin(total: int, needs: list[int], names: list[str]) -> list[int]:
+    """Whole units ``r_b <= needs[b]`` summing to ``min(total, sum(needs))``
+    whose coverage ratios ``r_b / needs[b]`` are leximin-optimal.
+
+    This is the greedy that hands out units one by one to the smallest
+    current ratio, ties to the smaller need (its ratio rises most), then name
+    A..Z; i.e. the Adams divisor method (signposts ``d(s) = s``). Computed
+    from the rounded-up quotas, taking back the units the greedy would have
+    given last. Every need must be positive.
+    """
+    big = sum(needs)
+    if total >= big:
+        return list(needs)
+    seats = [-(-total * n // big) for n in needs]  # ceil of the quotas
+    # The greedy's last unit to b raised it from (s-1)/n; among equal ratios
+    # it served larger needs later, and names Z..A later.
+    for _ in range(sum(seats) - total):
+        b = max((b for b in range(len(needs)) if seats[b] > 0),
+                key=lambda b: (Fraction(seats[b] - 1, needs[b]), needs[b], names[b]))
+        seats[b] -= 1
+    return seats
+
+
+def _leximin_rows(problem: MilpProblem, inp: ModelInput, level: str, vec: np.ndarray):
+    if level != "balance":
+        return None
+    x = problem.blocks["x"]
+    received = np.rint(vec[x]).sum(axis=0).astype(np.int64)
+    rows_b, rows_t, target = [], [], []
+    for t in range(3):
+        has = np.flatnonzero(inp.needs[:, t] > 0)
+        if has.size == 0:
+            continue
+        want = leximin(int(received[has, t].sum()), inp.needs[has, t].tolist(),
+                       [inp.beneficiaries[b] for b in has])
+        rows_b += has.tolist()
+        rows_t += [t] * has.size
+        target += want
+    if not target:
+        return None
+    bi, ti = np.array(rows_b), np.array(rows_t)
+    n = len(inp.contributors)
+    rows = np.repeat(np.arange(bi.size), n)
+    cols = x[:, bi, ti].T.ravel()
+    A = sp.csr_array((np.ones(cols.size), (rows, cols)), shape=(bi.size, problem.n_vars))
+    t = np.array(target, dtype=float)
+    return A, t, t
 
 
 def _fix_balance(problem: MilpProblem, inp: ModelInput, level: str, vec: np.ndarray):

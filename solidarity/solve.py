@@ -18,6 +18,9 @@ module does not know maps to ``unknown``.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
 from dataclasses import dataclass
 from importlib import metadata
@@ -96,40 +99,66 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
     A, rlb, rub = problem.A, problem.row_lb, problem.row_ub
     start = time.perf_counter()
     x, gap, values = None, None, {}
-    levels = list(problem.objectives.items())
-    for k, (level, c) in enumerate(levels):
+    levels = list(problem.objectives)
+    pending = None  # (index of a level imposed by a shortcut, rows count before it)
+
+    def stop(raw: _Raw, level: str, status=None, message=None) -> SolveResult:
+        return SolveResult(status=status or raw.status, objective=values, gap=raw.gap,
+                           runtime=time.perf_counter() - start, solver=label, version=version,
+                           x=None, message=message or raw.message, level=level)
+
+    k = 0
+    while k < len(levels):
+        level = levels[k]
+        c = problem.objectives[level]
+        shortcut = (problem.shortcut(level, x) if problem.shortcut is not None and x is not None
+                    and k < len(levels) - 1 and pending is None else None)
+        if shortcut is not None:
+            pending = (k, A.shape[0])
+            A, rlb, rub = _stack(A, rlb, rub, shortcut)
+            k += 1
+            continue
         left = None if time_limit is None else max(time_limit - (time.perf_counter() - start), 1e-3)
         raw = backend(problem, c, A, rlb, rub, left, mip_gap)
+        if raw.status is SolveStatus.INFEASIBLE and pending is not None:
+            # The shortcut's rows cannot be met in the full model: drop them
+            # and solve that level properly.
+            k, rows = pending
+            A, rlb, rub = A[:rows], rlb[:rows], rub[:rows]
+            pending = (k, -1)  # no second shortcut for this level
+            continue
         if raw.status not in _USABLE or raw.x is None:
-            return SolveResult(status=raw.status, objective=values, gap=raw.gap,
-                               runtime=time.perf_counter() - start, solver=label,
-                               version=version, x=None, message=raw.message, level=level)
+            return stop(raw, level)
         x = _round(problem, raw.x)
         if x is None:
-            return SolveResult(status=SolveStatus.NOT_SOLVED, objective=values, gap=raw.gap,
-                               runtime=time.perf_counter() - start, solver=label, version=version,
-                               x=None, message="solver returned fractional values for integer variables",
-                               level=level)
+            return stop(raw, level, SolveStatus.NOT_SOLVED,
+                        "solver returned fractional values for integer variables")
+        if pending is not None and pending[1] >= 0 and pending[0] == k - 1:
+            pending = None  # the shortcut held
         gap = raw.gap
         exact = problem.evaluate(x) if problem.evaluate is not None else {}
+        values.update({lv: exact[lv] for lv in levels[:k + 1] if lv in exact})
         value = exact.get(level, float(c @ x))
-        if level in problem.integral_levels:
-            bound = value + 0.5
-        else:
-            bound = value + 1e-9 * max(1.0, abs(value))
         values[level] = value
         if k < len(levels) - 1:
             rows = problem.fix(level, x) if problem.fix is not None else None
             if rows is None:
+                bound = value + (0.5 if level in problem.integral_levels
+                                 else 1e-9 * max(1.0, abs(value)))
                 rows = (sp.csr_array(c[None, :]), [-np.inf], [bound])
-            A = sp.vstack([A, rows[0]], format="csr")
-            rlb = np.append(rlb, rows[1])
-            rub = np.append(rub, rows[2])
+            A, rlb, rub = _stack(A, rlb, rub, rows)
         elif write_lp is not None:
             _write_lp(problem, c, A, rlb, rub, Path(write_lp))
+        if pending is not None and pending[1] < 0 and pending[0] != k:
+            pending = None
+        k += 1
     status = SolveStatus.OPTIMAL if (gap is None or gap <= max(mip_gap, 1e-9)) else SolveStatus.FEASIBLE
     return SolveResult(status=status, objective=values, gap=gap,
                        runtime=time.perf_counter() - start, solver=label, version=version, x=x)
+
+
+def _stack(A, rlb, rub, rows):
+    return (sp.vstack([A, rows[0]], format="csr"), np.append(rlb, rows[1]), np.append(rub, rows[2]))
 
 
 def _round(problem: MilpProblem, x: np.ndarray) -> np.ndarray | None:
@@ -147,14 +176,33 @@ def _round(problem: MilpProblem, x: np.ndarray) -> np.ndarray | None:
 
 # --- scipy / HiGHS -----------------------------------------------------------
 
+@contextlib.contextmanager
+def _quiet_stdout():
+    """HiGHS's MIP solver can print diagnostics from C++ straight to file
+    descriptor 1; stdout carries our data, so it is closed to them."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout (embedded use): nothing to protect
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
 def _scipy(problem, c, A, rlb, rub, time_limit, mip_gap) -> _Raw:
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     options = {"mip_rel_gap": mip_gap, "presolve": True}
     if time_limit is not None:
         options["time_limit"] = time_limit
-    res = milp(c, integrality=problem.integrality, bounds=Bounds(problem.lb, problem.ub),
-               constraints=LinearConstraint(A, rlb, rub), options=options)
+    with _quiet_stdout():
+        res = milp(c, integrality=problem.integrality, bounds=Bounds(problem.lb, problem.ub),
+                   constraints=LinearConstraint(A, rlb, rub), options=options)
     status = {0: SolveStatus.OPTIMAL, 2: SolveStatus.INFEASIBLE,
               3: SolveStatus.UNBOUNDED}.get(res.status, SolveStatus.UNKNOWN)
     if res.status == 1:  # iteration or time limit
