@@ -98,3 +98,17 @@ def test_ambiguous_rows_need_filters(tmp_path):
     with pytest.raises(InputError, match="several rows per country.*citizen"):
         load_indicator(POPULATION, path=f)
     assert load_indicator(POPULATION, path=f, filters={"citizen": "FOR"}).values["AT"] == 1_800_000
+
+
+def test_non_positive_value_for_participant(tmp_path):
+    f = tmp_path / "g.tsv"
+    f.write_text(TSV.replace("477837.3 ", "0 "))
+    with pytest.raises(InputError, match=r"geo=AT, year=2023 = 0.0: gdp_meur must be positive"):
+        load_indicator(GDP, year=2023, path=f, require=["AT"])
+
+
+def test_no_rows_after_filtering(tmp_path):
+    f = tmp_path / "g.tsv"
+    f.write_text(TSV)
+    with pytest.raises(InputError, match="no rows left after filtering"):
+        load_indicator(GDP, path=f, filters={"unit": "PC_GDP"})

@@ -86,3 +86,21 @@ def test_preference_mix_is_followed_when_nothing_else_binds():
     t = solidarity.run(sc).tables["pledges"].set_index(["geo", "type"])
     assert t.loc[("LU", "relocation"), "units"] == 0
     assert t.loc[("LU", "financial"), "units"] == t.loc[("LU", "financial"), "preferred_units"] > 0
+
+
+def test_scenario_with_users_eurostat_files(tmp_path):
+    """A scenario names its own downloads (relative paths); meta records them."""
+    parts = ["AT", "BE", "BG"]
+    (tmp_path / "gdp.tsv").write_text(
+        "freq,unit,na_item,geo\\TIME_PERIOD\t2024 \n"
+        "A,CP_MEUR,B1GQ,AT\t494087.6 p\nA,CP_MEUR,B1GQ,BE\t620271.8 \nA,CP_MEUR,B1GQ,BG\t104768.8 \n")
+    (tmp_path / "pop.csv").write_text(
+        "DATAFLOW,LAST UPDATE,freq,unit,age,sex,geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG\n"
+        + "".join(f"ESTAT:DEMO_PJAN(1.0),11/07/2025 23:00,A,NR,TOTAL,T,{g},2025,{v},\n"
+                  for g, v in zip(parts, [9197213, 11900100, 6437360])))
+    (tmp_path / "s.toml").write_text(f"participants = {parts!r}\n".replace("'", '"') + MINIMAL.replace(
+        "21000", "100").replace("420000000", "2000000") + "[data]\ngdp_file = 'gdp.tsv'\npopulation_file = 'pop.csv'\n")
+    res = solidarity.run(solidarity.load_scenario(tmp_path / "s.toml"))
+    meta = dict(zip(res.tables["meta"]["key"], res.tables["meta"]["value"]))
+    assert "gdp.tsv (sha256" in meta["gdp"] and "last update 11/07/2025" in meta["population"]
+    assert res.tables["shares"]["fair_relocations"].sum() == 100

@@ -173,3 +173,21 @@ def test_equivalence_rate_default_and_rounding():
     sc = parse_scenario(MINIMAL.replace("420000000", "420000001"))
     assert sc.pool.rate == 20_000  # 420 000 001 / 21 000 = 20 000.00005 -> 20 000
     assert parse_scenario(MINIMAL + "equivalence_eur = 25000\n").pool.rate == 25_000
+
+
+def test_empty_mix():
+    assert "states.AT.mix = {}: empty mix" in only(MINIMAL + "[states.AT]\nmix = {}\n")
+
+
+def test_filters_wrong_type():
+    assert "data.gdp_filters = {'unit': 3}: wrong type" in only(MINIMAL + "[data]\ngdp_filters = {unit = 3}\n")
+
+
+def test_unknown_participant_code():
+    assert "participants[1] = 'UK': unknown country code (the United Kingdom is not bound by the AMMR)" in only(
+        'participants = ["AT", "UK"]\n' + MINIMAL)
+
+
+def test_cannot_read_file(tmp_path):
+    with pytest.raises(InputError, match="cannot read"):
+        load_scenario(tmp_path / "missing.toml")
