@@ -244,6 +244,18 @@ class _Checker:
                  "Eurostat two-letter codes: " + _choices(sorted(KNOWN_CODES)))
         return False
 
+    def per_country(self, doc: Any, name: str, participants, allowed: set[str]):
+        """Yield ``(code, key path, body)`` for each valid participant's table."""
+        doc = self.table(doc, name, set(doc) if isinstance(doc, dict) else set())
+        for code, body in doc.items():
+            path = f"{name}.{code}"
+            if not self.code(code, path):
+                continue
+            if code not in participants:
+                self.add(path, code, "not a participant",
+                         "one of the scenario's participants: " + _choices(participants))
+            yield code, path, self.table(body, path, allowed)
+
     def amounts(self, doc: Any, path: str) -> Amounts:
         doc = self.table(doc, path, set(_AMOUNT_KEYS))
         vals = {t.value: self.integer(doc, k, path, what=f"whole {t.unit}")
@@ -371,15 +383,8 @@ def _pool(c: _Checker, doc: Any, present: bool) -> PoolSettings:
 
 
 def _states(c: _Checker, doc: Any, participants: tuple[str, ...]) -> dict[str, StateSettings]:
-    doc = c.table(doc, "states", set(doc) if isinstance(doc, dict) else set())
     out = {}
-    for code, body in doc.items():
-        path = f"states.{code}"
-        if not c.code(code, path):
-            continue
-        if code not in participants:
-            c.add(path, code, "not a participant", "one of the scenario's participants: " + _choices(participants))
-        body = c.table(body, path, _STATE)
+    for code, path, body in c.per_country(doc, "states", participants, _STATE):
         status = c.enum(body, "status", path, Status) or Status.NONE
         deduction = c.fraction(body, "deduction", path)
         fixed = c.amounts(body["fixed"], f"{path}.fixed") if "fixed" in body else None
@@ -415,15 +420,8 @@ def _states(c: _Checker, doc: Any, participants: tuple[str, ...]) -> dict[str, S
 
 
 def _beneficiaries(c: _Checker, doc: Any, participants) -> dict[str, BeneficiarySettings]:
-    doc = c.table(doc, "beneficiaries", set(doc) if isinstance(doc, dict) else set())
     out = {}
-    for code, body in doc.items():
-        path = f"beneficiaries.{code}"
-        if not c.code(code, path):
-            continue
-        if code not in participants:
-            c.add(path, code, "not a participant", "one of the scenario's participants: " + _choices(participants))
-        body = c.table(body, path, _BENEF)
+    for code, path, body in c.per_country(doc, "beneficiaries", participants, _BENEF):
         needs = c.amounts(body.get("needs"), f"{path}.needs")
         sar = body.get("sar", False)
         if not isinstance(sar, bool):
