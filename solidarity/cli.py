@@ -96,7 +96,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         tables = res.tables
         if record_runtime:
             tables = build_tables(sc, res.population, res.gdp, res.shares, res.inputs, res.solve,
-                                  res.solution, include_runtime=True)
+                                  res.solution, res.rules, include_runtime=True)
         out = output if output is not None else Path("out") / scenario.stem
         _emit(tables, out, fmt, title=f"{sc.name} ({sc.year})")
         if write_lp is not None:

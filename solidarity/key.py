@@ -117,12 +117,16 @@ class FairShares:
     relocations: Apportionment
     financial: Apportionment
     rate: int
+    key: Mapping[str, Fraction]  #: exact key shares
+    redistributed: bool = False
 
 
 def fair_shares(population: pd.Series, gdp: pd.Series, weights: Mapping[str, Fraction],
                 relocations: int, financial_eur: int, rate: int,
                 method: Method = Method.HAMILTON,
-                deductions: Mapping[str, Fraction] | None = None) -> FairShares:
+                deductions: Mapping[str, Fraction] | None = None,
+                redistribute: bool = False,
+                credits: Mapping[str, int] | None = None) -> FairShares:
     """Fair shares, deductions and obligations for a participant set.
 
     Parameters
@@ -134,14 +138,19 @@ def fair_shares(population: pd.Series, gdp: pd.Series, weights: Mapping[str, Fra
     rate : EUR per relocation (equivalence rate e).
     method : apportionment method for fair-share relocations.
     deductions : country code -> deduction fraction in [0, 1] (Art 61, 62).
+    redistribute : give the deducted relocations and euros to the states
+        without a deduction, pro rata to the key (largest remainder), instead
+        of shrinking the pool.
+    credits : country code -> crisis credit in EUR usable this cycle
+        (CR Art 9); it reduces the money owed first, then whole relocations.
 
     Notes
     -----
     Per state, with ``r`` its apportioned relocations and ``f`` its euros:
     fair-share value ``e r + f``; deducted relocations ``round(d r)`` and
     euros ``round(d f)`` (halves up); the indicative contribution is what is
-    left, and the obligation is its value ``e r' + f'``. All are integers
-    and add up exactly over the participants.
+    left (plus any redistributed share, minus any credit), and the obligation
+    is its value ``e r' + f'``. All are integers and add up exactly.
     """
     geos = sorted(population.index)
     ind = pd.DataFrame({POPULATION: population.reindex(geos), GDP: gdp.reindex(geos)})
@@ -151,19 +160,32 @@ def fair_shares(population: pd.Series, gdp: pd.Series, weights: Mapping[str, Fra
     share = reference_key(ind, {k: float(w) for k, w in weights.items()})
     reloc = apportion(share_exact, relocations, method)
     money = apportion(share_exact, financial_eur, Method.HAMILTON)
-    deductions = deductions or {}
+    deductions = {g: Fraction(deductions.get(g, 0)) for g in geos} if deductions else {g: Fraction(0) for g in geos}
+    credits = credits or {}
+    cut_r = {g: _half_up(deductions[g] * reloc.seats[g]) for g in geos}
+    cut_f = {g: _half_up(deductions[g] * money.seats[g]) for g in geos}
+    add_r, add_f = {g: 0 for g in geos}, {g: 0 for g in geos}
+    takers = {g: share_exact[g] for g in geos if deductions[g] == 0 and share_exact[g] > 0}
+    if redistribute and takers:
+        add_r.update(apportion(takers, sum(cut_r.values()), Method.HAMILTON).seats)
+        add_f.update(apportion(takers, sum(cut_f.values()), Method.HAMILTON).seats)
     rows = []
     for g in geos:
-        d = Fraction(deductions.get(g, 0))
         r, f = reloc.seats[g], money.seats[g]
-        dr, df = _half_up(d * r), _half_up(d * f)
+        r1, f1 = r - cut_r[g] + add_r[g], f - cut_f[g] + add_f[g]
+        credit = int(credits.get(g, 0))
+        credit_f = min(credit, f1)
+        credit_r = min(r1, (credit - credit_f) // rate) if rate else 0
         rows.append({
             GEO: g, POPULATION: ind.at[g, POPULATION], GDP: ind.at[g, GDP],
             "relocations_quota": float(reloc.quotas[g]), "fair_relocations": r,
             "fair_financial_eur": f, "fair_value_eur": rate * r + f,
-            "deduction": float(d), "deducted_relocations": dr, "deducted_financial_eur": df,
-            "deduction_eur": rate * dr + df, "indicative_relocations": r - dr,
-            "indicative_financial_eur": f - df, "obligation_eur": rate * (r - dr) + (f - df),
+            "deduction": float(deductions[g]), "deducted_relocations": cut_r[g],
+            "deducted_financial_eur": cut_f[g], "deduction_eur": rate * cut_r[g] + cut_f[g],
+            "redistributed_relocations": add_r[g], "redistributed_financial_eur": add_f[g],
+            "credit_used_eur": credit_f + rate * credit_r,
+            "indicative_relocations": r1 - credit_r, "indicative_financial_eur": f1 - credit_f,
+            "obligation_eur": rate * (r1 - credit_r) + (f1 - credit_f),
             "apportionment_tie": g in reloc.ties,
         })
     table = pd.DataFrame(rows).set_index(GEO)
@@ -171,4 +193,5 @@ def fair_shares(population: pd.Series, gdp: pd.Series, weights: Mapping[str, Fra
     table.insert(1, "population_share", ind[POPULATION] / totals[POPULATION])
     table.insert(3, "gdp_share", ind[GDP] / totals[GDP])
     table.insert(4, "key_share", share)
-    return FairShares(table=table, relocations=reloc, financial=money, rate=rate)
+    return FairShares(table=table, relocations=reloc, financial=money, rate=rate,
+                      key=share_exact, redistributed=redistribute)

@@ -17,10 +17,11 @@ from .data import Indicator, load_indicator
 from .errors import InputError, Problem, SolveError, VerificationError
 from .key import FairShares, fair_shares
 from .model import ALT, FIN, REL, ModelInput, MilpProblem, Solution, build, extract, objective_values
+from .rules import Crisis, OffsetParams, Offsets, crisis_plan, offsets
 from .scenario import Scenario, StateSettings
 from .schema import GDP, POPULATION, TYPES, SolverName
 from .solve import SolveResult, solve
-from .verify import verify
+from .verify import verify, verify_rules
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,7 +36,44 @@ class Result:
     problem: MilpProblem
     solve: SolveResult
     solution: Solution
+    rules: "Rules"
     tables: dict[str, pd.DataFrame]
+
+
+@dataclass(frozen=True, eq=False)
+class Rules:
+    """Outcomes of the rules applied after pledging."""
+
+    offsets: Offsets
+    crisis: Crisis | None
+    implemented: dict[str, int]  #: relocations implemented in the cycle, per state
+    available: dict[str, int]  #: relocation pledges unallocated or unimplemented (CR Art 8)
+    headroom: dict[str, int]  #: fair share minus relocations pledged and offsets owed
+
+
+def apply_rules(scenario: Scenario, shares: FairShares, inp: ModelInput, sol: Solution) -> Rules:
+    """Responsibility offsets (Art 63) and a crisis response plan (CR Art 8, 9)."""
+    geos = inp.contributors
+    rel = dict(zip(geos, sol.pledges[:, REL].tolist()))
+    allocated = dict(zip(geos, sol.flows[:, :, REL].sum(axis=1).tolist()))
+    fair = {g: int(shares.table.at[g, "indicative_relocations"]) for g in geos}
+    o = scenario.offsets
+    params = OffsetParams(
+        proposal_relocations=o.proposal_relocations if o.proposal_relocations is not None
+        else scenario.pool.relocations, voluntary_share=o.voluntary_share,
+        state_share=o.state_share, needs_share=o.needs_share,
+        minimum_relocations=o.minimum_relocations, identified_needs=o.identified_needs)
+    off = offsets(fair, rel, {g: shares.key[g] for g in geos}, int(inp.needs[:, REL].sum()), params)
+    implemented = {g: math.floor(scenario.state(g).implemented * min(rel[g], allocated[g])) for g in geos}
+    available = {g: rel[g] - implemented[g] + scenario.state(g).carried_relocations for g in geos}
+    headroom = {g: max(0, fair[g] - rel[g] - off.owed[g]) for g in geos}
+    crisis = None
+    if scenario.crisis is not None:
+        c = scenario.crisis
+        crisis = crisis_plan(c.state, c.relocations, available, c.additional, headroom,
+                             {g: shares.key[g] for g in geos}, shares.rate)
+    return Rules(offsets=off, crisis=crisis, implemented=implemented, available=available,
+                 headroom=headroom)
 
 
 def load_data(scenario: Scenario) -> tuple[Indicator, Indicator]:
@@ -62,7 +100,9 @@ def compute_shares(scenario: Scenario, population: Indicator, gdp: Indicator) ->
     return fair_shares(population.values[parts], gdp.values[parts], scenario.key.weights,
                        scenario.pool.relocations, scenario.pool.financial_eur, scenario.pool.rate,
                        method=scenario.key.method,
-                       deductions={g: s.deduction for g, s in scenario.states.items()})
+                       deductions={g: s.deduction for g, s in scenario.states.items()},
+                       redistribute=scenario.pool.redistribute_deductions,
+                       credits={g: s.credit_eur for g, s in scenario.states.items() if s.credit_eur})
 
 
 def _preferred(st: StateSettings, obligation: int, rate: int, rel: int, fin: int) -> list[int]:
@@ -155,9 +195,10 @@ def run(scenario: Scenario, solver: SolverName | str | None = None,
                          f"(status {result.status.value}: {result.message})")
     solution = extract(problem, result.x, inputs)
     result = replace(result, objective=objective_values(problem, inputs, solution))
-    violations = verify(inputs, solution, shares)
+    rules = apply_rules(scenario, shares, inputs, solution)
+    violations = verify(inputs, solution, shares) + verify_rules(scenario, shares, inputs, solution, rules)
     if violations:
         raise VerificationError(violations)
-    tables = build_tables(scenario, population, gdp, shares, inputs, result, solution)
+    tables = build_tables(scenario, population, gdp, shares, inputs, result, solution, rules)
     return Result(scenario=scenario, population=population, gdp=gdp, shares=shares, inputs=inputs,
-                  problem=problem, solve=result, solution=solution, tables=tables)
+                  problem=problem, solve=result, solution=solution, rules=rules, tables=tables)

@@ -55,8 +55,12 @@ COLUMNS: dict[str, dict[str, str]] = {
         "deducted_relocations": "relocations deducted: deduction x fair_relocations, halves up",
         "deducted_financial_eur": "euros deducted: deduction x fair_financial_eur, halves up",
         "deduction_eur": "value deducted, EUR",
-        "indicative_relocations": "fair-share relocations after deduction, persons",
-        "indicative_financial_eur": "fair-share euros after deduction, EUR",
+        "redistributed_relocations": "deducted relocations of others given to this state, pro rata to the key "
+                                     "(only with pool.redistribute_deductions)",
+        "redistributed_financial_eur": "deducted euros of others given to this state (likewise)",
+        "credit_used_eur": "crisis credit used this cycle (CR Art 9), EUR: money first, then whole relocations",
+        "indicative_relocations": "fair-share relocations after deduction, redistribution and credit, persons",
+        "indicative_financial_eur": "fair-share euros after deduction, redistribution and credit, EUR",
         "obligation_eur": "obligation after deduction, EUR, payable in any mix of types",
         "apportionment_tie": "true if the state was in a tie decided by the tie rule",
     },
@@ -84,7 +88,30 @@ COLUMNS: dict[str, dict[str, str]] = {
         BENEFICIARY: "benefitting state", TYPE: "type", "unit": "persons or EUR",
         "sar": "true for a search-and-rescue disembarkation state (Art 57(2))",
         "need": "need stated in the scenario, in unit", "received": "allocated, in unit",
+        "received_eur": "value allocated, EUR (relocations at the equivalence rate)",
         "shortfall": "need - received, in unit", "coverage": "received / need (empty if no need)",
+    },
+    "offsets": {
+        GEO: "Eurostat country code",
+        "fair_relocations": "fair-share relocations after deduction (the basis of the cap), persons",
+        "pledged_relocations": "relocations pledged, persons",
+        "cap": "most the state can owe: fair_relocations - pledged_relocations (Art 63(7))",
+        "offset": "mandatory responsibility offsets owed (Art 63(3)), persons, pro rata to the key",
+        "binding": "true if the offset reached the cap",
+        "voluntary_eligible": "true if it pledged at least state_share of its fair share as relocations (Art 63(2)(b))",
+    },
+    "crisis": {
+        GEO: "Eurostat country code", "from_unallocated": "pool relocation pledges not allocated or "
+        "not implemented, moved to the plan (CR Art 8), persons",
+        "additional": "additional pledges for the plan, persons",
+        "within_fair_share": "mandatory offsets up to the fair share (CR Art 9), persons",
+        "above_fair_share": "mandatory offsets above the fair share, persons",
+        "total": "all the state gives to the plan, persons",
+        "credit_eur": "credit earned: above_fair_share x equivalence rate, EUR",
+    },
+    "credits": {
+        GEO: "Eurostat country code", "year": "cycle in which the credit reduces the obligation",
+        "credit_eur": "credit usable in that cycle, EUR (the credit spread evenly, CR Art 9)",
     },
     "pool": {
         "item": "pool item", "unit": "persons or EUR",
@@ -93,6 +120,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "pledged": "total pledged (or received, for sar_reserve)",
         "shortfall": "max(0, target - pledged)",
         "unallocated": "pledged but not allocated to a beneficiary",
+        "status": "for thresholds: open/closed, triggered/not triggered",
     },
     "meta": {"key": "what", "value": "value (text)"},
 }
@@ -113,7 +141,7 @@ def shares_table(shares: FairShares, scenario: Scenario | None = None) -> pd.Dat
 
 
 def build_tables(scenario: Scenario, population: Indicator, gdp: Indicator, shares: FairShares,
-                 inp: ModelInput, result: SolveResult, sol: Solution,
+                 inp: ModelInput, result: SolveResult, sol: Solution, rules,
                  include_runtime: bool = False) -> dict[str, pd.DataFrame]:
     """All tables of a run, in a fixed order."""
     u = inp.unit_value
@@ -157,10 +185,12 @@ def build_tables(scenario: Scenario, population: Indicator, gdp: Indicator, shar
             need = int(inp.needs[b, t])
             brow.append({BENEFICIARY: h, TYPE: typ.value, "unit": typ.unit, "sar": bool(inp.sar[b]),
                          "need": need, "received": int(received[b, t]),
+                         "received_eur": int(received[b, t]) * int(u[t]),
                          "shortfall": int(sol.need_shortfall[b, t]),
                          "coverage": (float(received[b, t]) / need) if need else math.nan})
     beneficiaries = pd.DataFrame(brow, columns=list(COLUMNS["beneficiaries"]))
-    beneficiaries = beneficiaries.astype({"need": np.int64, "received": np.int64, "shortfall": np.int64})
+    beneficiaries = beneficiaries.astype({"need": np.int64, "received": np.int64,
+                                          "received_eur": np.int64, "shortfall": np.int64})
 
     sent = sol.flows.sum(axis=(0, 1))
     pledged = sol.pledges.sum(axis=0)
@@ -182,12 +212,76 @@ def build_tables(scenario: Scenario, population: Indicator, gdp: Indicator, shar
         {"item": "sar_reserve", "unit": "EUR", "reference": inp.sar_reserve,
          "target": inp.sar_reserve, "pledged": sar_received,
          "shortfall": int(sol.sar_shortfall), "unallocated": 0},
+        *_threshold_rows(scenario, rules, inp),
     ], columns=list(COLUMNS["pool"]))
+    pool["status"] = pool["status"].fillna("").astype(str)
+    for col in ("reference", "target", "pledged", "shortfall", "unallocated"):
+        pool[col] = pool[col].fillna(0).astype(np.int64)
 
-    meta = meta_table(scenario, population, gdp, shares, result, inp, include_runtime)
-    return {"shares": shares_table(shares, scenario), "obligations": obligations,
-            "pledges": pledges, "flows": flows, "beneficiaries": beneficiaries, "pool": pool,
-            "meta": meta}
+    tables = {"shares": shares_table(shares, scenario), "obligations": obligations,
+              "pledges": pledges, "flows": flows, "beneficiaries": beneficiaries, "pool": pool,
+              "offsets": offsets_table(rules.offsets)}
+    if rules.crisis is not None:
+        tables["crisis"] = crisis_table(rules.crisis)
+        tables["credits"] = credits_table(rules.crisis, scenario.year, scenario.crisis.credit_years)
+    tables["meta"] = meta_table(scenario, population, gdp, shares, result, inp, include_runtime)
+    return tables
+
+
+def _threshold_rows(scenario: Scenario, rules, inp: ModelInput) -> list[dict]:
+    """Art 63 thresholds and the crisis plan as pool rows."""
+    o, s = rules.offsets, scenario.offsets
+    proposal = s.proposal_relocations if s.proposal_relocations is not None else scenario.pool.relocations
+    vol = math.ceil(s.voluntary_share * proposal)
+    rows = [
+        {"item": "voluntary_offsets_threshold", "unit": "persons", "reference": proposal,
+         "target": vol, "pledged": o.pledged, "shortfall": max(0, vol - o.pledged),
+         "status": "open" if o.voluntary_open else "closed"},
+        {"item": "offsets_needs_threshold", "unit": "persons",
+         "reference": o.identified_needs,
+         "target": math.ceil(o.needs_threshold), "pledged": o.pledged,
+         "shortfall": max(0, math.ceil(o.needs_threshold) - o.pledged),
+         "status": "triggered" if o.pledged < o.needs_threshold else "not triggered"},
+        {"item": "offsets_minimum_threshold", "unit": "persons", "reference": o.minimum_threshold,
+         "target": o.minimum_threshold, "pledged": o.pledged,
+         "shortfall": max(0, o.minimum_threshold - o.pledged),
+         "status": "triggered" if o.pledged < o.minimum_threshold else "not triggered"},
+        {"item": "mandatory_offsets", "unit": "persons", "reference": o.gap, "target": o.gap,
+         "pledged": o.covered, "shortfall": o.uncovered,
+         "status": "triggered" if o.triggered else "not triggered"},
+    ]
+    if rules.crisis is not None:
+        c = rules.crisis
+        rows.append({"item": f"crisis_plan_{c.state}", "unit": "persons", "reference": c.needs,
+                     "target": c.needs, "pledged": c.covered, "shortfall": c.needs - c.covered,
+                     "status": "covered" if c.covered == c.needs else "not covered"})
+    return rows
+
+
+def offsets_table(o) -> pd.DataFrame:
+    return pd.DataFrame([{GEO: g, "fair_relocations": o.fair[g], "pledged_relocations": o.pledges.get(g, 0),
+                          "cap": o.caps[g], "offset": o.owed[g],
+                          "binding": o.caps[g] > 0 and o.owed[g] == o.caps[g],
+                          "voluntary_eligible": o.state_voluntary[g]} for g in sorted(o.fair)],
+                        columns=list(COLUMNS["offsets"]))
+
+
+def crisis_table(c) -> pd.DataFrame:
+    return pd.DataFrame([{GEO: g, "from_unallocated": c.from_unallocated[g], "additional": c.additional[g],
+                          "within_fair_share": c.within_fair_share[g],
+                          "above_fair_share": c.above_fair_share[g], "total": c.total(g),
+                          "credit_eur": c.credit_eur[g]} for g in sorted(c.from_unallocated)],
+                        columns=list(COLUMNS["crisis"]))
+
+
+def credits_table(c, year: int, years: int) -> pd.DataFrame:
+    from .rules import spread_credit
+
+    rows = [{GEO: g, "year": year + 1 + k, "credit_eur": v}
+            for g in sorted(c.credit_eur) if c.credit_eur[g]
+            for k, v in enumerate(spread_credit(c.credit_eur[g], years))]
+    return pd.DataFrame(rows, columns=list(COLUMNS["credits"])).astype(
+        {"year": np.int64, "credit_eur": np.int64})
 
 
 def meta_table(scenario: Scenario, population: Indicator, gdp: Indicator, shares: FairShares,
@@ -209,8 +303,22 @@ def meta_table(scenario: Scenario, population: Indicator, gdp: Indicator, shares
         ("apportionment_ties", " ".join(shares.relocations.ties) or "none"),
         ("param_equivalence_eur", f"{pool.rate} ({'set by scenario' if pool.equivalence_eur else 'default F / R'})"),
         ("param_sar_share", f"{float(pool.sar_share):g}"),
-        ("param_redistribute_deductions", "false (deducted amounts shrink the pool, Art 61-62)"),
+        ("param_redistribute_deductions",
+         "true (deducted amounts go to the states without a deduction, pro rata to the key)"
+         if pool.redistribute_deductions else "false (deducted amounts shrink the pool, Art 61-62)"),
         ("pool_below_art_12_2_minimum", str(pool.below_minimum).lower()),
+        ("param_offsets_proposal_relocations", str(scenario.offsets.proposal_relocations
+                                                   if scenario.offsets.proposal_relocations is not None
+                                                   else f"{pool.relocations} (default: the pool's)")),
+        ("param_offsets_voluntary_share", f"{float(scenario.offsets.voluntary_share):g} (Art 63(1))"),
+        ("param_offsets_state_share", f"{float(scenario.offsets.state_share):g} (Art 63(2)(b))"),
+        ("param_offsets_needs_share", f"{float(scenario.offsets.needs_share):g} (Art 63(3), unverified)"),
+        ("param_offsets_minimum_relocations",
+         f"{scenario.offsets.minimum_relocations} (Art 63(3) with Art 12(2)(a), unverified)"),
+        ("param_offsets_identified_needs", str(scenario.offsets.identified_needs)
+         if scenario.offsets.identified_needs is not None else "default: beneficiaries' relocation needs"),
+        ("crisis", f"{scenario.crisis.state}: {scenario.crisis.relocations} relocations, credit over "
+                   f"{scenario.crisis.credit_years} cycles" if scenario.crisis else "none"),
         ("ceiling_total_exceeds_pool", str(shares.relocations.method.value == "ceiling").lower()),
     ]
     if result is not None:

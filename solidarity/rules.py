@@ -74,6 +74,7 @@ class Offsets:
 
     pledged: int
     voluntary_open: bool
+    identified_needs: int
     needs_threshold: Fraction
     minimum_threshold: int
     triggered: bool
@@ -119,6 +120,7 @@ def offsets(fair: Mapping[str, int], pledged: Mapping[str, int], key: Mapping[st
     owed = capped_apportion(gap, key, caps) if gap else {g: 0 for g in fair}
     return Offsets(
         pledged=total, voluntary_open=total >= params.voluntary_share * params.proposal_relocations,
+        identified_needs=ident,
         needs_threshold=needs_threshold, minimum_threshold=params.minimum_relocations,
         triggered=triggered, gap=gap, fair=dict(fair), pledges=dict(pledged), caps=caps, owed=owed,
         state_voluntary={g: fair[g] > 0 and pledged.get(g, 0) >= params.state_share * fair[g]

@@ -54,6 +54,9 @@ class StateSettings:
     preferred: Amounts = Amounts()
     mix: Mapping[SolidarityType, Fraction] | None = None
     note: str = ""
+    implemented: Fraction = Fraction(1)  #: share of non-financial pledges implemented (Art 60(3))
+    credit_eur: int = 0  #: crisis credit usable this cycle (CR Art 9), EUR
+    carried_relocations: int = 0  #: relocation pledges left unimplemented from earlier cycles
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class PoolSettings:
     financial_eur: int
     equivalence_eur: int | None = None  #: None: F / R (SPEC section 3 [param])
     sar_share: Fraction = Fraction(0)
+    redistribute_deductions: bool = False  #: [param] Art 61-62: default, the pool shrinks
 
     @property
     def rate(self) -> int:
@@ -104,6 +108,28 @@ class PoolSettings:
     @property
     def below_minimum(self) -> bool:
         return self.relocations < MIN_RELOCATIONS or self.financial_eur < MIN_FINANCIAL_EUR
+
+
+@dataclass(frozen=True)
+class OffsetSettings:
+    """Art 63 thresholds ([param]: the wording of Art 63(3) is unverified)."""
+
+    proposal_relocations: int | None = None  #: None: the pool's relocations
+    voluntary_share: Fraction = Fraction(1, 2)  #: Art 63(1)
+    state_share: Fraction = Fraction(1, 2)  #: Art 63(2)(b)
+    needs_share: Fraction = Fraction(3, 5)  #: Art 63(3)
+    minimum_relocations: int = MIN_RELOCATIONS  #: Art 63(3) with Art 12(2)(a)
+    identified_needs: int | None = None  #: None: beneficiaries' relocation needs
+
+
+@dataclass(frozen=True)
+class CrisisSettings:
+    """A Solidarity Response Plan (CR Art 4, 8, 9)."""
+
+    state: str
+    relocations: int
+    additional: Mapping[str, int] = field(default_factory=dict)
+    credit_years: int = 5
 
 
 @dataclass(frozen=True)
@@ -128,6 +154,8 @@ class Scenario:
     beneficiaries: Mapping[str, BeneficiarySettings] = field(
         default_factory=lambda: MappingProxyType({}))
     solver: SolverSettings = SolverSettings()
+    offsets: OffsetSettings = OffsetSettings()
+    crisis: CrisisSettings | None = None
     path: str = "<memory>"
     digest: str = ""
 
@@ -141,13 +169,18 @@ class Scenario:
 
 # --- validation --------------------------------------------------------------
 
-_TOP = {"scenario", "participants", "data", "key", "pool", "states", "beneficiaries", "solver"}
+_TOP = {"scenario", "participants", "data", "key", "pool", "states", "beneficiaries", "solver",
+        "offsets", "crisis"}
+_OFFSETS = {"proposal_relocations", "voluntary_share", "state_share", "needs_share",
+            "minimum_relocations", "identified_needs"}
+_CRISIS = {"state", "relocations", "additional", "credit_years"}
 _SCENARIO = {"name", "year", "description"}
 _DATA = {"population_year", "gdp_year", "population_file", "gdp_file", "population_vintage",
          "gdp_vintage", "population_filters", "gdp_filters"}
 _KEY = {"population_weight", "gdp_weight", "method"}
-_POOL = {"relocations", "financial_eur", "equivalence_eur", "sar_share"}
-_STATE = {"status", "deduction", "fixed", "min", "max", "preferred", "mix", "note"}
+_POOL = {"relocations", "financial_eur", "equivalence_eur", "sar_share", "redistribute_deductions"}
+_STATE = {"status", "deduction", "fixed", "min", "max", "preferred", "mix", "note", "implemented",
+          "credit_eur", "carried_relocations"}
 _BENEF = {"needs", "sar", "note"}
 _SOLVER = {"name", "time_limit", "mip_gap"}
 _AMOUNT_KEYS = {t.toml_key: t for t in TYPES}
@@ -220,6 +253,14 @@ class _Checker:
             self.add(f"{path}.{key}", v, "wrong type", "a string")
             return None
         return v
+
+    def boolean(self, doc: dict, key: str, path: str) -> bool | None:
+        if key not in doc:
+            return None
+        if not isinstance(doc[key], bool):
+            self.add(f"{path}.{key}", doc[key], "wrong type", "true or false")
+            return None
+        return doc[key]
 
     def enum(self, doc: dict, key: str, path: str, enum):
         if key not in doc:
@@ -303,12 +344,15 @@ def parse_scenario(text: str, file: str = "<string>", base: Path | None = None) 
     states = _states(c, doc.get("states"), participants)
     benefs = _beneficiaries(c, doc.get("beneficiaries"), participants)
     solver = _solver(c, doc.get("solver"))
+    offsets = _offsets(c, doc.get("offsets"))
+    crisis = _crisis(c, doc.get("crisis"), participants) if "crisis" in doc else None
 
     if c.problems:
         raise InputError(c.problems)
     return Scenario(name=name, year=year, description=description, participants=participants,
                     data=data, key=key, pool=pool, states=MappingProxyType(states),
-                    beneficiaries=MappingProxyType(benefs), solver=solver, path=file,
+                    beneficiaries=MappingProxyType(benefs), solver=solver, offsets=offsets,
+                    crisis=crisis, path=file,
                     digest=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
@@ -378,8 +422,9 @@ def _pool(c: _Checker, doc: Any, present: bool) -> PoolSettings:
     f = c.integer(doc, "financial_eur", "pool", required=required, what="whole euros")
     e = c.integer(doc, "equivalence_eur", "pool", lo=1, what="whole euros per relocation")
     sar = c.fraction(doc, "sar_share", "pool")
+    redis = c.boolean(doc, "redistribute_deductions", "pool")
     return PoolSettings(relocations=r or 0, financial_eur=f or 0, equivalence_eur=e,
-                        sar_share=sar or Fraction(0))
+                        sar_share=sar or Fraction(0), redistribute_deductions=bool(redis))
 
 
 def _states(c: _Checker, doc: Any, participants: tuple[str, ...]) -> dict[str, StateSettings]:
@@ -413,9 +458,13 @@ def _states(c: _Checker, doc: Any, participants: tuple[str, ...]) -> dict[str, S
             a, b = lo.get(t), hi.get(t)
             if a is not None and b is not None and a > b:
                 c.add(f"{path}.min.{t.toml_key}", a, f"greater than max ({b})", f"a value <= {b}")
-        out[code] = StateSettings(geo=code, status=status, deduction=deduction or Fraction(0),
-                                  fixed=fixed, minimum=lo, maximum=hi, preferred=pref, mix=mix,
-                                  note=c.string(body, "note", path) or "")
+        implemented = c.fraction(body, "implemented", path)
+        out[code] = StateSettings(
+            geo=code, status=status, deduction=deduction or Fraction(0), fixed=fixed, minimum=lo,
+            maximum=hi, preferred=pref, mix=mix, note=c.string(body, "note", path) or "",
+            implemented=Fraction(1) if implemented is None else implemented,
+            credit_eur=c.integer(body, "credit_eur", path, what="whole euros") or 0,
+            carried_relocations=c.integer(body, "carried_relocations", path, what="whole persons") or 0)
     return dict(sorted(out.items()))
 
 
@@ -423,14 +472,53 @@ def _beneficiaries(c: _Checker, doc: Any, participants) -> dict[str, Beneficiary
     out = {}
     for code, path, body in c.per_country(doc, "beneficiaries", participants, _BENEF):
         needs = c.amounts(body.get("needs"), f"{path}.needs")
-        sar = body.get("sar", False)
-        if not isinstance(sar, bool):
-            c.add(f"{path}.sar", sar, "wrong type", "true or false")
-            sar = False
+        sar = bool(c.boolean(body, "sar", path))
         out[code] = BeneficiarySettings(
             geo=code, needs=Amounts(*(needs.get(t) or 0 for t in TYPES)), sar=sar,
             note=c.string(body, "note", path) or "")
     return dict(sorted(out.items()))
+
+
+def _offsets(c: _Checker, doc: Any) -> OffsetSettings:
+    doc = c.table(doc, "offsets", _OFFSETS)
+    out: dict[str, Any] = {
+        "proposal_relocations": c.integer(doc, "proposal_relocations", "offsets", what="whole persons"),
+        "identified_needs": c.integer(doc, "identified_needs", "offsets", what="whole persons"),
+    }
+    m = c.integer(doc, "minimum_relocations", "offsets", what="whole persons")
+    if m is not None:
+        out["minimum_relocations"] = m
+    for k in ("voluntary_share", "state_share", "needs_share"):
+        v = c.fraction(doc, k, "offsets")
+        if v is not None:
+            out[k] = v
+    return OffsetSettings(**out)
+
+
+def _crisis(c: _Checker, doc: Any, participants) -> CrisisSettings | None:
+    if not isinstance(doc, dict):
+        c.table(doc, "crisis", _CRISIS)
+        return None
+    doc = c.table(doc, "crisis", _CRISIS)
+    state = doc.get("state")
+    if state is None:
+        c.add("crisis.state", MISSING, "required key is missing", "the country code of the state in crisis")
+    elif c.code(state, "crisis.state") and state not in participants:
+        c.add("crisis.state", state, "not a participant", "one of the scenario's participants")
+    rel = c.integer(doc, "relocations", "crisis", required=True, what="whole persons")
+    years = c.integer(doc, "credit_years", "crisis", lo=1, hi=20, what="a number of cycles")
+    extra: dict[str, int] = {}
+    add = doc.get("additional", {})
+    if not isinstance(add, dict):
+        c.add("crisis.additional", add, "must be a table", "a table of country code = whole persons")
+    else:
+        for code, v in add.items():
+            if c.code(code, f"crisis.additional.{code}"):
+                n = c.integer(add, code, "crisis.additional", what="whole persons")
+                if n is not None:
+                    extra[code] = n
+    return CrisisSettings(state=state if isinstance(state, str) else "", relocations=rel or 0,
+                          additional=MappingProxyType(extra), credit_years=years or 5)
 
 
 def _solver(c: _Checker, doc: Any) -> SolverSettings:

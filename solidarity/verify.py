@@ -9,6 +9,8 @@ violation, and a run with any violation is an error, not a table.
 
 from __future__ import annotations
 
+import math
+
 from .apportionment import check as check_apportionment
 from .key import FairShares
 from .model import ModelInput, Solution
@@ -95,13 +97,30 @@ def _verify_shares(inp: ModelInput, shares: FairShares) -> list[str]:
         out += [f"{what}: {msg}" for msg in res.problems()
                 if app.method in (Method.HAMILTON, Method.CEILING) or "add up" in msg]
     e = shares.rate
+    col = {c: {g: int(v) for g, v in t[c].items()} for c in (
+        "fair_relocations", "fair_financial_eur", "fair_value_eur", "deducted_relocations",
+        "deducted_financial_eur", "redistributed_relocations", "redistributed_financial_eur",
+        "credit_used_eur", "indicative_relocations", "indicative_financial_eur", "obligation_eur")}
     for g in t.index:
-        r, f = int(t.at[g, "indicative_relocations"]), int(t.at[g, "indicative_financial_eur"])
-        if int(t.at[g, "obligation_eur"]) != e * r + f:
-            out.append(f"{g}: obligation {int(t.at[g, 'obligation_eur'])} is not "
-                       f"{e} x {r} + {f} EUR")
-        if r < 0 or f < 0 or r > int(t.at[g, "fair_relocations"]) or f > int(t.at[g, "fair_financial_eur"]):
+        r, f = col["indicative_relocations"][g], col["indicative_financial_eur"][g]
+        if col["obligation_eur"][g] != e * r + f:
+            out.append(f"{g}: obligation {col['obligation_eur'][g]} is not {e} x {r} + {f} EUR")
+        base_r = col["fair_relocations"][g] - col["deducted_relocations"][g] + col["redistributed_relocations"][g]
+        base_f = col["fair_financial_eur"][g] - col["deducted_financial_eur"][g] + col["redistributed_financial_eur"][g]
+        if e * (base_r - r) + (base_f - f) != col["credit_used_eur"][g] or r < 0 or f < 0:
+            out.append(f"{g}: indicative contribution is not fair share - deduction + redistribution - credit")
+        if not 0 <= col["deducted_relocations"][g] <= col["fair_relocations"][g] or \
+                not 0 <= col["deducted_financial_eur"][g] <= col["fair_financial_eur"][g]:
             out.append(f"{g}: deduction outside the fair share")
+        if not shares.redistributed and (col["redistributed_relocations"][g] or col["redistributed_financial_eur"][g]):
+            out.append(f"{g}: receives redistributed deductions although redistribution is off")
+        if not shares.redistributed and col["obligation_eur"][g] > col["fair_value_eur"][g]:
+            out.append(f"{g}: deductions raised the obligation above the fair share")
+    if shares.redistributed:
+        for a, b in (("deducted_relocations", "redistributed_relocations"),
+                     ("deducted_financial_eur", "redistributed_financial_eur")):
+            if sum(col[a].values()) != sum(col[b].values()) and any(col[b].values()):
+                out.append(f"redistributed {b.split('_', 1)[1]} do not add up to what was deducted")
     obligations = dict(zip(inp.contributors, inp.obligation.tolist()))
     for g, o in obligations.items():
         if int(t.at[g, "obligation_eur"]) != o:
@@ -110,4 +129,46 @@ def _verify_shares(inp: ModelInput, shares: FairShares) -> list[str]:
         out.append("pool relocation target is not the sum of indicative relocations")
     if sum(int(v) for v in t["indicative_financial_eur"]) != inp.target_money:
         out.append("pool money target is not the sum of indicative euros")
+    return out
+
+
+def verify_rules(scenario, shares: FairShares, inp: ModelInput, sol: Solution, rules) -> list[str]:
+    """Re-check offsets and the crisis plan from their definitions."""
+    out: list[str] = []
+    geos = inp.contributors
+    rel = {g: int(v) for g, v in zip(geos, sol.pledges[:, 0].tolist())}
+    fair = {g: int(shares.table.at[g, "indicative_relocations"]) for g in geos}
+    o = rules.offsets
+    s = scenario.offsets
+    needs = s.identified_needs if s.identified_needs is not None else int(inp.needs[:, 0].sum())
+    threshold = max(s.needs_share * needs, s.minimum_relocations)
+    total = sum(rel.values())
+    want_gap = max(0, math.ceil(threshold) - total) if total < threshold else 0
+    if o.gap != want_gap:
+        out.append(f"offsets: gap {o.gap}, recomputed {want_gap}")
+    caps = {g: max(0, fair[g] - rel[g]) for g in geos}
+    for g in geos:
+        if not 0 <= o.owed[g] <= caps[g]:
+            out.append(f"{g}: offset {o.owed[g]} outside 0..{caps[g]} (fair share minus pledge)")
+    if sum(o.owed.values()) != min(want_gap, sum(caps.values())):
+        out.append(f"offsets add up to {sum(o.owed.values())}, not min(gap, caps) = "
+                   f"{min(want_gap, sum(caps.values()))}")
+    c = rules.crisis
+    if c is not None:
+        if c.covered != c.needs:
+            out.append(f"crisis plan for {c.state}: {c.covered} covered of {c.needs}")
+        if c.total(c.state) != 0:
+            out.append(f"crisis plan: {c.state} contributes to its own plan")
+        for g in geos:
+            if c.from_unallocated[g] > rules.available[g]:
+                out.append(f"{g}: crisis takes {c.from_unallocated[g]} unallocated, has {rules.available[g]}")
+            if c.additional[g] > scenario.crisis.additional.get(g, 0):
+                out.append(f"{g}: crisis takes more additional pledges than offered")
+            if c.within_fair_share[g] > rules.headroom.get(g, 0):
+                out.append(f"{g}: crisis offsets within fair share exceed its headroom")
+            if c.credit_eur[g] != shares.rate * c.above_fair_share[g]:
+                out.append(f"{g}: crisis credit is not the excess over its fair share")
+        if any(c.above_fair_share.values()) and any(
+                c.within_fair_share[g] < rules.headroom.get(g, 0) for g in geos if g != c.state):
+            out.append("crisis offsets above fair shares while some fair-share headroom is unused")
     return out

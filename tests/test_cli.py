@@ -64,7 +64,7 @@ def test_run_writes_every_table_in_every_format(cli, tmp_path):
     res = cli("run", ADOPTED, "-o", tmp_path)
     assert res.exit_code == 0, res.stderr
     names = {p.name for p in tmp_path.iterdir()}
-    tables = ["shares", "obligations", "pledges", "flows", "beneficiaries", "pool", "meta"]
+    tables = ["shares", "obligations", "pledges", "flows", "beneficiaries", "pool", "offsets", "meta"]
     assert names == {f"{t}.{f}" for t in tables for f in ("csv", "parquet", "json")} | {"summary.md"}
     assert "| relocations | persons | 21 000 |" in res.stdout
     assert "verified" in res.stderr

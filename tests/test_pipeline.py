@@ -12,7 +12,7 @@ from solidarity.schema import SolverName
 
 from .conftest import BUNDLED, GOLDEN, MINIMAL
 
-GOLDEN_TABLES = ("shares", "obligations", "pledges", "flows", "beneficiaries", "pool")
+GOLDEN_TABLES = ("shares", "obligations", "pledges", "flows", "beneficiaries", "pool", "offsets")
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_byte_identical_outputs(tmp_path, runs):
     sc = solidarity.load_scenario(path)
     a = render(solidarity.run(sc).tables, ["csv", "parquet", "json", "md"])
     b = render(solidarity.run(sc).tables, ["csv", "parquet", "json", "md"])
-    assert a == b and len(a) == 7 * 3 + 1
+    assert a == b and len(a) == 8 * 3 + 1
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):
