@@ -164,6 +164,31 @@ def key(population_year: Annotated[Optional[int], typer.Option(help="Population 
 
 
 @app.command()
+def cycle(path: Annotated[Path, typer.Argument(
+              help="Directory of yearly scenario files, or a TOML file with [cycle] scenarios = [...].")],
+          output: OutDir = None, fmt: Formats = None, solver: SolverOpt = None) -> None:
+    """Run consecutive years in order, carrying crisis credits and unimplemented
+    pledges; write each year's tables to DIR/<year>/ and the ledger to DIR."""
+    try:
+        from .ledger import load_cycle, run_cycle
+        from .report import markdown_table
+
+        cyc = run_cycle(load_cycle(path), solver=solver)
+        out = output if output is not None else Path("out") / path.stem
+        for res in cyc.results:
+            _emit(res.tables, out / str(res.scenario.year), fmt,
+                  title=f"{res.scenario.name} ({res.scenario.year})")
+        _emit({"ledger": cyc.ledger}, out, fmt, title="Ledger")
+        years = cyc.ledger.groupby("year")[["obligation_eur", "credit_used_eur", "pledged_value_eur",
+                                            "implemented_value_eur", "carried_out_relocations",
+                                            "credit_earned_eur"]].sum().reset_index()
+        typer.echo(f"{len(cyc.results)} cycles run and verified", err=True)
+        sys.stdout.write(markdown_table(years) + "\n")
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+
+
+@app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")]) -> None:
     """Check a scenario and the data it names; report every problem at once."""
     try:

@@ -126,6 +126,11 @@ COLUMNS: dict[str, dict[str, str]] = {
 }
 
 
+def _ledger_columns() -> dict[str, str]:
+    from .ledger import LEDGER_COLUMNS
+    return LEDGER_COLUMNS
+
+
 def _country(g: str) -> str:
     return KNOWN_CODES.get(g, EU27.get(g, g))
 
@@ -363,7 +368,8 @@ def to_csv(df: pd.DataFrame) -> bytes:
 def to_json(name: str, df: pd.DataFrame) -> bytes:
     rows = [{k: _json_value(v) for k, v in zip(df.columns, rec)}
             for rec in df.itertuples(index=False, name=None)]
-    doc = {"table": name, "columns": {c: COLUMNS.get(name, {}).get(c, "") for c in df.columns},
+    docs = _ledger_columns() if name == "ledger" else COLUMNS.get(name, {})
+    doc = {"table": name, "columns": {c: docs.get(c, "") for c in df.columns},
            "rows": rows}
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
