@@ -43,9 +43,11 @@ Objectives, solved lexicographically (each level's optimum is then fixed):
    :func:`leximin` (the Adams divisor method) and imposed as rows; if the full model cannot meet it
    (SAR reserve, nobody sending to itself), the smallest ratio per type is
    maximised by the solver instead.
-5. ``tie_break_flows``: flows follow a strictly Monge cost, i.e. the
-   north-west corner rule over contributors and beneficiaries in
-   alphabetical order. Its optimum is unique.
+5. ``tie_break_flows``: contributors in alphabetical order serve
+   beneficiaries in alphabetical order (north-west corner rule), skipping a
+   state's pair with itself. Filled exactly by :func:`_greedy_flows`; where
+   that cannot meet the targets the solver minimises a strictly Monge cost
+   instead (unique optimum).
 
 Slack variables (unmet, over, shortfalls) are auxiliary: :func:`extract`
 recomputes them exactly from pledges and flows, so solver tolerances never
@@ -119,6 +121,9 @@ class MilpProblem:
     #: optimum without solving it, or None. If the next solve is infeasible
     #: with them, the level is solved normally instead.
     shortcut: Callable[[str, np.ndarray], tuple | None] | None = None
+    #: (level, solution so far) -> a complete solution for this and all later
+    #: levels without solving, or None; the solver checks it against every row.
+    finish: Callable[[str, np.ndarray], np.ndarray | None] | None = None
 
     @property
     def n_vars(self) -> int:
@@ -249,16 +254,17 @@ def build(inp: ModelInput) -> MilpProblem:
     c2[dpos] = np.broadcast_to(u, dpos.shape)
     c2[dneg] = np.broadcast_to(u, dneg.shape)
     # Level 3: deviation falls first on financial contributions, then on
-    # alternative measures, then on relocations (the scarce type); within a
-    # type on the largest obligations first (equal ones alphabetically).
-    # Distinct integer weights 1..3n make the choice unique and keep the
-    # level exact under the solver's absolute gap tolerance.
+    # alternative measures, then on relocations; within a type on the largest
+    # obligations first. Weights tier(t) x rank(i) with tiers 1, n+1, (n+1)^2:
+    # additive weights would let exchange cycles (A +relocation -money,
+    # B -relocation +money) cancel exactly; with these products no cycle over
+    # the three types can (checked for 2- and 3-state cycles, the only ones).
     order = sorted(range(n), key=lambda i: (-int(inp.obligation[i]), inp.contributors[i]))
     rank = np.empty(n)
     rank[order] = np.arange(1, n + 1)
     type_tier = np.zeros(3)
-    type_tier[[FIN, ALT, REL]] = [0, 1, 2]
-    w = rank[:, None] + n * type_tier[None, :]
+    type_tier[[FIN, ALT, REL]] = [1, n + 1, (n + 1) ** 2]
+    w = rank[:, None] * type_tier[None, :]
     c3 = np.zeros(N)
     c3[dpos] = w * u[None, :]
     c3[dneg] = w * u[None, :]
@@ -295,7 +301,60 @@ def build(inp: ModelInput) -> MilpProblem:
                        lambda vec: objective_values(problem, inp, extract(problem, vec, inp)))
     object.__setattr__(problem, "fix", lambda level, vec: _fix_balance(problem, inp, level, vec))
     object.__setattr__(problem, "shortcut", lambda level, vec: _leximin_rows(problem, inp, level, vec))
+    object.__setattr__(problem, "finish", lambda level, vec: _greedy_flows(problem, inp, level, vec))
     return problem
+
+
+def _targets(inp: ModelInput, received: np.ndarray) -> np.ndarray:
+    """Leximin split, per type, of what the beneficiaries receive in total."""
+    out = received.copy()
+    for t in range(3):
+        has = np.flatnonzero(inp.needs[:, t] > 0)
+        if has.size:
+            out[has, t] = leximin(int(received[has, t].sum()), inp.needs[has, t].tolist(),
+                                  [inp.beneficiaries[b] for b in has])
+    return out
+
+
+def _greedy_flows(problem: MilpProblem, inp: ModelInput, level: str, vec: np.ndarray):
+    """Balance and flows without the solver, when the pledges allow it.
+
+    Each beneficiary gets its leximin target; contributors in alphabetical
+    order serve beneficiaries in alphabetical order (north-west corner rule),
+    skipping the pair of a state with itself. Returns None where that does
+    not fill every target (the solver then takes over).
+    """
+    if level != "balance":
+        return None
+    blk = problem.blocks
+    p = np.rint(vec[blk["p"]]).astype(np.int64)
+    target = _targets(inp, np.rint(vec[blk["x"]]).sum(axis=0).astype(np.int64))
+    n, m = len(inp.contributors), len(inp.beneficiaries)
+    flows = np.zeros((n, m, 3), dtype=np.int64)
+    for t in range(3):
+        supply = p[:, t].copy()
+        for b in range(m):
+            want = int(target[b, t])
+            for i in range(n):
+                if want == 0:
+                    break
+                if inp.contributors[i] == inp.beneficiaries[b] or supply[i] == 0:
+                    continue
+                give = min(int(supply[i]), want)
+                flows[i, b, t] = give
+                supply[i] -= give
+                want -= give
+            if want:
+                return None
+        if t == ALT and supply.any():
+            return None  # alternative pledges must all reach a requester
+    out = vec.copy()
+    out[blk["x"]] = flows
+    received = flows.sum(axis=0)
+    out[blk["sneed"]] = inp.needs - received
+    out[blk["ssar"]] = max(0, inp.sar_reserve - int((flows[:, inp.sar.astype(bool), :] * inp.unit_value).sum()))
+    out[blk["cover"]] = _min_coverage(inp, received)
+    return out
 
 
 def leximin(total: int, needs: list[int], names: list[str]) -> list[int]:

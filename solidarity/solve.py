@@ -111,6 +111,15 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
     while k < len(levels):
         level = levels[k]
         c = problem.objectives[level]
+        done = (problem.finish(level, x) if problem.finish is not None and x is not None
+                and pending is None else None)
+        if done is not None and _feasible(problem, done, A, rlb, rub):
+            x = done
+            exact = problem.evaluate(x) if problem.evaluate is not None else {}
+            values.update({lv: exact.get(lv, float(problem.objectives[lv] @ x)) for lv in levels})
+            if write_lp is not None:
+                _write_lp(problem, problem.objectives[levels[-1]], A, rlb, rub, Path(write_lp))
+            break
         shortcut = (problem.shortcut(level, x) if problem.shortcut is not None and x is not None
                     and k < len(levels) - 1 and pending is None else None)
         if shortcut is not None:
@@ -155,6 +164,15 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
     status = SolveStatus.OPTIMAL if (gap is None or gap <= max(mip_gap, 1e-9)) else SolveStatus.FEASIBLE
     return SolveResult(status=status, objective=values, gap=gap,
                        runtime=time.perf_counter() - start, solver=label, version=version, x=x)
+
+
+def _feasible(problem: MilpProblem, x: np.ndarray, A, rlb, rub, tol: float = 1e-6) -> bool:
+    """Does ``x`` meet every bound and row (including the fixed levels)?"""
+    if np.any(x < problem.lb - tol) or np.any(x > problem.ub + tol):
+        return False
+    r = A @ x
+    scale = np.maximum(1.0, np.abs(r))
+    return bool(np.all(r >= rlb - tol * scale) and np.all(r <= rub + tol * scale))
 
 
 def _stack(A, rlb, rub, rows):

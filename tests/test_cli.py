@@ -145,3 +145,18 @@ def test_installed_entry_point_no_traceback(write):
                           capture_output=True, text=True)
     assert proc.returncode == 3 and "Traceback" not in proc.stderr
     assert "scenario.year: required key is missing" in proc.stderr
+
+
+def test_cycle_command(cli, tmp_path):
+    res = cli("cycle", SCENARIOS / "ledger-3y", "-o", tmp_path, "-f", "csv")
+    assert res.exit_code == 0, res.stderr
+    assert (tmp_path / "ledger.csv").is_file() and (tmp_path / "2027" / "pool.csv").is_file()
+    assert (tmp_path / "2026" / "credits.csv").is_file() and "3 cycles run and verified" in res.stderr
+    assert "| 2 027 |" in res.stdout
+    led = pd.read_csv(tmp_path / "ledger.csv")
+    assert set(led["year"]) == {2026, 2027, 2028} and len(led) == 3 * 26
+
+
+def test_cycle_bad_input_exit_3(cli, tmp_path):
+    res = cli("cycle", tmp_path)
+    assert res.exit_code == 3 and "no scenario files" in res.stderr

@@ -191,3 +191,19 @@ def test_unknown_participant_code():
 def test_cannot_read_file(tmp_path):
     with pytest.raises(InputError, match="cannot read"):
         load_scenario(tmp_path / "missing.toml")
+
+
+def test_crisis_validation():
+    assert "crisis.state: required key is missing" in only(MINIMAL + "[crisis]\nrelocations = 5\n")
+    assert "crisis.state = 'DK': not a participant" in only(MINIMAL + "[crisis]\nstate = 'DK'\nrelocations = 5\n")
+    assert "crisis.relocations = -5: out of range" in only(MINIMAL + "[crisis]\nstate = 'EL'\nrelocations = -5\n")
+    assert "crisis.additional.XX = 'XX': unknown country code" in only(
+        MINIMAL + "[crisis]\nstate = 'EL'\nrelocations = 5\nadditional = {XX = 3}\n")
+
+
+def test_offsets_and_new_state_keys_validation():
+    assert "offsets.needs_share = 1.5: out of range" in only(MINIMAL + "[offsets]\nneeds_share = 1.5\n")
+    assert "pool.redistribute_deductions = 'yes': wrong type; allowed: true or false" in only(
+        MINIMAL + "redistribute_deductions = 'yes'\n")
+    assert "states.FR.implemented = 2: out of range" in only(MINIMAL + "[states.FR]\nimplemented = 2\n")
+    assert "states.FR.credit_eur = -1: out of range" in only(MINIMAL + "[states.FR]\ncredit_eur = -1\n")
