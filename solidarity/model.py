@@ -381,28 +381,19 @@ def leximin(total: int, needs: list[int], names: list[str]) -> list[int]:
 
 
 def _leximin_rows(problem: MilpProblem, inp: ModelInput, level: str, vec: np.ndarray):
+    """Rows fixing what each beneficiary receives to its leximin target."""
     if level != "balance":
         return None
     x = problem.blocks["x"]
-    received = np.rint(vec[x]).sum(axis=0).astype(np.int64)
-    rows_b, rows_t, target = [], [], []
-    for t in range(3):
-        has = np.flatnonzero(inp.needs[:, t] > 0)
-        if has.size == 0:
-            continue
-        want = leximin(int(received[has, t].sum()), inp.needs[has, t].tolist(),
-                       [inp.beneficiaries[b] for b in has])
-        rows_b += has.tolist()
-        rows_t += [t] * has.size
-        target += want
-    if not target:
+    target = _targets(inp, np.rint(vec[x]).sum(axis=0).astype(np.int64))
+    bi, ti = np.nonzero(inp.needs > 0)
+    if bi.size == 0:
         return None
-    bi, ti = np.array(rows_b), np.array(rows_t)
     n = len(inp.contributors)
     rows = np.repeat(np.arange(bi.size), n)
     cols = x[:, bi, ti].T.ravel()
     A = sp.csr_array((np.ones(cols.size), (rows, cols)), shape=(bi.size, problem.n_vars))
-    t = np.array(target, dtype=float)
+    t = target[bi, ti].astype(float)
     return A, t, t
 
 

@@ -100,7 +100,8 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
     start = time.perf_counter()
     x, gap, values = None, None, {}
     levels = list(problem.objectives)
-    pending = None  # (index of a level imposed by a shortcut, rows count before it)
+    trial = None  # (level index, row count before) while a shortcut is being tried
+    refused: set[int] = set()  # levels whose shortcut the full model rejected
 
     def stop(raw: _Raw, level: str, status=None, message=None) -> SolveResult:
         return SolveResult(status=status or raw.status, objective=values, gap=raw.gap,
@@ -109,10 +110,10 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
 
     k = 0
     while k < len(levels):
-        level = levels[k]
-        c = problem.objectives[level]
-        done = (problem.finish(level, x) if problem.finish is not None and x is not None
-                and pending is None else None)
+        level, c = levels[k], problem.objectives[levels[k]]
+        fresh = x is not None and trial is None and k not in refused
+        # 1. A complete solution for the remaining levels, checked on every row.
+        done = problem.finish(level, x) if fresh and problem.finish is not None else None
         if done is not None and _feasible(problem, done, A, rlb, rub):
             x = done
             exact = problem.evaluate(x) if problem.evaluate is not None else {}
@@ -120,30 +121,30 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
             if write_lp is not None:
                 _write_lp(problem, problem.objectives[levels[-1]], A, rlb, rub, Path(write_lp))
             break
-        shortcut = (problem.shortcut(level, x) if problem.shortcut is not None and x is not None
-                    and k < len(levels) - 1 and pending is None else None)
-        if shortcut is not None:
-            pending = (k, A.shape[0])
-            A, rlb, rub = _stack(A, rlb, rub, shortcut)
+        # 2. Rows that impose this level's optimum; tried with the next solve.
+        rows = (problem.shortcut(level, x) if fresh and problem.shortcut is not None
+                and k < len(levels) - 1 else None)
+        if rows is not None:
+            trial = (k, A.shape[0])
+            A, rlb, rub = _stack(A, rlb, rub, rows)
             k += 1
             continue
+        # 3. Solve this level.
         left = None if time_limit is None else max(time_limit - (time.perf_counter() - start), 1e-3)
         raw = backend(problem, c, A, rlb, rub, left, mip_gap)
-        if raw.status is SolveStatus.INFEASIBLE and pending is not None:
-            # The shortcut's rows cannot be met in the full model: drop them
-            # and solve that level properly.
-            k, rows = pending
-            A, rlb, rub = A[:rows], rlb[:rows], rub[:rows]
-            pending = (k, -1)  # no second shortcut for this level
+        if raw.status is SolveStatus.INFEASIBLE and trial is not None:
+            k, n_rows = trial  # the shortcut's rows cannot be met: solve that level instead
+            A, rlb, rub = A[:n_rows], rlb[:n_rows], rub[:n_rows]
+            refused.add(k)
+            trial = None
             continue
+        trial = None
         if raw.status not in _USABLE or raw.x is None:
             return stop(raw, level)
         x = _round(problem, raw.x)
         if x is None:
             return stop(raw, level, SolveStatus.NOT_SOLVED,
                         "solver returned fractional values for integer variables")
-        if pending is not None and pending[1] >= 0 and pending[0] == k - 1:
-            pending = None  # the shortcut held
         gap = raw.gap
         exact = problem.evaluate(x) if problem.evaluate is not None else {}
         values.update({lv: exact[lv] for lv in levels[:k + 1] if lv in exact})
@@ -158,8 +159,6 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
             A, rlb, rub = _stack(A, rlb, rub, rows)
         elif write_lp is not None:
             _write_lp(problem, c, A, rlb, rub, Path(write_lp))
-        if pending is not None and pending[1] < 0 and pending[0] != k:
-            pending = None
         k += 1
     status = SolveStatus.OPTIMAL if (gap is None or gap <= max(mip_gap, 1e-9)) else SolveStatus.FEASIBLE
     return SolveResult(status=status, objective=values, gap=gap,
