@@ -26,12 +26,13 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, VerificationError
 from .model import ALT, FIN, REL
 from .pipeline import Result, run
 from .rules import spread_credit
 from .scenario import Scenario, StateSettings, load_scenario
 from .schema import GEO, YEAR
+from .verify import verify_ledger
 
 LEDGER_COLUMNS = {
     GEO: "Eurostat country code", YEAR: "cycle year",
@@ -143,4 +144,7 @@ def run_cycle(scenarios: list[Scenario], solver=None) -> CycleResult:
     ledger = pd.DataFrame(rows, columns=list(LEDGER_COLUMNS))
     ints = [c for c in LEDGER_COLUMNS if c not in (GEO, YEAR, "deduction")]
     ledger = ledger.astype({c: np.int64 for c in ints} | {YEAR: np.int64})
+    violations = verify_ledger(ledger)
+    if violations:
+        raise VerificationError(violations)
     return CycleResult(results=tuple(results), ledger=ledger)

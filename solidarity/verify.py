@@ -172,3 +172,24 @@ def verify_rules(scenario, shares: FairShares, inp: ModelInput, sol: Solution, r
                 c.within_fair_share[g] < rules.headroom.get(g, 0) for g in geos if g != c.state):
             out.append("crisis offsets above fair shares while some fair-share headroom is unused")
     return out
+
+
+def verify_ledger(ledger) -> list[str]:
+    """Re-check a multi-year ledger table row by row and year to year."""
+    out: list[str] = []
+    rows = ledger.sort_values(["geo", "year"]).to_dict("records")
+    last: dict[str, dict] = {}
+    for r in rows:
+        g, y = r["geo"], int(r["year"])
+        if not 0 <= r["credit_used_eur"] <= r["credit_available_eur"]:
+            out.append(f"{g} {y}: credit used {r['credit_used_eur']} outside 0..{r['credit_available_eur']}")
+        if not 0 <= r["implemented_value_eur"] <= r["pledged_value_eur"]:
+            out.append(f"{g} {y}: implemented value outside 0..pledged value")
+        prev = last.get(g)
+        if prev is not None and r["carried_in_relocations"] != prev["carried_out_relocations"]:
+            out.append(f"{g} {y}: carried in {r['carried_in_relocations']}, "
+                       f"but {prev['carried_out_relocations']} were carried out in {y - 1}")
+        if prev is not None and r["credit_available_eur"] < prev["credit_available_eur"] - prev["credit_used_eur"]:
+            out.append(f"{g} {y}: unused credit from {y - 1} was lost")
+        last[g] = r
+    return out

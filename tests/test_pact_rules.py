@@ -196,6 +196,20 @@ def test_three_year_ledger():
     assert years.loc[2028, "credit_earned_eur"] == 70_280_000
 
 
+def test_verify_ledger_catches_inconsistencies():
+    from solidarity.verify import verify_ledger
+
+    led = run_cycle(load_cycle(SCENARIOS / "ledger-3y")).ledger
+    assert verify_ledger(led) == []
+    bad = led.copy()
+    i = bad.index[(bad["geo"] == "FR") & (bad["year"] == 2028)][0]
+    bad.loc[i, "carried_in_relocations"] += 1
+    bad.loc[i, "credit_used_eur"] = bad.loc[i, "credit_available_eur"] + 1
+    found = verify_ledger(bad)
+    assert any("FR 2028: carried in" in v for v in found)
+    assert any("FR 2028: credit used" in v for v in found)
+
+
 def test_cycle_rejects_gaps_and_bad_files(tmp_path):
     for y in (2026, 2028):
         (tmp_path / f"{y}.toml").write_text(MINIMAL.replace("2026", str(y)))
