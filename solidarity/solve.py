@@ -231,11 +231,12 @@ def _scipy(problem, c, A, rlb, rub, time_limit, mip_gap) -> _Raw:
 # --- PuLP (CBC or HiGHS) -----------------------------------------------------
 
 #: CBC 2.10, as bundled with PuLP, prints solutions with 8 significant digits
-#: (``%15.8g``), so integers of 1e8 and more come back rounded. For CBC each
-#: integer variable that may reach that size is written as ``SPLIT hi + lo``
-#: with ``0 <= lo < SPLIT``; both parts print exactly.
+#: (``%15.8g``), so integers above 99 999 999 come back rounded. For CBC each
+#: integer variable that may exceed that is written as ``SPLIT hi + lo`` with
+#: ``0 <= lo < SPLIT``; both parts print exactly. Only those: splitting
+#: weakens CBC's relaxation.
 SPLIT = 10_000
-_SPLIT_ABOVE = 1e7
+_SPLIT_ABOVE = 99_999_999
 
 
 def to_pulp(problem: MilpProblem, c: np.ndarray, A: sp.csr_array, rlb, rub, split: bool = False):
@@ -253,7 +254,7 @@ def to_pulp(problem: MilpProblem, c: np.ndarray, A: sp.csr_array, rlb, rub, spli
     for nm, lo, hi, integ in zip(names, problem.lb, problem.ub, problem.integrality):
         lo_b = None if np.isinf(lo) else float(lo)
         hi_b = None if np.isinf(hi) else float(hi)
-        if split and integ and (hi_b is None or hi_b >= _SPLIT_ABOVE):
+        if split and integ and (hi_b is None or hi_b > _SPLIT_ABOVE):
             high = lp.add_variable(f"{nm}__hi", lowBound=None if lo_b is None else np.floor(lo_b / SPLIT),
                                    upBound=None if hi_b is None else np.ceil(hi_b / SPLIT), cat=pulp.LpInteger)
             low = lp.add_variable(f"{nm}__lo", lowBound=0, upBound=SPLIT - 1, cat=pulp.LpInteger)
