@@ -10,6 +10,8 @@ from solidarity.schema import SolverName, SolveStatus
 from solidarity.solve import solve
 from solidarity.verify import verify
 
+from .conftest import relocation_pool, solved
+
 SOLVERS = list(SolverName)
 
 
@@ -165,15 +167,8 @@ def test_balance_falls_back_when_sar_reserve_overrides_proportions():
     # Leximin alone would give 5 and 5; the SAR reserve (8 relocations' worth,
     # for BB only) cannot be met then, so the solver maximises the smallest
     # coverage under the reserve instead: BB 8, CC 2.
-    inp = ModelInput(
-        contributors=("AA",), beneficiaries=("BB", "CC"), rate=100,
-        obligation=np.array([1000]), preferred=np.array([[10, 0, 0]]),
-        lower=np.zeros((1, 3), dtype=np.int64), upper=np.full((1, 3), -1),
-        needs=np.array([[10, 0, 0], [10, 0, 0]]), sar=np.array([True, False]),
-        target_relocations=10, target_money=0, sar_reserve=800)
-    prob = build(inp)
-    res = solve(prob)
-    sol = extract(prob, res.x, inp)
+    inp = relocation_pool({"AA": 10}, {"BB": 10, "CC": 10}, rate=100, sar=("BB",), sar_reserve=800)
+    sol = solved(inp)
     assert sol.flows[0, :, 0].tolist() == [8, 2] and sol.sar_shortfall == 0
     assert verify(inp, sol) == []
 
@@ -183,14 +178,7 @@ def test_flows_fall_back_to_solver_when_the_greedy_cannot_fill():
     # (need 5) and CC (need 10). The north-west greedy sends AA's 5 to BB,
     # then CC can only get BB's 5 (not its own): 5 short. A solution exists:
     # AA and BB send 5 each to CC, CC sends 5 to BB. The solver finds it.
-    inp = ModelInput(
-        contributors=("AA", "BB", "CC"), beneficiaries=("BB", "CC"), rate=10,
-        obligation=np.array([50, 50, 50]), preferred=np.array([[5, 0, 0]] * 3),
-        lower=np.zeros((3, 3), dtype=np.int64), upper=np.full((3, 3), -1),
-        needs=np.array([[5, 0, 0], [10, 0, 0]]), sar=np.array([False, False]),
-        target_relocations=15, target_money=0, sar_reserve=0)
-    prob = build(inp)
-    res = solve(prob)
-    sol = extract(prob, res.x, inp)
+    inp = relocation_pool({"AA": 5, "BB": 5, "CC": 5}, {"BB": 5, "CC": 10})
+    sol = solved(inp)
     assert sol.flows[:, :, 0].tolist() == [[0, 5], [0, 5], [5, 0]]
     assert sol.need_shortfall.sum() == 0 and verify(inp, sol) == []

@@ -19,7 +19,7 @@ from solidarity.solve import solve
 from solidarity.verify import verify, verify_rules
 from solidarity.errors import InputError
 
-from .conftest import MINIMAL, SCENARIOS
+from .conftest import MINIMAL, SCENARIOS, relocation_pool, solved
 
 HALF = {POPULATION: F(1, 2), GDP: F(1, 2)}
 TOY = pd.Series({"AA": 5.0, "BB": 3.0, "CC": 2.0})  # key 0.5 / 0.3 / 0.2
@@ -90,16 +90,10 @@ def test_alternative_preference_capped_by_requests():
 def test_distribution_is_leximin_by_need(needs, supply):
     # Contributors and beneficiaries are distinct and there is no SAR reserve,
     # so what each beneficiary receives must be the exact leximin split.
-    n, m = len(supply), len(needs)
-    inp = ModelInput(
-        contributors=tuple(f"C{i}" for i in range(n)), beneficiaries=tuple(f"B{j}" for j in range(m)),
-        rate=10, obligation=np.array(supply) * 10, preferred=np.column_stack(
-            [supply, np.zeros(n, int), np.zeros(n, int)]),
-        lower=np.zeros((n, 3), dtype=np.int64), upper=np.full((n, 3), -1),
-        needs=np.column_stack([needs, np.zeros(m, int), np.zeros(m, int)]),
-        sar=np.zeros(m, dtype=bool), target_relocations=sum(supply), target_money=0, sar_reserve=0)
-    prob = build(inp)
-    sol = extract(prob, solve(prob).x, inp)
+    m = len(needs)
+    inp = relocation_pool({f"C{i}": v for i, v in enumerate(supply)},
+                          {f"B{j}": v for j, v in enumerate(needs)})
+    sol = solved(inp)
     got = sol.flows[:, :, 0].sum(axis=0).tolist()
     assert got == leximin(min(sum(supply), sum(needs)), needs, list(inp.beneficiaries))
     # no transfer of one unit raises the smallest ratio without lowering another below it
@@ -115,14 +109,9 @@ def test_distribution_is_leximin_by_need(needs, supply):
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 60), st.integers(1, 60), st.integers(1, 60), st.integers(0, 100))
 def test_sar_reserve_met_whenever_supply_allows(supply, need_sar, need_other, pct):
-    inp = ModelInput(
-        contributors=("AA",), beneficiaries=("BB", "CC"), rate=10,
-        obligation=np.array([supply * 10]), preferred=np.array([[supply, 0, 0]]),
-        lower=np.zeros((1, 3), dtype=np.int64), upper=np.full((1, 3), -1),
-        needs=np.array([[need_sar, 0, 0], [need_other, 0, 0]]), sar=np.array([True, False]),
-        target_relocations=supply, target_money=0, sar_reserve=pct * supply * 10 // 100)
-    prob = build(inp)
-    sol = extract(prob, solve(prob).x, inp)
+    inp = relocation_pool({"AA": supply}, {"BB": need_sar, "CC": need_other}, sar=("BB",),
+                          sar_reserve=pct * supply * 10 // 100)
+    sol = solved(inp)
     assert verify(inp, sol) == []
     if min(supply, need_sar) * 10 >= inp.sar_reserve:
         assert sol.sar_shortfall == 0
