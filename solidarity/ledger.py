@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, Problem, VerificationError
-from .model import ALT, FIN, REL
+from .model import ALT, FIN
 from .pipeline import Result, run
 from .rules import spread_credit
 from .scenario import Scenario, StateSettings, load_scenario

@@ -40,9 +40,9 @@ Objectives, solved lexicographically (each level's optimum is then fixed):
 4. ``balance`` (Art 60(2)): per type, what beneficiaries receive is
    leximin-optimal in the coverage ratios received / need: the smallest ratio
    as large as possible, then the next, and so on. Computed exactly by
-   :func:`leximin` (the Adams divisor method) and imposed as rows; if the full model cannot meet it
-   (SAR reserve, nobody sending to itself), the smallest ratio per type is
-   maximised by the solver instead.
+   :func:`leximin` (the Adams divisor method) and imposed as rows; if the
+   full model cannot meet it (SAR reserve, nobody sending to itself), the
+   smallest ratio per type is maximised by the solver instead.
 5. ``tie_break_flows``: contributors in alphabetical order serve
    beneficiaries in alphabetical order (north-west corner rule), skipping a
    state's pair with itself. Filled exactly by :func:`_greedy_flows`; where

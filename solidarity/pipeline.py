@@ -16,7 +16,7 @@ import pandas as pd
 from .data import Indicator, load_indicator
 from .errors import InputError, Problem, SolveError, VerificationError
 from .key import FairShares, fair_shares
-from .model import ALT, FIN, REL, ModelInput, MilpProblem, Solution, build, extract, objective_values
+from .model import ALT, REL, ModelInput, MilpProblem, Solution, build, extract, objective_values
 from .rules import Crisis, OffsetParams, Offsets, crisis_plan, offsets
 from .scenario import Scenario, StateSettings
 from .schema import GDP, POPULATION, TYPES, SolverName

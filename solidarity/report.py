@@ -33,7 +33,7 @@ from .data import Indicator
 from .key import FairShares
 from .model import LEVELS, ModelInput, Solution
 from .scenario import Scenario
-from .schema import BENEFICIARY, COUNTRY, EU27, GEO, KNOWN_CODES, TYPE, TYPES
+from .schema import BENEFICIARY, COUNTRY, GEO, KNOWN_CODES, TYPE, TYPES
 from .solve import SolveResult
 
 FORMATS = ("csv", "parquet", "json", "md")
@@ -132,7 +132,7 @@ def _ledger_columns() -> dict[str, str]:
 
 
 def _country(g: str) -> str:
-    return KNOWN_CODES.get(g, EU27.get(g, g))
+    return KNOWN_CODES.get(g, g)
 
 
 def shares_table(shares: FairShares, scenario: Scenario | None = None) -> pd.DataFrame:

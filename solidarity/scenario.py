@@ -11,7 +11,7 @@ import difflib
 import hashlib
 import math
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from types import MappingProxyType
@@ -162,9 +162,6 @@ class Scenario:
     def state(self, geo: str) -> StateSettings:
         return self.states.get(geo) or StateSettings(geo=geo)
 
-    def with_solver(self, **changes) -> "Scenario":
-        """A copy with solver settings changed (e.g. from the command line)."""
-        return replace(self, solver=replace(self.solver, **changes))
 
 
 # --- validation --------------------------------------------------------------

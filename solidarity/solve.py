@@ -250,7 +250,6 @@ def to_pulp(problem: MilpProblem, c: np.ndarray, A: sp.csr_array, rlb, rub, spli
     names = problem.var_names()
     lp = pulp.LpProblem("solidarity", pulp.LpMinimize)
     terms: list[list[tuple]] = []  # per variable: [(pulp var, multiplier)]
-    parts = []
     for nm, lo, hi, integ in zip(names, problem.lb, problem.ub, problem.integrality):
         lo_b = None if np.isinf(lo) else float(lo)
         hi_b = None if np.isinf(hi) else float(hi)

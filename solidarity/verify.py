@@ -28,7 +28,7 @@ def verify(inp: ModelInput, sol: Solution, shares: FairShares | None = None) -> 
     e = int(inp.rate)
     unit = [e, 1, 1]
     p, x = _ints(sol.pledges), _ints(sol.flows)
-    lower, upper, pref = _ints(inp.lower), _ints(inp.upper), _ints(inp.preferred)
+    lower, upper = _ints(inp.lower), _ints(inp.upper)
     O, need = _ints(inp.obligation), _ints(inp.needs)
     unmet, over = _ints(sol.unmet), _ints(sol.over)
 
