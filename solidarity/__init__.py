@@ -5,20 +5,44 @@ Public API::
     import solidarity
     scenario = solidarity.load_scenario("scenarios/2026-adopted.toml")
     result = solidarity.run(scenario)
-    result.tables["pledges"]
+    result.tables["shares"].loc["DE"]
 
 Each pipeline stage is usable alone: :mod:`solidarity.data`,
 :mod:`solidarity.key`, :mod:`solidarity.apportionment`,
 :mod:`solidarity.scenario`, :mod:`solidarity.model`, :mod:`solidarity.solve`,
-:mod:`solidarity.verify`, :mod:`solidarity.report`.
+:mod:`solidarity.allocate`, :mod:`solidarity.rules`, :mod:`solidarity.verify`,
+:mod:`solidarity.report`.
+
+Names are imported on first use, so that ``import solidarity`` (and the
+command line's ``--help``) does not load the solver stack.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from .apportionment import apportion, check  # noqa: E402
-from .errors import InputError, SolidarityError, SolveError, VerificationError  # noqa: E402
-from .pipeline import Result, run  # noqa: E402
-from .scenario import Scenario, load_scenario, parse_scenario  # noqa: E402
+import importlib
+from typing import Any
 
-__all__ = ["apportion", "check", "load_scenario", "parse_scenario", "run", "Result", "Scenario",
-           "SolidarityError", "InputError", "SolveError", "VerificationError", "__version__"]
+__version__ = "0.2.0"
+
+_LAZY = {
+    "apportion": "apportionment", "check": "apportionment",
+    "load_scenario": "scenario", "parse_scenario": "scenario", "Scenario": "scenario",
+    "run": "pipeline", "Result": "pipeline",
+    "SolidarityError": "errors", "InputError": "errors", "SolveError": "errors",
+    "VerificationError": "errors", "ConflictError": "errors", "OutputError": "errors",
+    "LimitError": "errors", "ExitCode": "errors",
+}
+
+__all__ = [*_LAZY, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'solidarity' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -30,7 +30,7 @@ import heapq
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from .schema import Method
 
@@ -219,3 +219,107 @@ def _divisor_ties(q, seats, prio) -> tuple[str, ...]:
         return ()
     return tuple(sorted({g for g, p in held.items() if p == low}
                         | {g for g, p in nxt.items() if p == high}))
+
+
+# --- bounded proportional shares -----------------------------------------------
+
+def _as_ints(weights: Sequence[Fraction | int]) -> list[int]:
+    """Weights scaled to whole numbers with the same ratios."""
+    fr = [Fraction(w) for w in weights]
+    den = math.lcm(*(f.denominator for f in fr)) if fr else 1
+    return [int(f * den) for f in fr]
+
+
+@dataclass(frozen=True)
+class Bounded:
+    """Result of :func:`bounded`: whole units and the exact common rate."""
+
+    units: tuple[int, ...]
+    rate: Fraction  #: lambda: each unbounded state gets base + lambda x weight before rounding
+    ties: tuple[int, ...]  #: positions in a tie decided by the tie rule
+
+
+def bounded(total: int, weights: Sequence[Fraction | int], lower: Sequence[int],
+            upper: Sequence[int | None], base: Sequence[int] | None = None) -> Bounded:
+    """Whole units ``x_i`` in ``[lower_i, upper_i]`` adding up to ``total``,
+    as close as possible to ``base_i + lambda x weight_i``.
+
+    This is water-filling followed by largest remainders: the continuous
+    shares ``clip(base + lambda w, lower, upper)`` with the one ``lambda``
+    that makes them add up to ``total``; states at a bound keep it, the others
+    get the floor of their share and the units left go to the largest
+    remainders (ties: the larger share, then the earlier position). Every
+    unbounded share is rounded down or up, never further (quota), and no
+    transfer of a unit between two states brings both closer to proportion.
+    Exact: integers and fractions throughout.
+
+    Parameters
+    ----------
+    total : whole units to hand out; must lie in ``[sum(lower), sum(upper)]``.
+    weights : non-negative; a state with weight 0 stays at ``clip(base)``.
+    lower, upper : bounds per state; ``None`` in upper means no bound.
+    base : starting point per state (default 0): what is shared out is then
+        ``total - sum(base)``, which may be negative.
+    """
+    n = len(lower)
+    w = _as_ints(weights)
+    lo = [int(v) for v in lower]
+    hi = [None if v is None else int(v) for v in upper]
+    b = [0] * n if base is None else [int(v) for v in base]
+    if any(x < 0 for x in w):
+        raise ValueError("weights must be non-negative")
+    if total < sum(lo) or (all(h is not None for h in hi) and total > sum(h for h in hi if h is not None)):
+        raise ValueError(f"total {total} outside the sum of the bounds")
+
+    def clip(v: int, i: int) -> int:
+        v = max(v, lo[i])
+        return v if hi[i] is None else min(v, hi[i])
+
+    fixed = [w[i] == 0 for i in range(n)]
+    # Exact lambda by repeated classification: start from everyone free and
+    # pin states whose share falls outside their bounds; at most n rounds,
+    # in practice a few.
+    state = ["free" if not fixed[i] else "zero" for i in range(n)]
+    rate = Fraction(0)
+    for _ in range(n + 1):
+        pinned = sum(clip(b[i], i) if state[i] == "zero" else lo[i] if state[i] == "low" else hi[i]  # type: ignore[misc]
+                     for i in range(n) if state[i] != "free")
+        free = [i for i in range(n) if state[i] == "free"]
+        wsum = sum(w[i] for i in free)
+        rate = Fraction(total - pinned - sum(b[i] for i in free), wsum) if wsum else Fraction(0)
+        changed = False
+        for i in free:
+            q = b[i] + rate * w[i]
+            if q <= lo[i]:
+                state[i], changed = "low", True
+            elif hi[i] is not None and q >= hi[i]:
+                state[i], changed = "high", True
+        # A state pinned too early (its share is back inside its bounds) is freed again.
+        for i in range(n):
+            if state[i] in ("low", "high") and wsum:
+                q = b[i] + rate * w[i]
+                if lo[i] < q and (hi[i] is None or q < hi[i]):
+                    state[i], changed = "free", True
+        if not changed:
+            break
+    units = [0] * n
+    rems: list[tuple[Fraction, Fraction, int]] = []
+    for i in range(n):
+        if state[i] == "zero":
+            units[i] = clip(b[i], i)
+        elif state[i] == "low":
+            units[i] = lo[i]
+        elif state[i] == "high":
+            units[i] = hi[i]  # type: ignore[assignment]
+        else:
+            q = b[i] + rate * w[i]
+            units[i] = math.floor(q)
+            rems.append((q - units[i], q, i))
+    left = total - sum(units)
+    rems.sort(key=lambda r: (-r[0], -r[1], r[2]))
+    for _, _, i in rems[:left]:
+        units[i] += 1
+    ties: tuple[int, ...] = ()
+    if 0 < left < len(rems) and rems[left - 1][0] == rems[left][0]:
+        ties = tuple(sorted(r[2] for r in rems if r[0] == rems[left][0]))
+    return Bounded(units=tuple(units), rate=rate, ties=ties)

@@ -1,20 +1,39 @@
 """Errors a user can act on, each with its documented exit code.
 
-Exit codes (also in the README):
+Exit codes (also in the README and in ``solidarity --help``):
 
 == =====================================================================
 0  success
-1  unexpected internal error (a bug: please report it with ``--debug``)
+1  internal error (a bug: please report it with ``--debug``)
 2  command-line usage error (unknown option, missing argument)
-3  invalid input: scenario file, data file or option value
-4  the solver found no usable solution (infeasible, time limit, ...)
-5  the independent verifier rejected the solver's solution
+3  invalid input: scenario file, data file, override or option value
+4  conflicting scenario: its hard constraints cannot all hold
+5  the independent verifier rejected the result
+6  a solver limit (time, gap) was reached without an accepted solution
+7  outputs cannot be written (permission, disk full, not a folder, or a
+   folder holding another run's outputs without ``--force``)
+8  the solver is missing or failed
 == =====================================================================
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """One exit code per kind of outcome."""
+
+    OK = 0
+    INTERNAL = 1
+    USAGE = 2
+    INVALID_INPUT = 3
+    CONFLICT = 4
+    VERIFICATION = 5
+    LIMIT = 6
+    OUTPUT = 7
+    SOLVER = 8
 
 
 @dataclass(frozen=True)
@@ -28,7 +47,7 @@ class Problem:
     allowed: str = ""
 
     def __str__(self) -> str:
-        shown = "" if self.value is _MISSING else f" = {self.value!r}"
+        shown = "" if self.value is MISSING else f" = {self.value!r}"
         allowed = f"; allowed: {self.allowed}" if self.allowed else ""
         return f"{self.file}: {self.key}{shown}: {self.message}{allowed}"
 
@@ -37,22 +56,24 @@ class _Missing:
     def __repr__(self) -> str:  # pragma: no cover - never shown
         return "<missing>"
 
+    def __reduce__(self) -> str:
+        return "MISSING"  # unpickles as this module's singleton
+
 
 #: Value of a :class:`Problem` about a key that is absent.
-_MISSING = _Missing()
-MISSING = _MISSING
+MISSING = _Missing()
 
 
 class SolidarityError(Exception):
     """Base class; ``exit_code`` is what the CLI exits with."""
 
-    exit_code = 1
+    exit_code: int = ExitCode.INTERNAL
 
 
 class InputError(SolidarityError):
     """Bad scenario, data file or option; lists every problem found."""
 
-    exit_code = 3
+    exit_code = ExitCode.INVALID_INPUT
 
     def __init__(self, problems: list[Problem] | Problem):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
@@ -61,17 +82,52 @@ class InputError(SolidarityError):
         super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
 
 
-class SolveError(SolidarityError):
-    """The solver returned no usable integer solution."""
+class ConflictError(SolidarityError):
+    """The scenario's hard constraints conflict; ``reasons`` say which, in
+    domain words (the smallest set of conflicting groups found)."""
 
-    exit_code = 4
+    exit_code = ExitCode.CONFLICT
+
+    def __init__(self, reasons: list[str], file: str = ""):
+        self.reasons = list(reasons)
+        where = f"{file}: " if file else ""
+        super().__init__(f"{where}the scenario's constraints conflict:\n"
+                         + "\n".join(f"  - {r}" for r in self.reasons))
+
+
+class SolveError(SolidarityError):
+    """The solver returned no usable solution (and no limit was reached)."""
+
+    exit_code = ExitCode.SOLVER
+
+
+class LimitError(SolveError):
+    """A time or gap limit stopped the solver before an accepted solution."""
+
+    exit_code = ExitCode.LIMIT
+
+
+class SolverUnavailable(SolveError):
+    """The chosen solver is missing or crashed."""
+
+    exit_code = ExitCode.SOLVER
 
 
 class VerificationError(SolidarityError):
-    """The solution broke a constraint when recomputed independently."""
+    """The result broke a rule when re-derived independently."""
 
-    exit_code = 5
+    exit_code = ExitCode.VERIFICATION
 
     def __init__(self, violations: list[str]):
         self.violations = violations
         super().__init__("verification failed:\n" + "\n".join(f"  - {v}" for v in violations))
+
+
+class OutputError(SolidarityError):
+    """Outputs cannot be written where asked; names the path and the reason."""
+
+    exit_code = ExitCode.OUTPUT
+
+    def __init__(self, path: str, reason: str, hint: str = ""):
+        self.path, self.reason = path, reason
+        super().__init__(f"cannot write {path}: {reason}" + (f" ({hint})" if hint else ""))

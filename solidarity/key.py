@@ -10,6 +10,9 @@ Three forms of the same formula:
   batch (weights and participant sets may differ per scenario);
 * :func:`exact_key` -- exact rationals, used for apportionment and euros so
   that published integers never depend on floating-point rounding.
+
+:func:`fair_shares` turns the key into each state's fair share of the pool
+(one obligation in EUR, SPEC section 3), deductions and obligations.
 """
 
 from __future__ import annotations
@@ -98,9 +101,14 @@ def exact_key(indicators: Mapping[str, Mapping[str, Fraction]],
 
 # --- fair shares -------------------------------------------------------------
 
-def _half_up(x: Fraction) -> int:
-    """Round to the nearest integer, halves up (documented rounding rule)."""
+def half_up(x: Fraction) -> int:
+    """Round to the nearest integer, halves up (the documented rounding rule)."""
     return math.floor(x + Fraction(1, 2))
+
+
+def ceil_div(a: int, b: int) -> int:
+    """``ceil(a / b)`` for whole numbers, ``b > 0``."""
+    return -(-a // b)
 
 
 @dataclass(frozen=True)
@@ -108,21 +116,26 @@ class FairShares:
     """Fair shares of the pool per participant, with everything behind them.
 
     ``table`` is indexed by country code; integer columns are exact.
-    ``relocations`` is the apportionment of the pool's relocations (its
-    ``ties`` are reported); euros are always apportioned by largest remainder
-    so that they add up exactly to the pool's financial number.
+    ``euros`` apportions the pool's value in EUR by largest remainder (the
+    fair shares, adding up exactly to it); ``relocations`` apportions the
+    pool's R by the chosen method (a column for users who need persons that
+    add up to R; not an obligation).
     """
 
     table: pd.DataFrame
+    euros: Apportionment
     relocations: Apportionment
-    financial: Apportionment
     rate: int
     key: Mapping[str, Fraction]  #: exact key shares
     redistributed: bool = False
 
+    @property
+    def pool_value_eur(self) -> int:
+        return self.euros.house
+
 
 def fair_shares(population: pd.Series, gdp: pd.Series, weights: Mapping[str, Fraction],
-                relocations: int, financial_eur: int, rate: int,
+                value_eur: int, relocations: int, rate: int,
                 method: Method = Method.HAMILTON,
                 deductions: Mapping[str, Fraction] | None = None,
                 redistribute: bool = False,
@@ -134,23 +147,24 @@ def fair_shares(population: pd.Series, gdp: pd.Series, weights: Mapping[str, Fra
     population, gdp : indicator values indexed by country code (the
         participants; the index order does not matter).
     weights : ``{"population": w_p, "gdp_meur": w_g}`` as exact fractions.
-    relocations, financial_eur : the pool's reference numbers R and F.
+    value_eur : the pool in EUR (F; or R x e for a pool without money).
+    relocations : the pool's R, apportioned for the ``relocations_apportioned`` column.
     rate : EUR per relocation (equivalence rate e).
-    method : apportionment method for fair-share relocations.
+    method : apportionment method for ``relocations_apportioned``.
     deductions : country code -> deduction fraction in [0, 1] (Art 61, 62).
-    redistribute : give the deducted relocations and euros to the states
-        without a deduction, pro rata to the key (largest remainder), instead
-        of shrinking the pool.
-    credits : country code -> crisis credit in EUR usable this cycle
-        (CR Art 9); it reduces the money owed first, then whole relocations.
+    redistribute : give the deducted euros to the states without a
+        deduction, pro rata to the key (largest remainder), instead of
+        shrinking the pool.
+    credits : country code -> crisis credit in EUR usable this cycle (CR Art 9).
 
     Notes
     -----
-    Per state, with ``r`` its apportioned relocations and ``f`` its euros:
-    fair-share value ``e r + f``; deducted relocations ``round(d r)`` and
-    euros ``round(d f)`` (halves up); the indicative contribution is what is
-    left (plus any redistributed share, minus any credit), and the obligation
-    is its value ``e r' + f'``. All are integers and add up exactly.
+    A state's fair share is one obligation (SPEC section 3): ``V = share x
+    value_eur`` apportioned to whole euros that add up exactly to the pool,
+    payable in any mix of relocations (``e`` each), money and alternative
+    measures. Its relocation equivalent is ``ceil(V / e)``, the smallest
+    number of persons whose value covers it. A deduction ``d`` removes
+    ``round(d x V)`` euros (halves up); a credit is used up to what is left.
     """
     geos = sorted(population.index)
     ind = pd.DataFrame({POPULATION: population.reindex(geos), GDP: gdp.reindex(geos)})
@@ -158,34 +172,28 @@ def fair_shares(population: pd.Series, gdp: pd.Series, weights: Mapping[str, Fra
     exact_ind = {k: {g: Fraction(repr(float(v))) for g, v in ind[k].items()} for k in weights}
     share_exact = exact_key(exact_ind, weights)
     share = reference_key(ind, {k: float(w) for k, w in weights.items()})
+    euros = apportion(share_exact, value_eur, Method.HAMILTON)
     reloc = apportion(share_exact, relocations, method)
-    money = apportion(share_exact, financial_eur, Method.HAMILTON)
-    deductions = {g: Fraction(deductions.get(g, 0)) for g in geos} if deductions else {g: Fraction(0) for g in geos}
+    ded = {g: Fraction(deductions.get(g, 0)) for g in geos} if deductions else {g: Fraction(0) for g in geos}
     credits = credits or {}
-    cut_r = {g: _half_up(deductions[g] * reloc.seats[g]) for g in geos}
-    cut_f = {g: _half_up(deductions[g] * money.seats[g]) for g in geos}
-    add_r, add_f = {g: 0 for g in geos}, {g: 0 for g in geos}
-    takers = {g: share_exact[g] for g in geos if deductions[g] == 0 and share_exact[g] > 0}
-    if redistribute and takers:
-        add_r.update(apportion(takers, sum(cut_r.values()), Method.HAMILTON).seats)
-        add_f.update(apportion(takers, sum(cut_f.values()), Method.HAMILTON).seats)
+    cut = {g: half_up(ded[g] * euros.seats[g]) for g in geos}
+    add = {g: 0 for g in geos}
+    takers = {g: share_exact[g] for g in geos if ded[g] == 0 and share_exact[g] > 0}
+    if redistribute and takers and sum(cut.values()):
+        add.update(apportion(takers, sum(cut.values()), Method.HAMILTON).seats)
     rows = []
     for g in geos:
-        r, f = reloc.seats[g], money.seats[g]
-        r1, f1 = r - cut_r[g] + add_r[g], f - cut_f[g] + add_f[g]
-        credit = int(credits.get(g, 0))
-        credit_f = min(credit, f1)
-        credit_r = min(r1, (credit - credit_f) // rate) if rate else 0
+        v = euros.seats[g]
+        left = v - cut[g] + add[g]
+        used = min(int(credits.get(g, 0)), left)
+        owed = left - used
         rows.append({
             GEO: g, POPULATION: ind.at[g, POPULATION], GDP: ind.at[g, GDP],
-            "relocations_quota": float(reloc.quotas[g]), "fair_relocations": r,
-            "fair_financial_eur": f, "fair_value_eur": rate * r + f,
-            "deduction": float(deductions[g]), "deducted_relocations": cut_r[g],
-            "deducted_financial_eur": cut_f[g], "deduction_eur": rate * cut_r[g] + cut_f[g],
-            "redistributed_relocations": add_r[g], "redistributed_financial_eur": add_f[g],
-            "credit_used_eur": credit_f + rate * credit_r,
-            "indicative_relocations": r1 - credit_r, "indicative_financial_eur": f1 - credit_f,
-            "obligation_eur": rate * (r1 - credit_r) + (f1 - credit_f),
+            "fair_share_eur": v, "fair_share_relocations": ceil_div(v, rate),
+            "relocations_quota": float(reloc.quotas[g]), "relocations_apportioned": reloc.seats[g],
+            "deduction": float(ded[g]), "deduction_eur": cut[g], "redistributed_eur": add[g],
+            "credit_used_eur": used, "obligation_eur": owed,
+            "obligation_relocations": ceil_div(owed, rate),
             "apportionment_tie": g in reloc.ties,
         })
     table = pd.DataFrame(rows).set_index(GEO)
@@ -193,5 +201,5 @@ def fair_shares(population: pd.Series, gdp: pd.Series, weights: Mapping[str, Fra
     table.insert(1, "population_share", ind[POPULATION] / totals[POPULATION])
     table.insert(3, "gdp_share", ind[GDP] / totals[GDP])
     table.insert(4, "key_share", share)
-    return FairShares(table=table, relocations=reloc, financial=money, rate=rate,
+    return FairShares(table=table, euros=euros, relocations=reloc, rate=rate,
                       key=share_exact, redistributed=redistribute)

@@ -1,57 +1,72 @@
-"""Stage 4: the integer programme, assembled as a sparse matrix with numpy.
+"""Stage 4: the integer programme on pledges and receipts, assembled with numpy.
 
-Sets: contributors ``i`` (participants), beneficiaries ``b``, types ``t``
-(relocation in persons; financial and alternative in EUR). ``e`` is the
-equivalence rate (EUR per relocation), ``u_t`` the value of one unit of type
-``t`` (``e`` for relocation, 1 otherwise).
+The programme decides, per contributing state ``i``, its pledge ``p[i,t]`` of
+each type ``t`` (relocation in persons; financial and alternative in EUR),
+and, per benefitting state ``b``, what it receives ``y[b,t]``. Who sends what
+to whom is *not* a decision: contributors are called pro rata to their
+pledges and flows are a matrix apportionment of those margins
+(:mod:`solidarity.allocate`). This is exact: by Hall's theorem, receipts
+``y`` can be served from pledges ``p`` by flows in which nobody sends to
+itself if and only if, per type, ``sum_b y[b] <= sum_i p[i]`` and
+``y[b] <= sum_{i != b} p[i]`` for a beneficiary that is also a contributor
+(and, for alternative measures, which must all reach a requester,
+``sum_b y[b] = sum_i p[i]``). The pairwise model in
+:mod:`solidarity.pairwise` is kept as the test oracle of that claim.
 
-Variables (all integer unless said)::
+``e`` is the equivalence rate (EUR per relocation); ``u_t`` the value of a
+unit of type ``t`` (``e`` for relocation, 1 otherwise).
 
-    p[i,t]     pledge of state i of type t                lower <= p <= upper
-    unmet[i]   obligation not pledged (EUR)               0 <= unmet <= O_i
-    over[i]    pledged above the obligation because floors force it (EUR)
-    dpos, dneg deviation above / below the preferred mix (continuous)
-    x[i,b,t]   flow from i to beneficiary b               x[i,i,t] = 0
-    sneed[b,t] need of b not covered
-    spool[k]   pool shortfall: k = 0 relocations (persons), 1 money (EUR)
-    ssar       SAR reserve not reached (EUR)
-    cover[t]   smallest coverage ratio of type t (continuous, 0..1)
+Variables::
 
-Constraints::
+    p[i,t]      pledge, integer, lower <= p <= upper
+    unmet[i]    obligation not pledged (EUR), integer
+    over[i]     value pledged above the obligation, at most over_max[i]
+                (what the state's own floors, recorded pledge or stated
+                preference imply; 0 for a state that stated nothing)
+    dpos, dneg  deviation from the stated preference (states that stated one)
+    q[i,t]      in-kind pledge above the reference, t in (relocation,
+                alternative), for states with a preference that the model may move
+    y[b,t]      received, integer, 0 <= y <= need
+    ssar        SAR target not reached (EUR)
+    lam         smallest pool-wide coverage ratio over the types with needs
+
+Rows::
 
     sum_t u_t p[i,t] + unmet[i] - over[i] = O_i           obligation
-    p[i,t] - dpos[i,t] + dneg[i,t] = pref[i,t]             deviation
-    sum_b x[i,b,t] <= p[i,t]   (= for alternative: Art 57(2), only what
-                                beneficiaries requested can be pledged)
-    sum_i x[i,b,t] + sneed[b,t] = need[b,t]                needs
-    sum_i p[i,rel] + spool[0] >= R'                        pool, relocations
-    sum_i p[i,fin] + p[i,alt] + spool[1] >= F'             pool, money
-    sum_{b SAR} sum_{i,t} u_t x[i,b,t] + ssar >= S         SAR reserve
-    sum_i x[i,b,t] >= cover[t] need[b,t]   (need > 0)      coverage
+    p - dpos + dneg = pref                                 deviation
+    sum_b y[b,t] <= sum_i p[i,t]  (= for alternative)      supply
+    y[b,t] <= sum_{i != b} p[i,t]                          nobody sends to itself
+    sum_{b SAR} sum_t u_t y[b,t] + ssar >= S               SAR target
+    sum_b y[b,t] - lam N_t >= 0                            type balance
+    q[i,t] - u_t p[i,t] >= -u_t pref[i,t]                  in-kind above reference
 
-Objectives, solved lexicographically (each level's optimum is then fixed):
+Levels (SPEC section 7), each a :class:`Level`; :mod:`solidarity.solve`
+solves them in order and fixes each optimum before the next:
 
-1. ``shortfall`` (EUR): unmet + e spool_rel + spool_money + sum u_t sneed + ssar
-2. ``deviation`` (EUR): sum u_t (dpos + dneg)
-3. ``tie_break_pledges``: deviation falls first on financial contributions,
-   then alternative measures, then relocations; within a type on the largest
-   obligations first (the smallest relative change), equal ones alphabetically.
-   Pledges are now unique; what follows only distributes them.
-4. ``balance`` (Art 60(2)): per type, what beneficiaries receive is
-   leximin-optimal in the coverage ratios received / need: the smallest ratio
-   as large as possible, then the next, and so on. Computed exactly by
-   :func:`leximin` (the Adams divisor method) and imposed as rows; if the
-   full model cannot meet it (SAR reserve, nobody sending to itself), the
-   smallest ratio per type is maximised by the solver instead.
-5. ``tie_break_flows``: contributors in alphabetical order serve
-   beneficiaries in alphabetical order (north-west corner rule), skipping a
-   state's pair with itself. Filled exactly by :func:`_greedy_flows`; where
-   that cannot meet the targets the solver minimises a strictly Monge cost
-   instead (unique optimum).
+``unmet``          obligations not met (EUR)
+``deviation``      deviation from stated preferences (EUR)
+``deviation_order``  a deviation that must happen falls first on money, then
+                   on alternative measures, then on relocations (EUR x 1, 2, 3)
+``needs``          beneficiaries' unmet needs + SAR target not reached (EUR)
+``type_balance``   when needs are short, every type is covered in the same
+                   proportion as far as possible (max-min pool coverage ratio)
+``in_kind``        relocations and alternative measures asked of the states
+                   the model chooses for, beyond what they stated: as few as
+                   the levels above allow (EUR)
+``fairness``       those in-kind pledges shared pro rata to obligations among
+                   the states the model chooses for, within their limits
+                   (exact, :func:`solidarity.allocate.fairness_step`)
+``balance``        what each beneficiary receives: per type, leximin coverage
+                   ratios, the SAR target met with the least burden on the
+                   earlier types (exact, :func:`solidarity.allocate.balance`)
 
-Slack variables (unmet, over, shortfalls) are auxiliary: :func:`extract`
-recomputes them exactly from pledges and flows, so solver tolerances never
-reach a published number.
+With ``priority = "needs"`` the ``needs`` and ``type_balance`` levels come
+before ``deviation`` (and ``deviation_order`` after ``fairness``), and every
+state without a recorded pledge is one the model may move.
+
+Slack variables are auxiliary: :func:`extract` recomputes everything from
+the integer pledges and receipts, so solver tolerances never reach a
+published number.
 """
 
 from __future__ import annotations
@@ -64,11 +79,13 @@ from typing import Callable, Mapping
 import numpy as np
 import scipy.sparse as sp
 
-from .schema import TYPES, SolidarityType
+from .schema import TYPES, Priority, SolidarityType
 
 REL, FIN, ALT = (TYPES.index(t) for t in (SolidarityType.RELOCATION, SolidarityType.FINANCIAL,
                                           SolidarityType.ALTERNATIVE))
-LEVELS = ("shortfall", "deviation", "tie_break_pledges", "balance", "tie_break_flows")
+IN_KIND = (REL, ALT)
+#: Weights of ``deviation_order``: money first, then alternative, then relocations.
+ORDER_WEIGHTS = np.array([3, 1, 2], dtype=np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,6 +94,9 @@ class ModelInput:
 
     Shapes: ``n`` contributors, ``m`` beneficiaries, 3 types in
     :data:`~solidarity.schema.TYPES` order. ``upper`` uses -1 for "no cap".
+    ``preferred`` is the reference pledge: the recorded or stated one, or 0
+    for a state that stated nothing (``stated`` False, ``recorded`` False).
+    ``free`` marks the states the model chooses for (fairness applies).
     """
 
     contributors: tuple[str, ...]
@@ -86,21 +106,60 @@ class ModelInput:
     preferred: np.ndarray  # (n, 3)
     lower: np.ndarray  # (n, 3)
     upper: np.ndarray  # (n, 3), -1 = none
+    over_max: np.ndarray  # (n,)
+    stated: np.ndarray  # (n,) bool: a preference to deviate from
+    recorded: np.ndarray  # (n,) bool
+    free: np.ndarray  # (n,) bool
     needs: np.ndarray  # (m, 3)
     sar: np.ndarray  # (m,) bool
-    target_relocations: int
-    target_money: int
-    sar_reserve: int
+    sar_target: int
+    priority: Priority = Priority.PREFERENCES
 
     @property
     def unit_value(self) -> np.ndarray:
         return np.array([self.rate, 1, 1], dtype=np.int64)
+
+    @property
+    def self_index(self) -> np.ndarray:
+        """(m,) index of each beneficiary among the contributors, or -1."""
+        pos = {g: i for i, g in enumerate(self.contributors)}
+        return np.array([pos.get(b, -1) for b in self.beneficiaries], dtype=np.int64)
+
+    def caps(self) -> np.ndarray:
+        """(n, 3) upper bounds with "none" as int64 max (for arithmetic)."""
+        return np.where(self.upper < 0, np.iinfo(np.int64).max, self.upper)
+
+
+@dataclass(frozen=True)
+class Level:
+    """One objective of the lexicographic programme.
+
+    ``kind`` says how it is solved: ``milp`` (the objective vector
+    ``cost``, minimised by the chosen backend) or ``exact`` (computed in
+    integers by ``compute``, then checked against every row). ``fix`` says
+    how its optimum is kept for the levels after it: ``objective_row``
+    (``cost @ x <= optimum``, exact because the optimum is an integer),
+    ``ratio_floors`` (whole-unit floors implied by the optimal ratio) or
+    ``values`` (the variables it sets are fixed).
+    """
+
+    name: str
+    kind: str
+    unit: str
+    fix: str
+    description: str
+    cost: np.ndarray | None = field(default=None, repr=False)
+    compute: Callable | None = field(default=None, repr=False)
+    value: Callable = field(default=None, repr=False)  # type: ignore[assignment]
+    skip: bool = False  #: nothing to decide at this level for this input
+    sets: tuple[str, ...] = ()  #: for ``fix = "values"``: the variable blocks it decides
 
 
 @dataclass(frozen=True, eq=False)
 class MilpProblem:
     """A mixed-integer programme in matrix form, solver-independent."""
 
+    inputs: ModelInput
     blocks: Mapping[str, np.ndarray]  #: variable block name -> index array
     lb: np.ndarray
     ub: np.ndarray
@@ -108,35 +167,34 @@ class MilpProblem:
     A: sp.csr_array
     row_lb: np.ndarray
     row_ub: np.ndarray
-    objectives: Mapping[str, np.ndarray]  #: level name -> cost vector, in order
-    integral_levels: frozenset = field(default_factory=frozenset)  #: integer-valued levels
-    labels: Mapping[str, tuple] = field(default_factory=dict)  #: block -> axis labels
-    #: rounded solution vector -> exact value of every level, computed from
-    #: the decisions only (solvers may print auxiliaries imprecisely).
-    evaluate: Callable[[np.ndarray], Mapping[str, int | float]] | None = None
-    #: (level, rounded solution) -> rows (A, lb, ub) that fix that level's
-    #: optimum better than a row on its objective; None: use the objective.
-    fix: Callable[[str, np.ndarray], tuple | None] | None = None
-    #: (level, solution of the previous level) -> rows that impose this level's
-    #: optimum without solving it, or None. If the next solve is infeasible
-    #: with them, the level is solved normally instead.
-    shortcut: Callable[[str, np.ndarray], tuple | None] | None = None
-    #: (level, solution so far) -> a complete solution for this and all later
-    #: levels without solving, or None; the solver checks it against every row.
-    finish: Callable[[str, np.ndarray], np.ndarray | None] | None = None
+    levels: tuple[Level, ...]
 
     @property
     def n_vars(self) -> int:
         return self.lb.size
 
+    @property
+    def n_rows(self) -> int:
+        return self.A.shape[0]
+
+    def level(self, name: str) -> Level:
+        return next(lv for lv in self.levels if lv.name == name)
+
     def var_names(self) -> list[str]:
-        """Readable names (for LP files): ``block[AT,IT,relocation]``."""
+        """Readable names (built only for LP files): ``p_AT_relocation``."""
+        inp = self.inputs
+        types = tuple(t.value for t in TYPES)
+        axes = {"p": (inp.contributors, types), "unmet": (inp.contributors,),
+                "over": (inp.contributors,), "y": (inp.beneficiaries, types),
+                "dpos": (tuple(np.array(inp.contributors)[inp.stated]), types),
+                "dneg": (tuple(np.array(inp.contributors)[inp.stated]), types),
+                "q": (tuple(np.array(inp.contributors)[inp.free & inp.stated]), ("relocation", "alternative"))}
         names = [""] * self.n_vars
         for block, idx in self.blocks.items():
-            axes = self.labels.get(block, ())
+            ax = axes.get(block, ())
             for pos in np.ndindex(idx.shape):
-                tag = "_".join(str(axes[k][j]) for k, j in enumerate(pos)) if axes else str(pos[0] if pos else "")
-                names[int(idx[pos])] = f"{block}_{tag}" if tag else block
+                tag = "_".join(str(ax[k][j]) for k, j in enumerate(pos)) if ax else ""
+                names[int(idx[pos])] = f"{block}_{tag}" if tag else f"{block}{'_' + str(pos[0]) if pos else ''}"
         return names
 
 
@@ -153,7 +211,7 @@ class _Builder:
         idx = np.arange(self.n, self.n + size).reshape(shape)
         self.lb.append(np.broadcast_to(np.asarray(lb, float), shape).ravel())
         self.ub.append(np.broadcast_to(np.asarray(ub, float), shape).ravel())
-        self.integ.append(np.full(size, int(integer)))
+        self.integ.append(np.full(size, int(integer), dtype=np.uint8))
         self.n += size
         return idx
 
@@ -177,6 +235,16 @@ class _Builder:
                             shape=(self.m, self.n))
 
 
+def pledge_bounds(inp: ModelInput) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) bounds of ``p`` as floats: the scenario's limits, and
+    no pledge worth more than the obligation plus the allowed excess (an
+    implied bound: solvers search far less with it)."""
+    u = inp.unit_value
+    most = (inp.obligation + inp.over_max)[:, None] // u[None, :]
+    upper = np.minimum(inp.caps(), np.maximum(most, inp.lower))
+    return inp.lower.astype(float), upper.astype(float)
+
+
 def build(inp: ModelInput) -> MilpProblem:
     """Assemble the programme described in the module docstring."""
     n, m = len(inp.contributors), len(inp.beneficiaries)
@@ -185,307 +253,255 @@ def build(inp: ModelInput) -> MilpProblem:
     inf = np.inf
     B = _Builder()
 
-    forced = (inp.lower * inp.unit_value).sum(axis=1) - inp.obligation
-    # No pledge can be worth more than the obligation plus what floors force;
-    # the bound is implied, but solvers (CBC above all) search far less with it.
-    most = np.floor((inp.obligation + np.maximum(forced, 0))[:, None] / u[None, :])
-    upper = np.minimum(np.where(inp.upper < 0, inf, inp.upper), np.maximum(most, inp.lower)).astype(float)
-    p = B.var((n, 3), inp.lower, upper, True)
+    plo, pup = pledge_bounds(inp)
+    p = B.var((n, 3), plo, pup, True)
     unmet = B.var((n,), 0, O, True)
-    over = B.var((n,), 0, np.maximum(forced, 0), True)
-    dpos = B.var((n, 3), 0, inf, False)
-    dneg = B.var((n, 3), 0, inf, False)
-    # A beneficiary receives at most its need; nobody sends to itself.
-    xub = np.broadcast_to(inp.needs[None, :, :], (n, m, 3)).astype(float).copy()
-    self_pairs = np.array([[c == b for b in inp.beneficiaries] for c in inp.contributors],
-                          dtype=bool).reshape(n, m)
-    xub[self_pairs] = 0
-    x = B.var((n, m, 3), 0, xub, True)
-    sneed = B.var((m, 3), 0, inp.needs, True)
-    spool = B.var((2,), 0, [inp.target_relocations, inp.target_money], True)
-    ssar = B.var((1,), 0, inp.sar_reserve, True)
-    cover = B.var((3,), 0, 1, False)  # smallest coverage ratio per type
+    over = B.var((n,), 0, inp.over_max.astype(float), True)
+    st = np.flatnonzero(inp.stated)
+    dpos = B.var((st.size, 3), 0, inf, False)
+    dneg = B.var((st.size, 3), 0, inf, False)
+    fs = np.flatnonzero(inp.free & inp.stated)
+    q = B.var((fs.size, 2), 0, inf, False)
+    y = B.var((m, 3), 0, inp.needs.astype(float), True)
+    ssar = B.var((1,), 0, float(inp.sar_target), False)
+    lam = B.var((1,), 0, 1, False)
 
     r = B.rows_(n, O, O)  # obligation
     B.coef(r[:, None], p, u[None, :])
     B.coef(r, unmet, 1.0)
     B.coef(r, over, -1.0)
 
-    pref = inp.preferred.astype(float)
-    r = B.rows_(3 * n, pref.ravel(), pref.ravel()).reshape(n, 3)  # deviation
-    B.coef(r, p, 1.0)
+    pref = inp.preferred[st].astype(float)
+    r = B.rows_(3 * st.size, pref.ravel(), pref.ravel()).reshape(st.size, 3)  # deviation
+    B.coef(r, p[st], 1.0)
     B.coef(r, dpos, -1.0)
     B.coef(r, dneg, 1.0)
 
-    sup_ub = np.zeros((n, 3))
-    sup_lb = np.full((n, 3), -inf)
-    sup_lb[:, ALT] = 0.0  # alternative pledges all go to a requesting beneficiary
-    r = B.rows_(3 * n, sup_lb.ravel(), sup_ub.ravel()).reshape(n, 3)  # supply
-    B.coef(np.broadcast_to(r[:, None, :], x.shape), x, 1.0)
-    B.coef(r, p, -1.0)
+    sup_lb = np.array([-inf, -inf, 0.0])  # alternative pledges all go to a requester
+    r = B.rows_(3, sup_lb, 0.0)  # supply
+    B.coef(r[None, :], y, 1.0)
+    B.coef(r[None, :], p, -1.0)
 
-    nd = inp.needs.astype(float)
-    r = B.rows_(3 * m, nd.ravel(), nd.ravel()).reshape(m, 3)  # needs
-    B.coef(np.broadcast_to(r[None, :, :], x.shape), x, 1.0)
-    B.coef(r, sneed, 1.0)
+    me = inp.self_index
+    for b in np.flatnonzero(me >= 0):  # one row per such beneficiary and type: few
+        i = me[b]
+        for t in range(3):
+            if pup[i, t] <= 0 or inp.needs[b, t] == 0:
+                continue  # it cannot pledge this type, or needs none: nothing to exclude
+            others = np.delete(np.arange(n), i)
+            r = B.rows_(1, -inf, 0.0)
+            B.coef(r, y[b, t], 1.0)
+            B.coef(r, p[others, t], -1.0)
 
-    r = B.rows_(1, inp.target_relocations, inf)
-    B.coef(r, p[:, REL], 1.0)
-    B.coef(r, spool[0], 1.0)
-    r = B.rows_(1, inp.target_money, inf)
-    B.coef(r, p[:, [FIN, ALT]], 1.0)
-    B.coef(r, spool[1], 1.0)
-
-    r = B.rows_(1, inp.sar_reserve, inf)
-    sar_x = x[:, inp.sar.astype(bool), :]
-    B.coef(r, sar_x, np.broadcast_to(u, sar_x.shape))
+    sar_b = np.flatnonzero(inp.sar)
+    r = B.rows_(1, float(inp.sar_target), inf)
+    B.coef(r, y[sar_b, :], np.broadcast_to(u, (sar_b.size, 3)))
     B.coef(r, ssar, 1.0)
 
-    # received[b,t] >= cover[t] * need[b,t] for every beneficiary with a need
-    bi, ti = np.nonzero(inp.needs > 0)
-    r = B.rows_(bi.size, 0.0, inf)
-    B.coef(r[:, None], x[:, bi, ti].T, 1.0)
-    B.coef(r, cover[ti], -inp.needs[bi, ti].astype(float))
+    need_t = inp.needs.sum(axis=0)
+    has = np.flatnonzero(need_t > 0)
+    r = B.rows_(has.size, 0.0, inf)  # type balance
+    B.coef(r[None, :], y[:, has], 1.0)
+    B.coef(r, lam[0], -need_t[has].astype(float))
 
-    N = B.n
-    c1 = np.zeros(N)
-    c1[unmet] = 1.0
-    c1[spool] = [inp.rate, 1.0]
-    c1[sneed] = np.broadcast_to(u, sneed.shape)
-    c1[ssar] = 1.0
-    c2 = np.zeros(N)
-    c2[dpos] = np.broadcast_to(u, dpos.shape)
-    c2[dneg] = np.broadcast_to(u, dneg.shape)
-    # Level 3: deviation falls first on financial contributions, then on
-    # alternative measures, then on relocations; within a type on the largest
-    # obligations first. Weights tier(t) x rank(i) with tiers 1, n+1, (n+1)^2:
-    # additive weights would let exchange cycles (A +relocation -money,
-    # B -relocation +money) cancel exactly; with these products no cycle over
-    # the three types can (checked for 2- and 3-state cycles, the only ones).
-    order = sorted(range(n), key=lambda i: (-int(inp.obligation[i]), inp.contributors[i]))
-    rank = np.empty(n)
-    rank[order] = np.arange(1, n + 1)
-    type_tier = np.zeros(3)
-    type_tier[[FIN, ALT, REL]] = [1, n + 1, (n + 1) ** 2]
-    w = rank[:, None] * type_tier[None, :]
-    c3 = np.zeros(N)
-    c3[dpos] = w * u[None, :]
-    c3[dneg] = w * u[None, :]
-    # Level 4: flow cost c_ib = i (m + 1 - b) is strictly Monge
-    # (c_ib + c_jk < c_ik + c_jb for i < j, b < k) and grows with i, so the
-    # transport optimum is unique: contributors in alphabetical order serve
-    # beneficiaries in alphabetical order (north-west corner rule).
-    ii = np.arange(1, n + 1)[:, None]
-    bb = np.arange(1, m + 1)[None, :]
-    monge = ii * (m + 1 - bb)
-    c4 = np.zeros(N)
-    c4[x] = monge[:, :, None] * u[None, None, :]
+    for k, t in enumerate(IN_KIND):  # in-kind above the reference
+        r = B.rows_(fs.size, -u[t] * inp.preferred[fs, t], inf)
+        B.coef(r, q[:, k], 1.0)
+        B.coef(r, p[fs, t], -u[t])
 
-    # Weighted by each type's largest need (in EUR) so that the solver's
-    # absolute gap tolerance (1e-6) stays far below one unit received.
-    c5 = np.zeros(N)
-    c5[cover] = -np.maximum(inp.needs.max(axis=0, initial=0), 1) * u
-
-    names = {"cover": cover, "p": p, "unmet": unmet, "over": over, "dpos": dpos, "dneg": dneg, "x": x,
-             "sneed": sneed, "spool": spool, "ssar": ssar}
-    types = tuple(t.value for t in TYPES)
-    labels = {"p": (inp.contributors, types), "unmet": (inp.contributors,),
-              "over": (inp.contributors,), "dpos": (inp.contributors, types),
-              "dneg": (inp.contributors, types),
-              "x": (inp.contributors, inp.beneficiaries, types),
-              "sneed": (inp.beneficiaries, types), "spool": (("relocation", "money"),),
-              "ssar": (("reserve",),), "cover": (types,)}
-    problem = MilpProblem(blocks=names, lb=np.concatenate(B.lb), ub=np.concatenate(B.ub),
+    blocks = {"p": p, "unmet": unmet, "over": over, "dpos": dpos, "dneg": dneg, "q": q, "y": y,
+              "ssar": ssar, "lam": lam}
+    levels = _levels(inp, blocks, B.n)
+    return MilpProblem(inputs=inp, blocks=blocks, lb=np.concatenate(B.lb), ub=np.concatenate(B.ub),
                        integrality=np.concatenate(B.integ), A=B.matrix(),
-                       row_lb=np.concatenate(B.rlb), row_ub=np.concatenate(B.rub),
-                       objectives=dict(zip(LEVELS, (c1, c2, c3, c5, c4))),
-                       integral_levels=frozenset(LEVELS) - {"balance"}, labels=labels)
-    object.__setattr__(problem, "evaluate",
-                       lambda vec: objective_values(problem, inp, extract(problem, vec, inp)))
-    object.__setattr__(problem, "fix", lambda level, vec: _fix_balance(problem, inp, level, vec))
-    object.__setattr__(problem, "shortcut", lambda level, vec: _leximin_rows(problem, inp, level, vec))
-    object.__setattr__(problem, "finish", lambda level, vec: _greedy_flows(problem, inp, level, vec))
-    return problem
+                       row_lb=np.concatenate(B.rlb), row_ub=np.concatenate(B.rub), levels=levels)
 
 
-def _targets(inp: ModelInput, received: np.ndarray) -> np.ndarray:
-    """Leximin split, per type, of what the beneficiaries receive in total."""
-    out = received.copy()
-    for t in range(3):
-        has = np.flatnonzero(inp.needs[:, t] > 0)
-        if has.size:
-            out[has, t] = leximin(int(received[has, t].sum()), inp.needs[has, t].tolist(),
-                                  [inp.beneficiaries[b] for b in has])
-    return out
+def _levels(inp: ModelInput, blk: Mapping[str, np.ndarray], N: int) -> tuple[Level, ...]:
+    from . import allocate
+
+    u = inp.unit_value.astype(float)
+    st = np.flatnonzero(inp.stated)
+    c_unmet = np.zeros(N)
+    c_unmet[blk["unmet"]] = 1.0
+    c_dev = np.zeros(N)
+    c_dev[blk["dpos"]] = np.broadcast_to(u, blk["dpos"].shape)
+    c_dev[blk["dneg"]] = np.broadcast_to(u, blk["dneg"].shape)
+    c_needs = np.zeros(N)
+    c_needs[blk["y"]] = -np.broadcast_to(u, blk["y"].shape)
+    c_needs[blk["ssar"]] = 1.0
+    c_bal = np.zeros(N)
+    c_bal[blk["lam"]] = -1.0
+    c_kind = np.zeros(N)
+    plain = np.flatnonzero(inp.free & ~inp.stated)
+    for t in IN_KIND:
+        c_kind[blk["p"][plain, t]] = u[t]
+    c_kind[blk["q"]] = 1.0
+    c_order = np.zeros(N)
+    w = (ORDER_WEIGHTS * inp.unit_value).astype(float)
+    c_order[blk["dpos"]] = np.broadcast_to(w, blk["dpos"].shape)
+    c_order[blk["dneg"]] = np.broadcast_to(w, blk["dneg"].shape)
+
+    no_needs = not inp.needs.any()
+    types_with_needs = int((inp.needs.sum(axis=0) > 0).sum())
+    unmet = Level("unmet", "milp", "EUR", "objective_row",
+                  "obligations not met, EUR (a state whose limits make its fair share impossible)",
+                  cost=c_unmet, value=value_unmet)
+    deviation = Level("deviation", "milp", "EUR", "objective_row",
+                      "deviation from stated preferences, EUR", cost=c_dev, value=value_deviation,
+                      skip=st.size == 0)
+    needs = Level("needs", "milp", "EUR", "objective_row",
+                  "beneficiaries' unmet needs and SAR target not reached, EUR (relocations at e)",
+                  cost=c_needs, value=value_needs, skip=no_needs)
+    tbal = Level("type_balance", "milp", "ratio", "ratio_floors",
+                 "smallest pool-wide coverage ratio over the types with needs, as large as possible",
+                 cost=c_bal, value=value_type_balance, skip=types_with_needs < 2)
+    kind = Level("in_kind", "milp", "EUR", "objective_row",
+                 "relocations and alternative measures asked of the states the model chooses for, "
+                 "beyond what they stated, EUR", cost=c_kind, value=value_in_kind,
+                 skip=not inp.free.any())
+    fair = Level("fairness", "exact", "rate", "values",
+                 "in-kind pledges of the states the model chooses for shared pro rata to obligations",
+                 compute=allocate.fairness_step, value=value_fairness, skip=not inp.free.any(),
+                 sets=("p",))
+    order = Level("deviation_order", "milp", "EUR", "objective_row",
+                  "a deviation that must happen falls on money, then alternative measures, then "
+                  "relocations (weights 1, 2, 3)", cost=c_order, value=value_deviation_order,
+                  skip=st.size == 0)
+    bal = Level("balance", "exact", "ratio", "values",
+                "per type, leximin coverage of needs among beneficiaries (Art 60(2)), SAR target kept",
+                compute=allocate.balance_step, value=value_balance, skip=no_needs, sets=("y",))
+    if inp.priority is Priority.NEEDS:
+        return (unmet, needs, tbal, deviation, kind, fair, order, bal)
+    # A stated state's forced deviation is settled (money first) before the
+    # needs levels, which could otherwise steer it into relocations.
+    return (unmet, deviation, order, needs, tbal, kind, fair, bal)
 
 
-def _greedy_flows(problem: MilpProblem, inp: ModelInput, level: str, vec: np.ndarray):
-    """Balance and flows without the solver, when the pledges allow it.
-
-    Each beneficiary gets its leximin target; contributors in alphabetical
-    order serve beneficiaries in alphabetical order (north-west corner rule),
-    skipping the pair of a state with itself. Returns None where that does
-    not fill every target (the solver then takes over).
-    """
-    if level != "balance":
-        return None
-    blk = problem.blocks
-    p = np.rint(vec[blk["p"]]).astype(np.int64)
-    target = _targets(inp, np.rint(vec[blk["x"]]).sum(axis=0).astype(np.int64))
-    n, m = len(inp.contributors), len(inp.beneficiaries)
-    flows = np.zeros((n, m, 3), dtype=np.int64)
-    for t in range(3):
-        supply = p[:, t].copy()
-        for b in range(m):
-            want = int(target[b, t])
-            for i in range(n):
-                if want == 0:
-                    break
-                if inp.contributors[i] == inp.beneficiaries[b] or supply[i] == 0:
-                    continue
-                give = min(int(supply[i]), want)
-                flows[i, b, t] = give
-                supply[i] -= give
-                want -= give
-            if want:
-                return None
-        if t == ALT and supply.any():
-            return None  # alternative pledges must all reach a requester
-    out = vec.copy()
-    out[blk["x"]] = flows
-    received = flows.sum(axis=0)
-    out[blk["sneed"]] = inp.needs - received
-    out[blk["ssar"]] = max(0, inp.sar_reserve - int((flows[:, inp.sar.astype(bool), :] * inp.unit_value).sum()))
-    out[blk["cover"]] = _min_coverage(inp, received)
-    return out
-
-
-def leximin(total: int, needs: list[int], names: list[str]) -> list[int]:
-    """Whole units ``r_b <= needs[b]`` summing to ``min(total, sum(needs))``
-    whose coverage ratios ``r_b / needs[b]`` are leximin-optimal.
-
-    This is the greedy that hands out units one by one to the smallest
-    current ratio, ties to the smaller need (its ratio rises most), then name
-    A..Z; i.e. the Adams divisor method (signposts ``d(s) = s``). Computed
-    from the rounded-up quotas, taking back the units the greedy would have
-    given last. Every need must be positive.
-    """
-    big = sum(needs)
-    if total >= big:
-        return list(needs)
-    seats = [-(-total * n // big) for n in needs]  # ceil of the quotas
-    # The greedy's last unit to b raised it from (s-1)/n; among equal ratios
-    # it served larger needs later, and names Z..A later.
-    for _ in range(sum(seats) - total):
-        b = max((b for b in range(len(needs)) if seats[b] > 0),
-                key=lambda b: (Fraction(seats[b] - 1, needs[b]), needs[b], names[b]))
-        seats[b] -= 1
-    return seats
-
-
-def _leximin_rows(problem: MilpProblem, inp: ModelInput, level: str, vec: np.ndarray):
-    """Rows fixing what each beneficiary receives to its leximin target."""
-    if level != "balance":
-        return None
-    x = problem.blocks["x"]
-    target = _targets(inp, np.rint(vec[x]).sum(axis=0).astype(np.int64))
-    bi, ti = np.nonzero(inp.needs > 0)
-    if bi.size == 0:
-        return None
-    n = len(inp.contributors)
-    rows = np.repeat(np.arange(bi.size), n)
-    cols = x[:, bi, ti].T.ravel()
-    A = sp.csr_array((np.ones(cols.size), (rows, cols)), shape=(bi.size, problem.n_vars))
-    t = target[bi, ti].astype(float)
-    return A, t, t
-
-
-def _fix_balance(problem: MilpProblem, inp: ModelInput, level: str, vec: np.ndarray):
-    """Fix the balance optimum as whole-unit floors on what each beneficiary
-    receives: received[b,t] >= ceil(cov_t * need[b,t]). Rows on integer flows
-    with unit coefficients are exact for every solver, where a row on the
-    ratio variables would carry the solver's tolerances."""
-    if level != "balance":
-        return None
-    x = problem.blocks["x"]
-    received = np.rint(vec[x]).sum(axis=0).astype(np.int64)
-    bi, ti = np.nonzero(inp.needs > 0)
-    cov = {}
-    for b, t in zip(bi.tolist(), ti.tolist()):  # exact smallest ratio per type
-        ratio = Fraction(int(received[b, t]), int(inp.needs[b, t]))
-        cov[t] = min(cov.get(t, ratio), ratio)
-    floors = np.array([math.ceil(cov[t] * int(inp.needs[b, t]))
-                       for b, t in zip(bi.tolist(), ti.tolist())], dtype=float)
-    n = len(inp.contributors)
-    rows = np.repeat(np.arange(bi.size), n)
-    cols = x[:, bi, ti].T.ravel()
-    A = sp.csr_array((np.ones(cols.size), (rows, cols)), shape=(bi.size, problem.n_vars))
-    return A, floors, np.full(bi.size, np.inf)
-
+# --- exact evaluation of each level ----------------------------------------
 
 @dataclass(frozen=True, eq=False)
 class Solution:
-    """The integer values of a solved programme, by block (int64 arrays)."""
+    """Integer pledges and receipts, and what follows from them (int64)."""
 
     pledges: np.ndarray  # (n, 3)
+    received: np.ndarray  # (m, 3)
     unmet: np.ndarray  # (n,)
     over: np.ndarray  # (n,)
-    flows: np.ndarray  # (n, m, 3)
     need_shortfall: np.ndarray  # (m, 3)
-    pool_shortfall: np.ndarray  # (2,)
+    sar_received: int
     sar_shortfall: int
 
 
-def extract(problem: MilpProblem, x: np.ndarray, inp: ModelInput) -> Solution:
-    """Read pledges and flows from a rounded solution; derive every slack.
-
-    Only ``p`` and ``x`` are decisions; unmet, over and shortfalls are
-    functions of them and are recomputed here in integers.
-    """
+def extract(problem: MilpProblem, x: np.ndarray) -> Solution:
+    """Read pledges and receipts from a rounded solution; derive the rest."""
+    inp = problem.inputs
     p = np.rint(x[problem.blocks["p"]]).astype(np.int64)
-    flows = np.rint(x[problem.blocks["x"]]).astype(np.int64)
+    y = np.rint(x[problem.blocks["y"]]).astype(np.int64)
+    return solution_of(inp, p, y)
+
+
+def solution_of(inp: ModelInput, p: np.ndarray, y: np.ndarray) -> Solution:
     value = (p * inp.unit_value).sum(axis=1)
-    received = flows.sum(axis=0)
-    sar_value = int((flows[:, inp.sar.astype(bool), :] * inp.unit_value).sum())
-    return Solution(
-        pledges=p, unmet=np.maximum(inp.obligation - value, 0),
-        over=np.maximum(value - inp.obligation, 0), flows=flows,
-        need_shortfall=inp.needs - received,
-        pool_shortfall=np.array([max(0, inp.target_relocations - int(p[:, REL].sum())),
-                                 max(0, inp.target_money - int(p[:, [FIN, ALT]].sum()))],
-                                dtype=np.int64),
-        sar_shortfall=max(0, inp.sar_reserve - sar_value))
+    sar_value = int((y[inp.sar] * inp.unit_value).sum())
+    return Solution(pledges=p, received=y, unmet=np.maximum(inp.obligation - value, 0),
+                    over=np.maximum(value - inp.obligation, 0), need_shortfall=inp.needs - y,
+                    sar_received=sar_value, sar_shortfall=max(0, inp.sar_target - sar_value))
 
 
-def coverage(inp: ModelInput, sol: Solution) -> np.ndarray:
-    """Smallest coverage ratio received / need per type (1 where no need)."""
-    return _min_coverage(inp, sol.flows.sum(axis=0))
+def _py(a) -> int:
+    """Exact sum as a Python integer (no int64 overflow for any input)."""
+    return sum(int(v) for v in np.asarray(a).ravel())
 
 
-def _min_coverage(inp: ModelInput, received: np.ndarray) -> np.ndarray:
-    out = np.ones(3)
-    for t in range(3):
-        has = inp.needs[:, t] > 0
-        if has.any():
-            out[t] = float((received[has, t] / inp.needs[has, t]).min())
-    return out
+def value_unmet(inp: ModelInput, s: Solution) -> int:
+    return _py(s.unmet)
 
 
-def objective_values(problem: MilpProblem, inp: ModelInput, sol: Solution) -> dict[str, int | float]:
-    """Each level's objective at the solution, from derived values (exact
-    integers for the integer-valued levels)."""
-    vec = np.zeros(problem.n_vars, dtype=object)
-    dev = sol.pledges - inp.preferred
-    parts = {"p": sol.pledges, "unmet": sol.unmet, "over": sol.over,
-             "dpos": np.maximum(dev, 0), "dneg": np.maximum(-dev, 0), "x": sol.flows,
-             "sneed": sol.need_shortfall, "spool": sol.pool_shortfall,
-             "ssar": np.array([sol.sar_shortfall])}
-    for block, values in parts.items():
-        vec[problem.blocks[block].ravel()] = [int(v) for v in np.asarray(values).ravel()]
-    out: dict[str, int | float] = {}
-    for k, c in problem.objectives.items():
-        if k == "balance":
-            out[k] = float(c[problem.blocks["cover"]] @ coverage(inp, sol))
-        else:
-            out[k] = int(sum(int(round(c[j])) * vec[j] for j in np.flatnonzero(c)))
-    return out
+def value_deviation(inp: ModelInput, s: Solution) -> int:
+    d = np.abs(s.pledges - inp.preferred)[inp.stated] * inp.unit_value
+    return _py(d)
+
+
+def value_deviation_order(inp: ModelInput, s: Solution) -> int:
+    d = np.abs(s.pledges - inp.preferred)[inp.stated] * (ORDER_WEIGHTS * inp.unit_value)
+    return _py(d)
+
+
+def value_needs(inp: ModelInput, s: Solution) -> int:
+    return _py(s.need_shortfall * inp.unit_value) + s.sar_shortfall
+
+
+def coverage_by_type(inp: ModelInput, received: np.ndarray) -> dict[int, Fraction]:
+    """Pool-wide coverage ratio received / need, per type with a need."""
+    need = inp.needs.sum(axis=0)
+    got = received.sum(axis=0)
+    return {t: Fraction(int(got[t]), int(need[t])) for t in range(3) if need[t] > 0}
+
+
+def value_type_balance(inp: ModelInput, s: Solution) -> Fraction:
+    cov = coverage_by_type(inp, s.received)
+    return min(cov.values()) if cov else Fraction(1)
+
+
+def in_kind_above(inp: ModelInput, pledges: np.ndarray) -> np.ndarray:
+    """(n, 2) in-kind pledges above the reference (relocation, alternative),
+    EUR, for the states the model chooses for (0 elsewhere)."""
+    ref = np.where(inp.stated[:, None], inp.preferred, 0)[:, IN_KIND]
+    above = np.maximum(pledges[:, IN_KIND] - ref, 0) * inp.unit_value[list(IN_KIND)]
+    return np.where(inp.free[:, None], above, 0)
+
+
+def value_in_kind(inp: ModelInput, s: Solution) -> int:
+    return _py(in_kind_above(inp, s.pledges))
+
+
+def value_fairness(inp: ModelInput, s: Solution) -> Fraction:
+    """Largest in-kind adjustment rate (EUR per EUR of obligation) among the
+    states the model chooses for."""
+    free = np.flatnonzero(inp.free & (inp.obligation > 0))
+    if free.size == 0:
+        return Fraction(0)
+    ref = np.where(inp.stated[:, None], inp.preferred, 0)
+    adj = np.abs((s.pledges - ref)[:, IN_KIND]) * inp.unit_value[list(IN_KIND)]
+    return max(Fraction(int(adj[i].sum()), int(inp.obligation[i])) for i in free)
+
+
+def value_balance(inp: ModelInput, s: Solution) -> Fraction:
+    """Smallest coverage ratio received / need over beneficiaries and types."""
+    has = inp.needs > 0
+    if not has.any():
+        return Fraction(1)
+    return min(Fraction(int(s.received[b, t]), int(inp.needs[b, t])) for b, t in zip(*np.nonzero(has)))
+
+
+def level_values(problem: MilpProblem, s: Solution) -> dict[str, int | Fraction]:
+    """Every level's value at a solution, computed exactly from the decisions."""
+    return {lv.name: lv.value(problem.inputs, s) for lv in problem.levels}
+
+
+def as_vector(problem: MilpProblem, s: Solution) -> np.ndarray:
+    """A full solution vector with every auxiliary variable at its tightest
+    value (used by the exact levels and to check rows)."""
+    inp, blk = problem.inputs, problem.blocks
+    x = np.zeros(problem.n_vars)
+    x[blk["p"]] = s.pledges
+    x[blk["y"]] = s.received
+    x[blk["unmet"]] = s.unmet
+    x[blk["over"]] = s.over
+    dev = (s.pledges - inp.preferred)[inp.stated]
+    x[blk["dpos"]] = np.maximum(dev, 0)
+    x[blk["dneg"]] = np.maximum(-dev, 0)
+    fs = np.flatnonzero(inp.free & inp.stated)
+    x[blk["q"]] = in_kind_above(inp, s.pledges)[fs]
+    x[blk["ssar"]] = s.sar_shortfall
+    cov = coverage_by_type(inp, s.received)
+    x[blk["lam"]] = float(min(cov.values())) if cov else 1.0
+    return x
+
+
+def type_floors(inp: ModelInput, ratio: Fraction) -> np.ndarray:
+    """Whole units per type that a pool-wide coverage ratio implies: ceil(ratio x N_t)."""
+    need = inp.needs.sum(axis=0)
+    return np.array([math.ceil(ratio * int(need[t])) if need[t] > 0 else 0 for t in range(3)],
+                    dtype=np.int64)

@@ -1,4 +1,5 @@
-"""One call that chains the stages: data -> key -> model -> solve -> verify -> report.
+"""One call that chains the stages: data -> key -> model -> solve -> allocate
+-> rules -> tables -> verify.
 
 Each stage is also usable alone; see the modules of the same names.
 """
@@ -6,38 +7,30 @@ Each stage is also usable alone; see the modules of the same names.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
-from fractions import Fraction
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .allocate import calls, flows
+from .apportionment import bounded
 from .data import Indicator, load_indicator
-from .errors import InputError, Problem, SolveError, VerificationError
-from .key import FairShares, fair_shares
-from .model import ALT, REL, ModelInput, MilpProblem, Solution, build, extract, objective_values
+from .errors import ConflictError, InputError, LimitError, Problem, SolveError, VerificationError
+from .key import FairShares, ceil_div, fair_shares, half_up
+from .model import ALT, REL, MilpProblem, ModelInput, Solution, build
 from .rules import Crisis, OffsetParams, Offsets, crisis_plan, offsets
 from .scenario import Scenario, StateSettings
-from .schema import GDP, POPULATION, TYPES, SolverName
+from .schema import GDP, POPULATION, TYPES, Priority, SolverName, SolveStatus
 from .solve import SolveResult, solve
-from .verify import verify, verify_rules
 
 
 @dataclass(frozen=True, eq=False)
-class Result:
-    """Everything a run produced; ``tables`` are what the report writes."""
+class Allocation:
+    """Who is called on for what, and who sends what to whom (int64)."""
 
-    scenario: Scenario
-    population: Indicator
-    gdp: Indicator
-    shares: FairShares
-    inputs: ModelInput
-    problem: MilpProblem
-    solve: SolveResult
-    solution: Solution
-    rules: "Rules"
-    tables: dict[str, pd.DataFrame]
+    called: np.ndarray  # (n, 3)
+    flows: np.ndarray  # (n, m, 3)
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,33 +40,36 @@ class Rules:
     offsets: Offsets
     crisis: Crisis | None
     implemented: dict[str, int]  #: relocations implemented in the cycle, per state
-    available: dict[str, int]  #: relocation pledges unallocated or unimplemented (CR Art 8)
-    headroom: dict[str, int]  #: fair share minus relocations pledged and offsets owed
+    available: dict[str, int]  #: relocation pledges not allocated or not implemented (CR Art 8)
+    headroom: dict[str, int]  #: fair share in persons minus relocations pledged and offsets owed
 
 
-def apply_rules(scenario: Scenario, shares: FairShares, inp: ModelInput, sol: Solution) -> Rules:
-    """Responsibility offsets (Art 63) and a crisis response plan (CR Art 8, 9)."""
-    geos = inp.contributors
-    rel = dict(zip(geos, sol.pledges[:, REL].tolist()))
-    allocated = dict(zip(geos, sol.flows[:, :, REL].sum(axis=1).tolist()))
-    fair = {g: int(shares.table.at[g, "indicative_relocations"]) for g in geos}
-    o = scenario.offsets
-    params = OffsetParams(
-        proposal_relocations=o.proposal_relocations if o.proposal_relocations is not None
-        else scenario.pool.relocations, voluntary_share=o.voluntary_share,
-        state_share=o.state_share, needs_share=o.needs_share,
-        minimum_relocations=o.minimum_relocations, identified_needs=o.identified_needs)
-    off = offsets(fair, rel, {g: shares.key[g] for g in geos}, int(inp.needs[:, REL].sum()), params)
-    implemented = {g: math.floor(scenario.state(g).implemented * min(rel[g], allocated[g])) for g in geos}
-    available = {g: rel[g] - implemented[g] + scenario.state(g).carried_relocations for g in geos}
-    headroom = {g: max(0, fair[g] - rel[g] - off.owed[g]) for g in geos}
-    crisis = None
-    if scenario.crisis is not None:
-        c = scenario.crisis
-        crisis = crisis_plan(c.state, c.relocations, available, c.additional, headroom,
-                             {g: shares.key[g] for g in geos}, shares.rate)
-    return Rules(offsets=off, crisis=crisis, implemented=implemented, available=available,
-                 headroom=headroom)
+@dataclass(frozen=True, eq=False)
+class Result:
+    """Everything a run produced; ``tables`` are what the report writes,
+    each indexed by its primary key."""
+
+    scenario: Scenario
+    population: Indicator
+    gdp: Indicator
+    shares: FairShares
+    inputs: ModelInput
+    problem: MilpProblem
+    solve: SolveResult
+    solution: Solution
+    allocation: Allocation
+    rules: Rules
+    tables: dict[str, pd.DataFrame]
+
+    def __repr__(self) -> str:
+        pool = self.tables["pool"]
+        pledged = int(pool.loc["pledged_value", "amount"]) if "pledged_value" in pool.index else 0
+        assumed = int(pool.loc["assumed_value", "amount"]) if "assumed_value" in pool.index else 0
+        return (f"<Result {self.scenario.name!r} ({self.scenario.year}): {len(self.inputs.contributors)} "
+                f"contributors, {len(self.inputs.beneficiaries)} beneficiaries; "
+                f"{self.solve.status.value} with {self.solve.solver}, verified\n"
+                f"  pledged value EUR {pledged}, of which assumed EUR {assumed}\n"
+                f"  tables: {', '.join(self.tables)}>")
 
 
 def load_data(scenario: Scenario) -> tuple[Indicator, Indicator]:
@@ -85,7 +81,7 @@ def load_data(scenario: Scenario) -> tuple[Indicator, Indicator]:
             (POPULATION, d.population_year, d.population_file, d.population_filters, d.population_vintage),
             (GDP, d.gdp_year, d.gdp_file, d.gdp_filters, d.gdp_vintage)):
         try:
-            out.append(load_indicator(name, year=year, path=file, filters=filters, vintage=vintage,
+            out.append(load_indicator(name, year=year, path=file, filters=dict(filters), vintage=vintage,
                                       require=scenario.participants))
         except InputError as exc:
             problems += exc.problems
@@ -95,32 +91,36 @@ def load_data(scenario: Scenario) -> tuple[Indicator, Indicator]:
 
 
 def compute_shares(scenario: Scenario, population: Indicator, gdp: Indicator) -> FairShares:
-    """Fair shares, deductions and obligations (stage 2-3)."""
+    """Fair shares, deductions and obligations (stage 2)."""
     parts = list(scenario.participants)
+    pool = scenario.pool
     return fair_shares(population.values[parts], gdp.values[parts], scenario.key.weights,
-                       scenario.pool.relocations, scenario.pool.financial_eur, scenario.pool.rate,
-                       method=scenario.key.method,
+                       pool.value_eur, pool.relocations, pool.rate, method=scenario.key.method,
                        deductions={g: s.deduction for g, s in scenario.states.items()},
-                       redistribute=scenario.pool.redistribute_deductions,
+                       redistribute=pool.redistribute_deductions,
                        credits={g: s.credit_eur for g, s in scenario.states.items() if s.credit_eur})
 
 
-def _preferred(st: StateSettings, obligation: int, rate: int, rel: int, fin: int) -> list[int]:
-    """A state's preferred pledge (persons, EUR, EUR); see the README."""
+def preferred_pledge(st: StateSettings, obligation: int, rate: int) -> list[int]:
+    """A state's stated preference as whole amounts (persons, EUR, EUR).
+
+    ``mix``: relocations are the smallest number of persons whose value
+    covers their share of the obligation (``ceil``, as the published
+    relocation equivalents), alternative measures their share in whole euros
+    (halves up), money the rest. ``preferred``: the amounts given; missing
+    relocations and alternative measures are 0, missing money is the rest
+    of the obligation. A state that stated nothing has no preference (0).
+    """
     if st.mix is not None:
-        r = math.floor(st.mix[TYPES[REL]] * obligation / rate + Fraction(1, 2)) if rate else 0
-        a = math.floor(st.mix[TYPES[ALT]] * obligation + Fraction(1, 2))
+        r = ceil_div(math.ceil(st.mix[TYPES[REL]] * obligation), rate) if st.mix[TYPES[REL]] else 0
+        a = half_up(st.mix[TYPES[ALT]] * obligation)
         return [r, max(0, obligation - rate * r - a), a]
     if st.preferred.given():
+        r = st.preferred.relocation or 0
         a = st.preferred.alternative or 0
-        r = st.preferred.relocation
-        if r is None:
-            r = min(rel, max(0, obligation - a) // rate) if rate else 0
         f = st.preferred.financial
-        if f is None:
-            f = max(0, obligation - rate * r - a)
-        return [r, f, a]
-    return [rel, fin, 0]
+        return [r, max(0, obligation - rate * r - a) if f is None else f, a]
+    return [0, 0, 0]
 
 
 def model_input(scenario: Scenario, shares: FairShares) -> ModelInput:
@@ -128,60 +128,117 @@ def model_input(scenario: Scenario, shares: FairShares) -> ModelInput:
     t = shares.table
     geos = tuple(t.index)
     rate = shares.rate
-    pref, lower, upper = [], [], []
+    u = np.array([rate, 1, 1], dtype=np.int64)
+    needs_priority = scenario.allocation.priority is Priority.NEEDS
+    pref, lower, upper, stated, recorded, free = [], [], [], [], [], []
     for g in geos:
         st = scenario.state(g)
         o = int(t.at[g, "obligation_eur"])
         if st.fixed is not None:
             vals = [st.fixed.get(k) or 0 for k in TYPES]
             pref.append(vals), lower.append(vals), upper.append(vals)
+            stated.append(False), recorded.append(True), free.append(False)
             continue
-        pref.append(_preferred(st, o, rate, int(t.at[g, "indicative_relocations"]),
-                               int(t.at[g, "indicative_financial_eur"])))
+        pref.append(preferred_pledge(st, o, rate))
         lower.append([st.minimum.get(k) or 0 for k in TYPES])
         upper.append([-1 if st.maximum.get(k) is None else st.maximum.get(k) for k in TYPES])
+        stated.append(st.states_preference)
+        recorded.append(False)
+        free.append(needs_priority or not st.states_preference)
+    n, m = len(geos), len(scenario.beneficiaries)
+    P = np.array(pref, dtype=np.int64).reshape(n, 3)
+    L = np.array(lower, dtype=np.int64).reshape(n, 3)
+    U = np.array(upper, dtype=np.int64).reshape(n, 3)
+    S = np.array(stated, dtype=bool)
+    O = t["obligation_eur"].to_numpy(np.int64)
     benef = tuple(scenario.beneficiaries)
     needs = np.array([[scenario.beneficiaries[b].needs.get(k) for k in TYPES] for b in benef],
-                     dtype=np.int64).reshape(len(benef), 3)
-    target_r = int(t["indicative_relocations"].sum())
-    target_f = int(t["indicative_financial_eur"].sum())
-    reserve = math.floor(scenario.pool.sar_share * (rate * target_r + target_f) + Fraction(1, 2))
-    inp = ModelInput(
-        contributors=geos, beneficiaries=benef, rate=rate,
-        obligation=t["obligation_eur"].to_numpy(np.int64),
-        preferred=np.array(pref, dtype=np.int64).reshape(len(geos), 3),
-        lower=np.array(lower, dtype=np.int64).reshape(len(geos), 3),
-        upper=np.array(upper, dtype=np.int64).reshape(len(geos), 3),
+                     dtype=np.int64).reshape(m, 3)
+    rec = np.array(recorded, dtype=bool)
+    _check_conflicts(scenario, geos, benef, L, needs)
+    U = _cut_alternative(geos, O, P, S, rec, L, U, needs)
+    # A state may pledge above its obligation only as far as its own floors,
+    # recorded pledge or stated preference imply (whole persons round up).
+    over = np.maximum(0, np.maximum((P * u).sum(axis=1), (L * u).sum(axis=1)) - O)
+    over = np.where(S | rec, over, np.maximum(0, (L * u).sum(axis=1) - O))
+    sar_target = half_up(scenario.pool.sar_share * int(O.sum()))
+    return ModelInput(
+        contributors=geos, beneficiaries=benef, rate=rate, obligation=O, preferred=P, lower=L,
+        upper=U, over_max=over, stated=S, recorded=rec, free=np.array(free, dtype=bool),
         needs=needs, sar=np.array([scenario.beneficiaries[b].sar for b in benef], dtype=bool),
-        target_relocations=target_r, target_money=target_f, sar_reserve=reserve)
-    _check_feasible(scenario, inp)
-    return inp
+        sar_target=sar_target, priority=scenario.allocation.priority)
 
 
-def _check_feasible(scenario: Scenario, inp: ModelInput) -> None:
-    """Say in domain words why a scenario cannot have any solution."""
-    forced_alt = int(inp.lower[:, ALT].sum())
-    requested = int(inp.needs[:, ALT].sum())
-    if forced_alt > requested:
-        who = [g for g, v in zip(inp.contributors, inp.lower[:, ALT].tolist()) if v > 0]
-        raise InputError(Problem(
-            scenario.path, "states.*.fixed/min.alternative_eur", forced_alt,
-            f"alternative measures fixed or required by {', '.join(who)} exceed the "
-            f"{requested} EUR beneficiaries requested; Art 57(2) allows them only up to requests",
-            f"at most {requested} EUR in total"))
+def _cut_alternative(geos, O, P, S, rec, L, U, needs) -> np.ndarray:
+    """Art 57(2): alternative measures only up to what beneficiaries
+    requested. When the stated preferences exceed what is left after the
+    recorded pledges, each stating state's alternative measures are capped,
+    the cut shared pro rata to obligations; its value goes to other types."""
+    want = np.flatnonzero(S & (P[:, ALT] > 0))
+    room = int(needs[:, ALT].sum()) - int(P[rec, ALT].sum())
+    if want.size == 0 or int(P[want, ALT].sum()) <= room:
+        return U
+    room = max(room, int(L[want, ALT].sum()))
+    cut = bounded(room, O[want].tolist(), L[want, ALT].tolist(), P[want, ALT].tolist(),
+                  base=P[want, ALT].tolist())
+    U = U.copy()
+    U[want, ALT] = np.where(U[want, ALT] < 0, cut.units, np.minimum(U[want, ALT], cut.units))
+    return U
+
+
+def _check_conflicts(scenario: Scenario, geos, benef, L, needs) -> None:
+    """Say in domain words why a scenario's hard constraints cannot hold."""
+    from .conflicts import explain
+    reasons = explain(scenario, geos, benef, L, needs)
+    if reasons:
+        raise ConflictError(reasons, scenario.path)
+
+
+def apply_rules(scenario: Scenario, shares: FairShares, inp: ModelInput, sol: Solution,
+                alloc: Allocation) -> Rules:
+    """Responsibility offsets (Art 63) and a crisis response plan (CR Art 8, 9)."""
+    geos = inp.contributors
+    t = shares.table
+    rel = dict(zip(geos, sol.pledges[:, REL].tolist()))
+    called = dict(zip(geos, alloc.called[:, REL].tolist()))
+    fair = {g: int(t.at[g, "obligation_relocations"]) for g in geos}
+    o, pool = scenario.offsets, scenario.pool
+    params = OffsetParams(
+        proposal_relocations=pool.proposal[0], voluntary_share=o.voluntary_share,
+        state_share=o.state_share, needs_share=o.needs_share,
+        identified_needs=o.identified_needs if o.identified_needs is not None else int(inp.needs[:, REL].sum()),
+        reference_relocations=o.reference_relocations if o.reference_relocations is not None
+        else pool.relocations)
+    uncovered = int(sol.need_shortfall[:, REL].sum())
+    off = offsets(fair, rel, {g: shares.key[g] for g in geos}, uncovered, params,
+                  {g: int(t.at[g, "obligation_eur"]) for g in geos}, shares.rate)
+    implemented = {g: math.floor(scenario.state(g).implemented * called[g]) for g in geos}
+    available = {g: rel[g] - implemented[g] + scenario.state(g).carried_relocations for g in geos}
+    headroom = {g: max(0, fair[g] - rel[g] - off.owed[g]) for g in geos}
+    crisis = None
+    if scenario.crisis is not None:
+        c = scenario.crisis
+        crisis = crisis_plan(c.state, c.relocations, available, c.additional, headroom,
+                             {g: shares.key[g] for g in geos}, shares.rate,
+                             benefitting=frozenset(scenario.beneficiaries))
+    return Rules(offsets=off, crisis=crisis, implemented=implemented, available=available,
+                 headroom=headroom)
 
 
 def run(scenario: Scenario, solver: SolverName | str | None = None,
-        write_lp: str | Path | None = None) -> Result:
+        write_lp: str | Path | None = None, allow_suboptimal: bool = False) -> Result:
     """Run a scenario end to end and return verified tables.
 
     Raises
     ------
     InputError : bad data for the scenario.
+    ConflictError : the scenario's hard constraints conflict.
+    LimitError : a time or gap limit stopped the solver (unless ``allow_suboptimal``).
     SolveError : no usable solution.
-    VerificationError : the solution broke a rule when recomputed.
+    VerificationError : a rule's outcome, re-derived independently, differs.
     """
-    from .report import build_tables  # report depends on Result's parts
+    from .report import build_tables
+    from .verify import verify_outcomes
 
     population, gdp = load_data(scenario)
     shares = compute_shares(scenario, population, gdp)
@@ -190,15 +247,29 @@ def run(scenario: Scenario, solver: SolverName | str | None = None,
     name = SolverName(solver) if solver is not None else scenario.solver.name
     result = solve(problem, name, time_limit=scenario.solver.time_limit,
                    mip_gap=scenario.solver.mip_gap, write_lp=write_lp)
+    limited = result.status is SolveStatus.FEASIBLE or (
+        result.status is SolveStatus.NOT_SOLVED and "limit" in result.message.lower())
+    if limited and not (allow_suboptimal and result.ok):
+        raise LimitError(f"{result.solver}: stopped by a limit at level '{result.level or 'last'}' "
+                         f"(status {result.status.value}; best bound and gap per level in the trace)"
+                         + ("" if result.ok else "; no solution to accept")
+                         + ("; rerun with --allow-suboptimal to write it" if result.ok else ""))
     if not result.ok:
         raise SolveError(f"{result.solver}: no usable solution at level '{result.level}' "
                          f"(status {result.status.value}: {result.message})")
-    solution = extract(problem, result.x, inputs)
-    result = replace(result, objective=objective_values(problem, inputs, solution))
-    rules = apply_rules(scenario, shares, inputs, solution)
-    violations = verify(inputs, solution, shares) + verify_rules(scenario, shares, inputs, solution, rules)
+    sol = result.solution
+    assert sol is not None
+    called = calls(inputs, sol.pledges, sol.received)
+    alloc = Allocation(called=called, flows=flows(inputs, called, sol.received, scenario.allocation.flows))
+    rules = apply_rules(scenario, shares, inputs, sol, alloc)
+    tables = build_tables(scenario, population, gdp, shares, inputs, result, sol, alloc, rules)
+    violations = verify_outcomes(scenario, population, gdp, tables)
     if violations:
         raise VerificationError(violations)
-    tables = build_tables(scenario, population, gdp, shares, inputs, result, solution, rules)
     return Result(scenario=scenario, population=population, gdp=gdp, shares=shares, inputs=inputs,
-                  problem=problem, solve=result, solution=solution, rules=rules, tables=tables)
+                  problem=problem, solve=result, solution=sol, allocation=alloc, rules=rules,
+                  tables=tables)
+
+
+__all__ = ["Result", "Rules", "Allocation", "run", "load_data", "compute_shares", "model_input",
+           "preferred_pledge", "apply_rules"]

@@ -1,26 +1,17 @@
-"""Stage 7: tidy output tables, their documentation, and atomic writers.
+"""Stage 7: the tables of a run and their writers.
 
-Tables (columns documented in :data:`COLUMNS`, units in the names):
-
-``shares``        fair shares, deductions and obligations per participant
-``obligations``   per state: obligation, value pledged, unmet, above obligation
-``pledges``       per state and type: units pledged, value, preferred, limits
-``flows``         per contributor, beneficiary and type: units sent
-``beneficiaries`` per beneficiary and type: need, received, shortfall, coverage
-``pool``          per pool item: reference, target, pledged, shortfall
-``meta``          provenance: scenario hash, data vintages, solver, parameters
-
-Formats: ``csv``, ``parquet``, ``json`` (one file per table) and ``md`` (one
-``summary.md``). The same inputs give byte-identical files; the solver's run
-time is therefore left out of ``meta`` unless asked for.
+Tables and their columns are defined once in :mod:`solidarity.tables`; this
+module fills them and renders them as CSV, Parquet, JSON (with the column
+documentation embedded) and Markdown (``summary.md``). The same inputs give
+byte-identical files; the solver's run time is therefore left out of
+``meta`` unless asked for.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -31,200 +22,94 @@ from . import __version__
 from .apportionment import TIE_RULE
 from .data import Indicator
 from .key import FairShares
-from .model import LEVELS, ModelInput, Solution
+from .model import ModelInput, Solution, in_kind_above
 from .scenario import Scenario
-from .schema import BENEFICIARY, COUNTRY, GEO, KNOWN_CODES, TYPE, TYPES
+from .schema import BENEFICIARY, COUNTRY, GEO, KNOWN_CODES, TYPE, TYPES, Source
 from .solve import SolveResult
+from .tables import REGISTRY, flat, frame
 
 FORMATS = ("csv", "parquet", "json", "md")
-
-COLUMNS: dict[str, dict[str, str]] = {
-    "shares": {
-        GEO: "Eurostat country code", COUNTRY: "country name",
-        "status": "status in the cycle (Art 11 decision or Art 59 declaration)",
-        "population": "population on 1 January, persons",
-        "population_share": "share of the participants' population",
-        "gdp_meur": "GDP at current market prices, million EUR",
-        "gdp_share": "share of the participants' GDP",
-        "key_share": "distribution key share (Art 66): weighted population and GDP shares",
-        "relocations_quota": "exact quota of the pool's relocations, persons (not rounded)",
-        "fair_relocations": "fair-share relocations, whole persons, apportioned to sum to the pool",
-        "fair_financial_eur": "fair-share financial contribution, EUR, apportioned to sum to the pool",
-        "fair_value_eur": "fair-share value: rate x fair_relocations + fair_financial_eur, EUR",
-        "deduction": "deduction granted (Art 61, 62), fraction of the fair share",
-        "deducted_relocations": "relocations deducted: deduction x fair_relocations, halves up",
-        "deducted_financial_eur": "euros deducted: deduction x fair_financial_eur, halves up",
-        "deduction_eur": "value deducted, EUR",
-        "redistributed_relocations": "deducted relocations of others given to this state, pro rata to the key "
-                                     "(only with pool.redistribute_deductions)",
-        "redistributed_financial_eur": "deducted euros of others given to this state (likewise)",
-        "credit_used_eur": "crisis credit used this cycle (CR Art 9), EUR: money first, then whole relocations",
-        "indicative_relocations": "fair-share relocations after deduction, redistribution and credit, persons",
-        "indicative_financial_eur": "fair-share euros after deduction, redistribution and credit, EUR",
-        "obligation_eur": "obligation after deduction, EUR, payable in any mix of types",
-        "apportionment_tie": "true if the state was in a tie decided by the tie rule",
-    },
-    "obligations": {
-        GEO: "Eurostat country code", "obligation_eur": "obligation after deduction, EUR",
-        "pledged_value_eur": "value of all pledges, EUR (relocations at the equivalence rate)",
-        "unmet_eur": "obligation not covered by pledges, EUR",
-        "above_obligation_eur": "pledged above the obligation because floors or fixed pledges force it, EUR",
-        "deviation_value_eur": "value of the deviation from the preferred mix, EUR",
-    },
-    "pledges": {
-        GEO: "Eurostat country code", TYPE: "relocation, financial or alternative",
-        "unit": "persons or EUR", "units": "amount pledged, in unit",
-        "value_eur": "value pledged, EUR", "preferred_units": "the state's preferred amount",
-        "deviation_units": "units - preferred_units",
-        "min_units": "floor set by the scenario (empty: none)",
-        "max_units": "cap set by the scenario (empty: none)",
-        "limit": "fixed, at_floor, at_cap or empty: the limit that holds the pledge",
-    },
-    "flows": {
-        GEO: "contributing state", BENEFICIARY: "benefitting state", TYPE: "type",
-        "unit": "persons or EUR", "units": "amount sent, in unit", "value_eur": "value sent, EUR",
-    },
-    "beneficiaries": {
-        BENEFICIARY: "benefitting state", TYPE: "type", "unit": "persons or EUR",
-        "sar": "true for a search-and-rescue disembarkation state (Art 57(2))",
-        "need": "need stated in the scenario, in unit", "received": "allocated, in unit",
-        "received_eur": "value allocated, EUR (relocations at the equivalence rate)",
-        "shortfall": "need - received, in unit", "coverage": "received / need (empty if no need)",
-    },
-    "offsets": {
-        GEO: "Eurostat country code",
-        "fair_relocations": "fair-share relocations after deduction (the basis of the cap), persons",
-        "pledged_relocations": "relocations pledged, persons",
-        "cap": "most the state can owe: fair_relocations - pledged_relocations (Art 63(7))",
-        "offset": "mandatory responsibility offsets owed (Art 63(3)), persons, pro rata to the key",
-        "binding": "true if the offset reached the cap",
-        "voluntary_eligible": "true if it pledged at least state_share of its fair share as relocations (Art 63(2)(b))",
-    },
-    "crisis": {
-        GEO: "Eurostat country code", "from_unallocated": "pool relocation pledges not allocated or "
-        "not implemented, moved to the plan (CR Art 8), persons",
-        "additional": "additional pledges for the plan, persons",
-        "within_fair_share": "mandatory offsets up to the fair share (CR Art 9), persons",
-        "above_fair_share": "mandatory offsets above the fair share, persons",
-        "total": "all the state gives to the plan, persons",
-        "credit_eur": "credit earned: above_fair_share x equivalence rate, EUR",
-    },
-    "credits": {
-        GEO: "Eurostat country code", "year": "cycle in which the credit reduces the obligation",
-        "credit_eur": "credit usable in that cycle, EUR (the credit spread evenly, CR Art 9)",
-    },
-    "pool": {
-        "item": "pool item", "unit": "persons or EUR",
-        "reference": "number adopted for the pool, before deductions",
-        "target": "number after deductions (deducted amounts are not redistributed)",
-        "pledged": "total pledged (or received, for sar_reserve)",
-        "shortfall": "max(0, target - pledged)",
-        "unallocated": "pledged but not allocated to a beneficiary",
-        "status": "for thresholds: open/closed, triggered/not triggered",
-    },
-    "meta": {"key": "what", "value": "value (text)"},
-}
-
-
-def _ledger_columns() -> dict[str, str]:
-    from .ledger import LEDGER_COLUMNS
-    return LEDGER_COLUMNS
 
 
 def _country(g: str) -> str:
     return KNOWN_CODES.get(g, g)
 
 
-def shares_table(shares: FairShares, scenario: Scenario | None = None) -> pd.DataFrame:
+def shares_table(shares: FairShares, scenario: Scenario | None = None,
+                 population: Indicator | None = None, gdp: Indicator | None = None) -> pd.DataFrame:
     """The ``shares`` table (also what ``solidarity key`` prints)."""
     t = shares.table.reset_index()
-    t.insert(1, COUNTRY, [_country(g) for g in t[GEO]])
-    status = [scenario.state(g).status.value if scenario else "none" for g in t[GEO]]
-    t.insert(2, "status", status)
+    t[COUNTRY] = [_country(g) for g in t[GEO]]
+    t["status"] = [scenario.state(g).status.value if scenario else "none" for g in t[GEO]]
     t["population"] = t["population"].round().astype(np.int64)
-    return t[list(COLUMNS["shares"])]
+    pflags = getattr(population, "flags", {}) or {}
+    gflags = getattr(gdp, "flags", {}) or {}
+    t["population_flag"] = [pflags.get(g, "") for g in t[GEO]]
+    t["gdp_flag"] = [gflags.get(g, "") for g in t[GEO]]
+    t["deduction_source"] = [
+        ("default: benefitting state" if scenario.state(g).deduction_default else "scenario")
+        if scenario else "scenario" for g in t[GEO]]
+    return frame("shares", t)
+
+
+def pledge_sources(scenario: Scenario, geos) -> dict[str, list[Source]]:
+    """Per state, the source of each type's pledge (SPEC section 7)."""
+    return {g: [scenario.state(g).source(t) for t in TYPES] for g in geos}
 
 
 def build_tables(scenario: Scenario, population: Indicator, gdp: Indicator, shares: FairShares,
-                 inp: ModelInput, result: SolveResult, sol: Solution, rules,
+                 inp: ModelInput, result: SolveResult, sol: Solution, alloc, rules,
                  include_runtime: bool = False) -> dict[str, pd.DataFrame]:
-    """All tables of a run, in a fixed order."""
+    """All tables of a run, in a fixed order, each indexed by its primary key."""
     u = inp.unit_value
     C, B = inp.contributors, inp.beneficiaries
-    value = (sol.pledges * u).sum(axis=1)
-    dev = sol.pledges - inp.preferred
-    obligations = pd.DataFrame({
-        GEO: C, "obligation_eur": inp.obligation, "pledged_value_eur": value,
-        "unmet_eur": sol.unmet, "above_obligation_eur": sol.over,
-        "deviation_value_eur": (np.abs(dev) * u).sum(axis=1)})
+    p = sol.pledges
+    value = (p * u).sum(axis=1)
+    sources = pledge_sources(scenario, C)
+    assumed = np.array([[sources[g][t] is Source.ASSUMED for t in range(3)] for g in C], dtype=bool)
+    assumed_value = (np.where(assumed, p, 0) * u).sum(axis=1)
+    dev = p - inp.preferred
+    dev_value = np.where(inp.stated, (np.abs(dev) * u).sum(axis=1), 0)
+    state_source = [Source.RECORDED.value if inp.recorded[i] else
+                    Source.ASSUMED.value if all(s is Source.ASSUMED for s in sources[g]) else
+                    Source.STATED.value for i, g in enumerate(C)]
+    obligations = frame("obligations", pd.DataFrame({
+        GEO: C, "obligation_eur": inp.obligation, "pledged_value_eur": value, "unmet_eur": sol.unmet,
+        "above_obligation_eur": sol.over, "deviation_value_eur": dev_value, "source": state_source,
+        "model_chooses": inp.free, "assumed_value_eur": assumed_value}))
 
+    called = alloc.called
     rows = []
     for i, g in enumerate(C):
-        fixed = scenario.state(g).fixed is not None
+        told = inp.recorded[i] or inp.stated[i]
         for t, typ in enumerate(TYPES):
-            lo, hi, got = int(inp.lower[i, t]), int(inp.upper[i, t]), int(sol.pledges[i, t])
-            limit = ("fixed" if fixed else "at_cap" if hi >= 0 and got == hi
-                     else "at_floor" if lo > 0 and got == lo else "")
+            lo, hi, got = int(inp.lower[i, t]), int(inp.upper[i, t]), int(p[i, t])
+            limit = ("recorded" if inp.recorded[i] else "cap" if hi >= 0 and got == hi
+                     else "floor" if lo > 0 and got == lo else "")
             rows.append({GEO: g, TYPE: typ.value, "unit": typ.unit, "units": got,
-                         "value_eur": got * int(u[t]), "preferred_units": int(inp.preferred[i, t]),
-                         "deviation_units": int(dev[i, t]),
-                         "min_units": lo if lo > 0 or fixed else None,
-                         "max_units": hi if hi >= 0 else None, "limit": limit})
-    pledges = pd.DataFrame(rows)
-    for col in ("min_units", "max_units"):
-        pledges[col] = pledges[col].astype("Int64")
+                         "value_eur": got * int(u[t]), "source": sources[g][t].value,
+                         "preferred_units": int(inp.preferred[i, t]) if told else None,
+                         "deviation_units": int(dev[i, t]) if told else None,
+                         "min_units": lo if lo > 0 or inp.recorded[i] else None,
+                         "max_units": hi if hi >= 0 else None, "limit": limit,
+                         "called_units": int(called[i, t]), "unallocated_units": got - int(called[i, t])})
+    pledges = frame("pledges", rows)
+    flows = flows_table(inp, alloc.flows)
 
-    idx = np.argwhere(sol.flows > 0)
-    flows = pd.DataFrame({
-        GEO: [C[i] for i, _, _ in idx], BENEFICIARY: [B[b] for _, b, _ in idx],
-        TYPE: [TYPES[t].value for _, _, t in idx], "unit": [TYPES[t].unit for _, _, t in idx],
-        "units": [int(sol.flows[i, b, t]) for i, b, t in idx],
-        "value_eur": [int(sol.flows[i, b, t] * u[t]) for i, b, t in idx]},
-        columns=list(COLUMNS["flows"]))
-    flows = flows.astype({"units": np.int64, "value_eur": np.int64})
-
-    received = sol.flows.sum(axis=0)
+    caps = _receipt_caps(inp, p)
     brow = []
     for b, h in enumerate(B):
         for t, typ in enumerate(TYPES):
-            need = int(inp.needs[b, t])
+            need, got = int(inp.needs[b, t]), int(sol.received[b, t])
             brow.append({BENEFICIARY: h, TYPE: typ.value, "unit": typ.unit, "sar": bool(inp.sar[b]),
-                         "need": need, "received": int(received[b, t]),
-                         "received_eur": int(received[b, t]) * int(u[t]),
-                         "shortfall": int(sol.need_shortfall[b, t]),
-                         "coverage": (float(received[b, t]) / need) if need else math.nan})
-    beneficiaries = pd.DataFrame(brow, columns=list(COLUMNS["beneficiaries"]))
-    beneficiaries = beneficiaries.astype({"need": np.int64, "received": np.int64,
-                                          "received_eur": np.int64, "shortfall": np.int64})
+                         "need": need, "cap": int(caps[b, t]), "received": got,
+                         "received_eur": got * int(u[t]), "shortfall": need - got,
+                         "coverage": got / need if need else math.nan})
+    beneficiaries = frame("beneficiaries", brow)
 
-    sent = sol.flows.sum(axis=(0, 1))
-    pledged = sol.pledges.sum(axis=0)
-    e = inp.rate
-    sar_received = int((sol.flows[:, inp.sar.astype(bool), :] * u).sum())
-    pool = pd.DataFrame([
-        {"item": "relocations", "unit": "persons", "reference": scenario.pool.relocations,
-         "target": inp.target_relocations, "pledged": int(pledged[0]),
-         "shortfall": int(sol.pool_shortfall[0]), "unallocated": int(pledged[0] - sent[0])},
-        {"item": "money", "unit": "EUR", "reference": scenario.pool.financial_eur,
-         "target": inp.target_money, "pledged": int(pledged[1] + pledged[2]),
-         "shortfall": int(sol.pool_shortfall[1]),
-         "unallocated": int(pledged[1] + pledged[2] - sent[1] - sent[2])},
-        {"item": "value", "unit": "EUR",
-         "reference": e * scenario.pool.relocations + scenario.pool.financial_eur,
-         "target": int(inp.obligation.sum()), "pledged": int(value.sum()),
-         "shortfall": max(0, int(inp.obligation.sum()) - int(value.sum())),
-         "unallocated": int(value.sum() - (sent * u).sum())},
-        {"item": "sar_reserve", "unit": "EUR", "reference": inp.sar_reserve,
-         "target": inp.sar_reserve, "pledged": sar_received,
-         "shortfall": int(sol.sar_shortfall), "unallocated": 0},
-        *_threshold_rows(scenario, rules, inp),
-    ], columns=list(COLUMNS["pool"]))
-    pool["status"] = pool["status"].fillna("").astype(str)
-    for col in ("reference", "target", "pledged", "shortfall", "unallocated"):
-        pool[col] = pool[col].fillna(0).astype(np.int64)
-
-    tables = {"shares": shares_table(shares, scenario), "obligations": obligations,
-              "pledges": pledges, "flows": flows, "beneficiaries": beneficiaries, "pool": pool,
+    tables = {"shares": shares_table(shares, scenario, population, gdp), "obligations": obligations,
+              "pledges": pledges, "flows": flows, "beneficiaries": beneficiaries,
+              "pool": pool_table(scenario, shares, inp, sol, rules, int(assumed_value.sum())),
               "offsets": offsets_table(rules.offsets)}
     if rules.crisis is not None:
         tables["crisis"] = crisis_table(rules.crisis)
@@ -233,77 +118,145 @@ def build_tables(scenario: Scenario, population: Indicator, gdp: Indicator, shar
     return tables
 
 
-def _threshold_rows(scenario: Scenario, rules, inp: ModelInput) -> list[dict]:
-    """Art 63 thresholds and the crisis plan as pool rows."""
-    o, s = rules.offsets, scenario.offsets
-    proposal = s.proposal_relocations if s.proposal_relocations is not None else scenario.pool.relocations
-    vol = math.ceil(s.voluntary_share * proposal)
+def _receipt_caps(inp: ModelInput, p: np.ndarray) -> np.ndarray:
+    from .allocate import receipt_caps
+    return receipt_caps(inp, p)
+
+
+def flows_table(inp: ModelInput, x: np.ndarray) -> pd.DataFrame:
+    """Non-zero flows as rows, built without a loop over pairs."""
+    i, b, t = np.nonzero(x)
+    types = np.array([typ.value for typ in TYPES], dtype=object)
+    units = np.array([typ.unit for typ in TYPES], dtype=object)
+    vals = x[i, b, t]
+    df = pd.DataFrame({GEO: np.asarray(inp.contributors, dtype=object)[i],
+                       BENEFICIARY: np.asarray(inp.beneficiaries, dtype=object)[b],
+                       TYPE: types[t], "unit": units[t], "units": vals,
+                       "value_eur": vals * inp.unit_value[t]})
+    return frame("flows", df)
+
+
+def pool_table(scenario: Scenario, shares: FairShares, inp: ModelInput, sol: Solution, rules,
+               assumed_value: int) -> pd.DataFrame:
+    """Pool totals, the Art 63 thresholds and the SAR target. None of these is
+    a number states must meet: relocations are measured against needs."""
+    u = inp.unit_value
+    pool = scenario.pool
+    obligations = int(inp.obligation.sum())
+    pledged = int((sol.pledges * u).sum())
     rows = [
-        {"item": "voluntary_offsets_threshold", "unit": "persons", "reference": proposal,
-         "target": vol, "pledged": o.pledged, "shortfall": max(0, vol - o.pledged),
-         "status": "open" if o.voluntary_open else "closed"},
-        {"item": "offsets_needs_threshold", "unit": "persons",
-         "reference": o.identified_needs,
-         "target": math.ceil(o.needs_threshold), "pledged": o.pledged,
-         "shortfall": max(0, math.ceil(o.needs_threshold) - o.pledged),
-         "status": "triggered" if o.pledged < o.needs_threshold else "not triggered"},
-        {"item": "offsets_minimum_threshold", "unit": "persons", "reference": o.minimum_threshold,
-         "target": o.minimum_threshold, "pledged": o.pledged,
-         "shortfall": max(0, o.minimum_threshold - o.pledged),
-         "status": "triggered" if o.pledged < o.minimum_threshold else "not triggered"},
-        {"item": "mandatory_offsets", "unit": "persons", "reference": o.gap, "target": o.gap,
-         "pledged": o.covered, "shortfall": o.uncovered,
-         "status": "triggered" if o.triggered else "not triggered"},
+        {"item": "pool_value", "unit": "EUR", "amount": pool.value_eur,
+         "rule": "Art 57(1): the adopted pool, F EUR (or R x e without money)"},
+        {"item": "pool_relocations", "unit": "persons", "amount": pool.relocations,
+         "rule": "Art 57(1): the same pool in persons; not a target states must meet"},
+        {"item": "equivalence_eur", "unit": "EUR", "amount": pool.rate,
+         "rule": "recital 15: EUR per relocation" + ("" if pool.equivalence_eur else " (default F / R)")},
+        {"item": "proposal_relocations", "unit": "persons", "amount": pool.proposal[0],
+         "reference": 30_000, "status": "below Art 12(2) minimum" if pool.proposal[0] < 30_000 else "",
+         "rule": "Art 12(2)(a): the Commission proposal" + ("" if pool.proposal_relocations is not None
+                                                            else " (not given: the adopted number)")},
+        {"item": "proposal_financial_eur", "unit": "EUR", "amount": pool.proposal[1],
+         "reference": 600_000_000, "status": "below Art 12(2) minimum" if pool.proposal[1] < 600_000_000 else "",
+         "rule": "Art 12(2)(b): the Commission proposal" + ("" if pool.proposal_financial_eur is not None
+                                                            else " (not given: the adopted number)")},
+        {"item": "deductions", "unit": "EUR", "amount": int(shares.table["deduction_eur"].sum()),
+         "rule": "Art 61, 62" + (": redistributed to the others" if pool.redistribute_deductions
+                                 else ": not redistributed, the pool shrinks")},
+        {"item": "obligations", "unit": "EUR", "amount": obligations, "reference": pool.value_eur,
+         "rule": "the pool after deductions, redistribution and credits"},
+        {"item": "pledged_value", "unit": "EUR", "amount": pledged, "reference": obligations,
+         "shortfall": int(sol.unmet.sum()), "rule": "Art 56(2): relocations at e; shortfall = unmet obligations"},
+        {"item": "assumed_value", "unit": "EUR", "amount": assumed_value, "reference": pledged,
+         "rule": "pledged value whose source is assumed (the state stated nothing; the model chose)"},
+    ]
+    got = sol.received.sum(axis=0)
+    for t, typ in enumerate(TYPES):
+        need = int(inp.needs[:, t].sum())
+        rows += [
+            {"item": f"{typ.value}_pledged", "unit": typ.unit, "amount": int(sol.pledges[:, t].sum()),
+             "reference": need, "rule": "measured against the beneficiaries' needs"},
+            {"item": f"{typ.value}_received", "unit": typ.unit, "amount": int(got[t]), "reference": need,
+             "shortfall": need - int(got[t]), "rule": "Art 60(2): distributed by needs"},
+        ]
+    rows.append({"item": "sar_target", "unit": "EUR", "amount": sol.sar_received, "reference": inp.sar_target,
+                 "shortfall": sol.sar_shortfall,
+                 "rule": f"Art 57(2): sar_share {float(pool.sar_share):g} of the obligations, "
+                         "to SAR states (a target, not a floor)"})
+    rows += _threshold_rows(rules)
+    return frame("pool", rows)
+
+
+def _threshold_rows(rules) -> list[dict]:
+    """Art 63 thresholds and a crisis plan as pool rows."""
+    o = rules.offsets
+    vol = math.ceil(o.voluntary_threshold)
+    needs_thr = math.ceil(o.needs_threshold)
+    rows = [
+        {"item": "art63_1_voluntary_offsets", "unit": "persons", "amount": o.pledged, "reference": vol,
+         "shortfall": max(0, vol - o.pledged), "status": "open" if o.voluntary_open else "closed",
+         "rule": "Art 63(1): relocation pledges >= voluntary_share x the Commission proposal's number"},
+        {"item": "art63_3a_needs_threshold", "unit": "persons", "amount": o.pledged, "reference": needs_thr,
+         "shortfall": max(0, needs_thr - o.pledged),
+         "status": "below" if o.pledged < o.needs_threshold else "met",
+         "rule": "Art 63(3)(a): needs_share x identified relocation needs [param]"},
+        {"item": "art63_3b_reference_threshold", "unit": "persons", "amount": o.pledged,
+         "reference": o.reference_threshold, "shortfall": max(0, o.reference_threshold - o.pledged),
+         "status": "below" if o.pledged < o.reference_threshold else "met",
+         "rule": "Art 63(3)(b): reference_relocations [param], default the adopted pool's R"},
+        {"item": "art63_3_mandatory_offsets", "unit": "persons", "amount": o.covered, "reference": o.gap,
+         "shortfall": o.uncovered, "status": "triggered" if o.triggered else "not triggered",
+         "rule": "Art 63(3), 63(7): gap to the higher threshold, at most the uncovered relocation needs "
+                 f"({o.uncovered_needs}); shared pro rata to the key within each state's cap"},
     ]
     if rules.crisis is not None:
         c = rules.crisis
-        rows.append({"item": f"crisis_plan_{c.state}", "unit": "persons", "reference": c.needs,
-                     "target": c.needs, "pledged": c.covered, "shortfall": c.needs - c.covered,
-                     "status": "covered" if c.covered == c.needs else "not covered"})
+        rows.append({"item": f"crisis_plan_{c.state}", "unit": "persons", "amount": c.covered,
+                     "reference": c.needs, "shortfall": c.needs - c.covered,
+                     "status": "covered" if c.covered == c.needs else "not covered",
+                     "rule": "CR Art 8, 9: unallocated pledges, additional pledges, then offsets"})
     return rows
 
 
 def offsets_table(o) -> pd.DataFrame:
-    return pd.DataFrame([{GEO: g, "fair_relocations": o.fair[g], "pledged_relocations": o.pledges.get(g, 0),
-                          "cap": o.caps[g], "offset": o.owed[g],
-                          "binding": o.caps[g] > 0 and o.owed[g] == o.caps[g],
-                          "voluntary_eligible": o.state_voluntary[g]} for g in sorted(o.fair)],
-                        columns=list(COLUMNS["offsets"]))
+    return frame("offsets", [
+        {GEO: g, "fair_share_relocations": o.fair[g], "pledged_relocations": o.pledges.get(g, 0),
+         "cap": o.caps[g], "offset": o.owed[g], "binding": o.caps[g] > 0 and o.owed[g] == o.caps[g],
+         "voluntary_eligible": o.state_voluntary[g]} for g in sorted(o.fair)])
 
 
 def crisis_table(c) -> pd.DataFrame:
-    return pd.DataFrame([{GEO: g, "from_unallocated": c.from_unallocated[g], "additional": c.additional[g],
-                          "within_fair_share": c.within_fair_share[g],
-                          "above_fair_share": c.above_fair_share[g], "total": c.total(g),
-                          "credit_eur": c.credit_eur[g]} for g in sorted(c.from_unallocated)],
-                        columns=list(COLUMNS["crisis"]))
+    return frame("crisis", [
+        {GEO: g, "from_unallocated": c.from_unallocated[g], "additional": c.additional[g],
+         "within_fair_share": c.within_fair_share[g], "above_fair_share": c.above_fair_share[g],
+         "total": c.total(g), "credit_eur": c.credit_eur[g]} for g in sorted(c.from_unallocated)])
 
 
 def credits_table(c, year: int, years: int) -> pd.DataFrame:
     from .rules import spread_credit
 
-    rows = [{GEO: g, "year": year + 1 + k, "credit_eur": v}
-            for g in sorted(c.credit_eur) if c.credit_eur[g]
-            for k, v in enumerate(spread_credit(c.credit_eur[g], years))]
-    return pd.DataFrame(rows, columns=list(COLUMNS["credits"])).astype(
-        {"year": np.int64, "credit_eur": np.int64})
+    return frame("credits", [{GEO: g, "year": year + 1 + k, "credit_eur": v}
+                             for g in sorted(c.credit_eur) if c.credit_eur[g]
+                             for k, v in enumerate(spread_credit(c.credit_eur[g], years))])
 
 
 def meta_table(scenario: Scenario, population: Indicator, gdp: Indicator, shares: FairShares,
                result: SolveResult | None, inp: ModelInput | None = None,
                include_runtime: bool = False) -> pd.DataFrame:
     """Provenance as key/value rows; every [param] of the spec is named."""
-    pool = scenario.pool
+    pool, o = scenario.pool, scenario.offsets
+    benef_default = [g for g, s in scenario.states.items() if s.deduction_default]
     items: list[tuple[str, object]] = [
         ("package", f"solidarity {__version__}"),
         ("scenario", scenario.name), ("scenario_year", scenario.year),
         ("scenario_file", Path(scenario.path).name), ("scenario_sha256", scenario.digest),
+        ("overrides", "; ".join(scenario.overrides) or "none"),
         ("participants", " ".join(scenario.participants)),
-        ("population", f"{population.year}; {population.unit}; {population.vintage}; {population.source}"),
-        ("gdp", f"{gdp.year}; {gdp.unit}; {gdp.vintage}; {gdp.source}"),
+        ("population", _indicator_line(population)),
+        ("gdp", _indicator_line(gdp)),
         ("key_weights", ", ".join(f"{k} {float(w):g}" for k, w in scenario.key.weights.items())),
-        ("apportionment_method", shares.relocations.method.value),
-        ("apportionment_euros", "hamilton (largest remainder)"),
+        ("fair_share", "one obligation: key share x the pool's EUR value, apportioned by largest "
+                       "remainder; relocation equivalent ceil(EUR / e)"),
+        ("relocations_apportioned_method", shares.relocations.method.value),
         ("tie_rule", TIE_RULE),
         ("apportionment_ties", " ".join(shares.relocations.ties) or "none"),
         ("param_equivalence_eur", f"{pool.rate} ({'set by scenario' if pool.equivalence_eur else 'default F / R'})"),
@@ -311,40 +264,50 @@ def meta_table(scenario: Scenario, population: Indicator, gdp: Indicator, shares
         ("param_redistribute_deductions",
          "true (deducted amounts go to the states without a deduction, pro rata to the key)"
          if pool.redistribute_deductions else "false (deducted amounts shrink the pool, Art 61-62)"),
-        ("pool_below_art_12_2_minimum", str(pool.below_minimum).lower()),
-        ("param_offsets_proposal_relocations", str(scenario.offsets.proposal_relocations
-                                                   if scenario.offsets.proposal_relocations is not None
-                                                   else f"{pool.relocations} (default: the pool's)")),
-        ("param_offsets_voluntary_share", f"{float(scenario.offsets.voluntary_share):g} (Art 63(1))"),
-        ("param_offsets_state_share", f"{float(scenario.offsets.state_share):g} (Art 63(2)(b))"),
-        ("param_offsets_needs_share", f"{float(scenario.offsets.needs_share):g} (Art 63(3), unverified)"),
-        ("param_offsets_minimum_relocations",
-         f"{scenario.offsets.minimum_relocations} (Art 63(3) with Art 12(2)(a), unverified)"),
-        ("param_offsets_identified_needs", str(scenario.offsets.identified_needs)
-         if scenario.offsets.identified_needs is not None else "default: beneficiaries' relocation needs"),
+        ("benefitting_states_deducted_by_default", " ".join(benef_default) or "none"),
+        ("proposal_below_art_12_2_minimum", str(pool.proposal_below_minimum).lower()),
+        ("param_priority", scenario.allocation.priority.value),
+        ("param_flows", scenario.allocation.flows.value),
+        ("param_offsets_voluntary_share", f"{float(o.voluntary_share):g} (Art 63(1))"),
+        ("param_offsets_state_share", f"{float(o.state_share):g} (Art 63(2)(b))"),
+        ("param_offsets_needs_share", f"{float(o.needs_share):g} (Art 63(3)(a), unverified)"),
+        ("param_offsets_identified_needs", str(o.identified_needs) if o.identified_needs is not None
+         else "default: beneficiaries' relocation needs"),
+        ("param_offsets_reference_relocations", str(o.reference_relocations)
+         if o.reference_relocations is not None else f"{pool.relocations} (default: the adopted pool's R)"),
         ("crisis", f"{scenario.crisis.state}: {scenario.crisis.relocations} relocations, credit over "
                    f"{scenario.crisis.credit_years} cycles" if scenario.crisis else "none"),
-        ("ceiling_total_exceeds_pool", str(shares.relocations.method.value == "ceiling").lower()),
     ]
     if result is not None:
         items += [("solver", result.solver), ("solver_version", result.version),
                   ("status", result.status.value)]
-        items += [(f"objective_{k}", _fmt(result.objective.get(k))) for k in LEVELS]
-        items += [("mip_gap", _fmt(result.gap)), ("verification", "passed")]
+        for tr in result.trace:
+            text = f"{tr.method}; {tr.status}" + (f"; value {tr.value}" if tr.value else "")
+            if tr.gap:
+                text += f"; gap {tr.gap}"
+            if tr.note:
+                text += f"; {tr.note}"
+            if include_runtime:
+                text += f"; {tr.seconds:.3f} s"
+            items.append((f"level_{tr.name}", text))
+        items.append(("verification", "passed"))
         if inp is not None:
             items += [("model_size", f"{len(inp.contributors)} contributors, "
                                      f"{len(inp.beneficiaries)} beneficiaries")]
         if include_runtime:
             items.append(("runtime_s", f"{result.runtime:.3f}"))
-    return pd.DataFrame(items, columns=["key", "value"]).astype({"value": str})
+    return frame("meta", [{"key": k, "value": str(v)} for k, v in items])
 
 
-def _fmt(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return repr(round(v, 9))
-    return str(v)
+def _indicator_line(ind: Indicator) -> str:
+    parts = [str(ind.year), ind.unit, ind.vintage, ind.source]
+    rule = getattr(ind, "year_rule", "")
+    if rule:
+        parts.append(f"year: {rule}")
+    filters = getattr(ind, "filters", None)
+    if filters:
+        parts.append("filters " + ", ".join(f"{k}={v}" for k, v in sorted(filters.items())))
+    return "; ".join(parts)
 
 
 # --- writing -----------------------------------------------------------------
@@ -361,89 +324,72 @@ def _json_value(v):
     return v
 
 
-def to_csv(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False, lineterminator="\n").encode("utf-8")
+def to_csv(name: str, df: pd.DataFrame) -> bytes:
+    return flat(name, df).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def to_json(name: str, df: pd.DataFrame) -> bytes:
-    rows = [{k: _json_value(v) for k, v in zip(df.columns, rec)}
-            for rec in df.itertuples(index=False, name=None)]
-    docs = _ledger_columns() if name == "ledger" else COLUMNS.get(name, {})
-    doc = {"table": name, "columns": {c: docs.get(c, "") for c in df.columns},
-           "rows": rows}
+    """``{"table", "key", "columns": {name: {type, unit, doc}}, "rows": [...]}``:
+    ``pandas.DataFrame(doc["rows"])`` reads it back."""
+    out = flat(name, df)
+    spec = REGISTRY.get(name)
+    cols = {c: ({"type": spec.column(c).dtype, "unit": spec.column(c).unit, "doc": spec.column(c).doc}
+                if spec is not None else {}) for c in out.columns}
+    rows = [{k: _json_value(v) for k, v in zip(out.columns, rec)}
+            for rec in out.itertuples(index=False, name=None)]
+    doc = {"table": name, "key": list(spec.key) if spec else [], "columns": cols, "rows": rows}
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def to_parquet(df: pd.DataFrame) -> bytes:
-    import io
+def to_parquet(name: str, df: pd.DataFrame) -> bytes:
     buf = io.BytesIO()
-    df.to_parquet(buf, index=False, engine="pyarrow")
+    flat(name, df).to_parquet(buf, index=False, engine="pyarrow")
     return buf.getvalue()
 
 
-def _md_cell(v) -> str:
+def _md_cell(v, unit: str = "") -> str:
     v = _json_value(v)
     if v is None:
         return ""
     if isinstance(v, bool):
         return "yes" if v else ""
     if isinstance(v, int):
-        return f"{v:,}".replace(",", " ")
+        return str(v) if unit == "year" else f"{v:,}".replace(",", " ")
     if isinstance(v, float):
         return f"{v:.6f}" if abs(v) < 10 else f"{v:,.2f}".replace(",", " ")
     return str(v).replace("|", "\\|")
 
 
-def markdown_table(df: pd.DataFrame) -> str:
-    head = "| " + " | ".join(df.columns) + " |"
-    sep = "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(df[c]) and df[c].dtype != bool
-                         else "---" for c in df.columns) + "|"
-    body = ["| " + " | ".join(_md_cell(v) for v in rec) + " |"
-            for rec in df.itertuples(index=False, name=None)]
+def markdown_table(df: pd.DataFrame, name: str | None = None) -> str:
+    out = flat(name, df) if name else (df.reset_index() if df.index.names != [None] else df)
+    spec = REGISTRY.get(name or "")
+    units = {c.name: c.unit for c in spec.columns} if spec else {}
+    head = "| " + " | ".join(out.columns) + " |"
+    sep = "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(out[c]) and out[c].dtype != bool
+                         else "---" for c in out.columns) + "|"
+    body = ["| " + " | ".join(_md_cell(v, units.get(c, "")) for c, v in zip(out.columns, rec)) + " |"
+            for rec in out.itertuples(index=False, name=None)]
     return "\n".join([head, sep, *body])
 
 
-def to_markdown(tables: Mapping[str, pd.DataFrame], title: str) -> bytes:
+def to_markdown(tables: Mapping[str, pd.DataFrame], title: str, intro: str = "") -> bytes:
     parts = [f"# {title}", ""]
+    if intro:
+        parts += [intro, ""]
     for name, df in tables.items():
-        parts += [f"## {name}", "", markdown_table(df), ""]
+        parts += [f"## {name}", "", markdown_table(df, name), ""]
     return "\n".join(parts).encode("utf-8")
 
 
 def render(tables: Mapping[str, pd.DataFrame], formats: Iterable[str],
-           title: str = "solidarity") -> dict[str, bytes]:
+           title: str = "solidarity", intro: str = "") -> dict[str, bytes]:
     """File name -> content for every table in every format."""
     files: dict[str, bytes] = {}
+    writers = {"csv": to_csv, "json": to_json, "parquet": to_parquet}
     for fmt in formats:
         if fmt == "md":
-            files["summary.md"] = to_markdown(tables, title)
+            files["summary.md"] = to_markdown(tables, title, intro)
             continue
         for name, df in tables.items():
-            files[f"{name}.{fmt}"] = {"csv": lambda: to_csv(df), "json": lambda: to_json(name, df),
-                                      "parquet": lambda: to_parquet(df)}[fmt]()
+            files[f"{name}.{fmt}"] = writers[fmt](name, df)
     return files
-
-
-def write_atomic(files: Mapping[str, bytes], outdir: str | Path) -> list[Path]:
-    """Write all files or none: each goes to a temporary file first, and the
-    temporaries are renamed into place only once every one is complete."""
-    outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    temps: list[tuple[str, Path]] = []
-    try:
-        for name, data in files.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=outdir)
-            temps.append((name, Path(tmp)))  # registered first: removed if writing fails
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        written = []
-        for name, tmp in temps:
-            os.replace(tmp, outdir / name)
-            written.append(outdir / name)
-        return written
-    finally:
-        for _, tmp in temps:
-            if tmp.exists():
-                tmp.unlink()

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping
 
-from .apportionment import apportion
-from .schema import Method
+from .apportionment import bounded
 
 
 def capped_apportion(total: int, key: Mapping[str, Fraction], caps: Mapping[str, int | None]
@@ -28,62 +27,54 @@ def capped_apportion(total: int, key: Mapping[str, Fraction], caps: Mapping[str,
     among the states below their cap.
 
     States whose proportional share reaches their cap get the cap; the rest is
-    shared again among the others (water-filling), and the last round is
-    apportioned by largest remainder (tie rule of :mod:`solidarity.apportionment`).
-    A cap of None means no cap. States with a zero key or zero cap get 0.
+    shared again among the others (water-filling) and rounded by largest
+    remainder (:func:`~solidarity.apportionment.bounded`). A cap of None
+    means no cap. States with a zero key or zero cap get 0.
     """
-    out = {g: 0 for g in key}
-    active = {g for g in key if key[g] > 0 and (caps.get(g) is None or caps[g] > 0)}
-    left = total
-    finite = all(caps.get(g) is not None for g in active)
-    if finite:
-        left = min(total, sum(caps[g] for g in active))
-    while left > 0 and active:
-        weight = sum(key[g] for g in active)
-        full = {g for g in active if caps.get(g) is not None
-                and Fraction(left) * key[g] / weight >= caps[g]}
-        if not full:
-            seats = apportion({g: key[g] for g in active}, left, Method.HAMILTON).seats
-            for g, s in seats.items():
-                out[g] += s
-            return out
-        for g in full:
-            out[g] += caps[g]
-            left -= caps[g]
-        active -= full
-    return out
+    geos = sorted(key)
+    if not geos:
+        return {}
+    cap = [caps.get(g) for g in geos]
+    cap = [0 if key[g] == 0 else c for g, c in zip(geos, cap)]
+    if all(c is not None for c in cap):
+        total = min(total, sum(c for c in cap if c is not None))
+    if total <= 0 or all(key[g] == 0 for g in geos):
+        return {g: 0 for g in geos}
+    units = bounded(total, [key[g] for g in geos], [0] * len(geos), cap).units
+    return dict(zip(geos, units))
 
 
 # --- offsets (Art 63) ----------------------------------------------------------
 
 @dataclass(frozen=True)
 class OffsetParams:
-    """Art 63 thresholds, all [param] in the spec (wording of 63(3) unverified)."""
+    """Art 63 thresholds, all [param] in the spec (wording of 63(3) partly unverified)."""
 
-    proposal_relocations: int  #: relocation number in the Commission proposal
+    proposal_relocations: int  #: Art 63(1): relocation number in the Commission proposal
+    identified_needs: int  #: Art 63(3)(a): identified relocation needs
+    reference_relocations: int  #: Art 63(3)(b): default the adopted pool's R
     voluntary_share: Fraction = Fraction(1, 2)  #: Art 63(1): pool pledges >= this x proposal
-    state_share: Fraction = Fraction(1, 2)  #: Art 63(2)(b): own pledge >= this x fair share
-    needs_share: Fraction = Fraction(3, 5)  #: Art 63(3): pledges < this x identified needs
-    minimum_relocations: int = 30_000  #: Art 63(3) with Art 12(2)(a)
-    identified_needs: int | None = None  #: None: sum of beneficiaries' relocation needs
+    state_share: Fraction = Fraction(1, 2)  #: Art 63(2)(b): e x own pledge >= this x fair share
+    needs_share: Fraction = Fraction(3, 5)  #: Art 63(3)(a): this x identified needs
 
 
 @dataclass(frozen=True)
 class Offsets:
     """Outcome of the Art 63 tests and the mandatory offsets per state."""
 
-    pledged: int
+    pledged: int  #: relocations pledged in the pool
+    voluntary_threshold: Fraction  #: Art 63(1): voluntary_share x proposal relocations
     voluntary_open: bool
-    identified_needs: int
-    needs_threshold: Fraction
-    minimum_threshold: int
-    triggered: bool
-    gap: int
-    fair: Mapping[str, int]
+    needs_threshold: Fraction  #: Art 63(3)(a)
+    reference_threshold: int  #: Art 63(3)(b)
+    triggered: bool  #: pledges below the higher of the two
+    uncovered_needs: int  #: relocation needs not covered by the pool
+    gap: int  #: offsets to share: up to the higher threshold, at most the uncovered needs
+    fair: Mapping[str, int]  #: fair share in persons (after deduction): the cap basis
     pledges: Mapping[str, int]
     caps: Mapping[str, int]
     owed: Mapping[str, int]
-    state_voluntary: Mapping[str, bool]
+    state_voluntary: Mapping[str, bool]  #: Art 63(2)(b)
 
     @property
     def covered(self) -> int:
@@ -93,37 +84,50 @@ class Offsets:
     def uncovered(self) -> int:
         return self.gap - self.covered
 
+    @property
+    def higher_threshold(self) -> int:
+        return max(math.ceil(self.needs_threshold), self.reference_threshold)
+
 
 def offsets(fair: Mapping[str, int], pledged: Mapping[str, int], key: Mapping[str, Fraction],
-            needs: int, params: OffsetParams) -> Offsets:
+            uncovered_needs: int, params: OffsetParams, obligation_eur: Mapping[str, int],
+            rate: int) -> Offsets:
     """Apply Art 63 to relocation pledges.
 
     Parameters
     ----------
-    fair : fair-share relocations per state after deduction (the cap basis).
+    fair : each state's fair share in persons after deduction (its relocation
+        equivalent, the basis of the Art 63(7) cap).
     pledged : relocations pledged per state.
     key : distribution key shares (offsets are shared pro rata to it).
-    needs : identified relocation needs, used unless the params set them.
+    uncovered_needs : beneficiaries' relocation needs the pool leaves uncovered.
+    obligation_eur, rate : each state's fair share in EUR after deduction and
+        the EUR per relocation, for Art 63(2)(b): ``e x pledged >= state_share x V``.
 
     Notes
     -----
-    Mandatory offsets close ``gap = ceil(max(needs_share x needs, minimum)) -
-    pledged`` when positive; each state owes at most ``fair - pledged``, and
-    offsets add up exactly to ``min(gap, sum of caps)``.
+    Mandatory offsets (Art 63(3)) are triggered when relocation pledges are
+    below the higher of ``needs_share x identified_needs`` and
+    ``reference_relocations``; the gap to that number, never more than the
+    uncovered needs, is shared pro rata to the key, each state owing at most
+    its fair share in persons minus its pledge (Art 63(7)), whole persons
+    adding up exactly to ``min(gap, sum of caps)``.
     """
     total = sum(pledged.values())
-    ident = params.identified_needs if params.identified_needs is not None else needs
-    needs_threshold = params.needs_share * ident
-    triggered = total < needs_threshold or total < params.minimum_relocations
-    gap = max(0, math.ceil(max(needs_threshold, params.minimum_relocations)) - total) if triggered else 0
+    needs_thr = params.needs_share * params.identified_needs
+    higher = max(math.ceil(needs_thr), params.reference_relocations)
+    triggered = total < higher
+    gap = max(0, min(higher - total, uncovered_needs)) if triggered else 0
     caps = {g: max(0, fair[g] - pledged.get(g, 0)) for g in fair}
     owed = capped_apportion(gap, key, caps) if gap else {g: 0 for g in fair}
     return Offsets(
-        pledged=total, voluntary_open=total >= params.voluntary_share * params.proposal_relocations,
-        identified_needs=ident,
-        needs_threshold=needs_threshold, minimum_threshold=params.minimum_relocations,
-        triggered=triggered, gap=gap, fair=dict(fair), pledges=dict(pledged), caps=caps, owed=owed,
-        state_voluntary={g: fair[g] > 0 and pledged.get(g, 0) >= params.state_share * fair[g]
+        pledged=total, voluntary_threshold=params.voluntary_share * params.proposal_relocations,
+        voluntary_open=total >= params.voluntary_share * params.proposal_relocations,
+        needs_threshold=needs_thr, reference_threshold=params.reference_relocations,
+        triggered=triggered, uncovered_needs=uncovered_needs, gap=gap, fair=dict(fair),
+        pledges=dict(pledged), caps=caps, owed={g: owed.get(g, 0) for g in fair},
+        state_voluntary={g: obligation_eur[g] > 0
+                         and rate * pledged.get(g, 0) >= params.state_share * obligation_eur[g]
                          for g in fair})
 
 
@@ -152,7 +156,7 @@ class Crisis:
 
 def crisis_plan(state: str, needs: int, unallocated: Mapping[str, int],
                 additional: Mapping[str, int], headroom: Mapping[str, int],
-                key: Mapping[str, Fraction], rate: int) -> Crisis:
+                key: Mapping[str, Fraction], rate: int, benefitting: frozenset[str] = frozenset()) -> Crisis:
     """Cover a plan's relocation needs in the order of CR Art 8 and 9.
 
     1. relocation pledges of the pool not allocated or not implemented
@@ -160,7 +164,8 @@ def crisis_plan(state: str, needs: int, unallocated: Mapping[str, int],
     2. additional pledges for the plan, pro rata to them;
     3. mandatory offsets pro rata to the key: first up to each state's fair
        share (``headroom``: fair share minus what it already gives), then
-       above it, up to 100 % of the plan's needs.
+       above it, up to 100 % of the plan's needs. Benefitting states take
+       no offsets (they draw on the pool).
 
     Every state's offsets above its fair share earn a credit of
     ``rate`` EUR per person against its later annual contributions.
@@ -177,7 +182,7 @@ def crisis_plan(state: str, needs: int, unallocated: Mapping[str, int],
 
     first = take(unallocated)
     second = take(additional)
-    others = {g: key[g] for g in states if g != state}
+    others = {g: key[g] for g in states if g != state and g not in benefitting}
     room = {g: max(0, headroom.get(g, 0)) for g in others}
     within = capped_apportion(left, others, room) if left else {}
     left -= sum(within.values())

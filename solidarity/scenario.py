@@ -1,29 +1,31 @@
-"""Stage 0: scenario files (TOML), validated once at load into frozen objects.
+"""Stage 0: scenario files (TOML), validated once into frozen objects.
 
-Validation collects every problem before raising, so a user fixes a file in
-one pass; each problem names the file, the key path, the bad value and what
+A scenario goes through two steps: :mod:`solidarity.document` reads the file
+to a plain document and applies overrides (``--set``, ``--variant``); this
+module validates that effective document and freezes it. Validation collects
+every problem before raising, so a user fixes a file in one pass; each
+problem names the file (or ``--set``), the key path, the bad value and what
 is allowed. No arithmetic happens here.
 """
 
 from __future__ import annotations
 
 import difflib
-import hashlib
 import math
-import tomllib
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .errors import MISSING, InputError, Problem
-from .schema import (DEFAULT_PARTICIPANTS, EU27, GDP, KNOWN_CODES, POPULATION, TYPES,
-                     Method, SolidarityType, SolverName, Status)
+from .schema import (DEFAULT_EQUIVALENCE_EUR, DEFAULT_PARTICIPANTS, EU27, GDP, KNOWN_CODES,
+                     MIN_FINANCIAL_EUR, MIN_RELOCATIONS, POPULATION, TYPES, FlowsMode, FrozenDict,
+                     Method, Priority, SolidarityType, SolverName, Source, Status)
 
-#: Art 12(2)(a)/(b): the Commission proposal must be at least these numbers.
-MIN_RELOCATIONS = 30_000
-MIN_FINANCIAL_EUR = 600_000_000
+#: Largest amount a scenario may give, in EUR or persons. Every objective the
+#: optimiser builds is a sum of such amounts with weights of at most 3, so it
+#: stays below 2**53, where float64 still holds every whole number exactly.
+MAX_AMOUNT = 10**15
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class StateSettings:
     geo: str
     status: Status = Status.NONE
     deduction: Fraction = Fraction(0)
+    #: True when the deduction was not in the scenario but is the default for
+    #: a benefitting state (Art 60(3): full deduction).
+    deduction_default: bool = False
     fixed: Amounts | None = None  #: None: not fixed; missing types are 0
     minimum: Amounts = Amounts()
     maximum: Amounts = Amounts()
@@ -57,6 +62,23 @@ class StateSettings:
     implemented: Fraction = Fraction(1)  #: share of non-financial pledges implemented (Art 60(3))
     credit_eur: int = 0  #: crisis credit usable this cycle (CR Art 9), EUR
     carried_relocations: int = 0  #: relocation pledges left unimplemented from earlier cycles
+
+    @property
+    def recorded(self) -> bool:
+        return self.fixed is not None
+
+    @property
+    def states_preference(self) -> bool:
+        """True when the state gave a mix or preferred amounts."""
+        return self.mix is not None or self.preferred.given()
+
+    def source(self, t: SolidarityType) -> Source:
+        """Where the pledge of type ``t`` comes from (SPEC section 7)."""
+        if self.fixed is not None:
+            return Source.RECORDED
+        if self.states_preference or self.minimum.get(t) is not None or self.maximum.get(t) is not None:
+            return Source.STATED
+        return Source.ASSUMED
 
 
 @dataclass(frozen=True)
@@ -77,49 +99,79 @@ class DataSelection:
     gdp_file: str | None = None
     population_vintage: str | None = None
     gdp_vintage: str | None = None
-    population_filters: Mapping[str, str] = field(default_factory=dict)
-    gdp_filters: Mapping[str, str] = field(default_factory=dict)
+    population_filters: Mapping[str, str] = field(default_factory=FrozenDict)
+    gdp_filters: Mapping[str, str] = field(default_factory=FrozenDict)
+
+
+def _half_weights() -> Mapping[str, Fraction]:
+    return FrozenDict({POPULATION: Fraction(1, 2), GDP: Fraction(1, 2)})
 
 
 @dataclass(frozen=True)
 class KeySettings:
-    weights: Mapping[str, Fraction] = field(
-        default_factory=lambda: MappingProxyType({POPULATION: Fraction(1, 2), GDP: Fraction(1, 2)}))
+    weights: Mapping[str, Fraction] = field(default_factory=_half_weights)
     method: Method = Method.HAMILTON
 
 
 @dataclass(frozen=True)
 class PoolSettings:
+    """The adopted pool (Art 57(1)) and the Commission's proposal (Art 12)."""
+
     relocations: int
     financial_eur: int
     equivalence_eur: int | None = None  #: None: F / R (SPEC section 3 [param])
     sar_share: Fraction = Fraction(0)
     redistribute_deductions: bool = False  #: [param] Art 61-62: default, the pool shrinks
+    proposal_relocations: int | None = None  #: None: not given (the adopted numbers are used)
+    proposal_financial_eur: int | None = None
 
     @property
     def rate(self) -> int:
-        """EUR per relocation; F / R rounded to whole euros when not given."""
+        """EUR per relocation: ``equivalence_eur``, else F / R in whole euros
+        (halves up), else EUR 20 000 for a pool without money."""
         if self.equivalence_eur is not None:
             return self.equivalence_eur
-        if self.relocations == 0:
-            return 0
+        if self.relocations == 0 or self.financial_eur == 0:
+            return DEFAULT_EQUIVALENCE_EUR
         return math.floor(Fraction(self.financial_eur, self.relocations) + Fraction(1, 2))
 
     @property
-    def below_minimum(self) -> bool:
-        return self.relocations < MIN_RELOCATIONS or self.financial_eur < MIN_FINANCIAL_EUR
+    def value_eur(self) -> int:
+        """The pool in EUR: F, or R x e for a pool stated in relocations only."""
+        return self.financial_eur if self.financial_eur > 0 else self.rate * self.relocations
+
+    @property
+    def proposal(self) -> tuple[int, int]:
+        """(relocations, EUR) of the Commission proposal; the adopted
+        numbers when the scenario does not give them."""
+        r = self.proposal_relocations if self.proposal_relocations is not None else self.relocations
+        f = self.proposal_financial_eur if self.proposal_financial_eur is not None else self.financial_eur
+        return r, f
+
+    @property
+    def proposal_below_minimum(self) -> bool:
+        """Art 12(2): a proposal below 30 000 / EUR 600 million is flagged."""
+        r, f = self.proposal
+        return r < MIN_RELOCATIONS or f < MIN_FINANCIAL_EUR
+
+
+@dataclass(frozen=True)
+class AllocationSettings:
+    """How the optimiser orders its objectives and how flows are split."""
+
+    priority: Priority = Priority.PREFERENCES
+    flows: FlowsMode = FlowsMode.PROPORTIONAL
 
 
 @dataclass(frozen=True)
 class OffsetSettings:
-    """Art 63 thresholds ([param]: the wording of Art 63(3) is unverified)."""
+    """Art 63 thresholds ([param]: the wording of Art 63(3) is only partly verified)."""
 
-    proposal_relocations: int | None = None  #: None: the pool's relocations
-    voluntary_share: Fraction = Fraction(1, 2)  #: Art 63(1)
-    state_share: Fraction = Fraction(1, 2)  #: Art 63(2)(b)
-    needs_share: Fraction = Fraction(3, 5)  #: Art 63(3)
-    minimum_relocations: int = MIN_RELOCATIONS  #: Art 63(3) with Art 12(2)(a)
+    voluntary_share: Fraction = Fraction(1, 2)  #: Art 63(1), of the proposal's relocations
+    state_share: Fraction = Fraction(1, 2)  #: Art 63(2)(b), of a state's fair share
+    needs_share: Fraction = Fraction(3, 5)  #: Art 63(3)(a), of the identified needs
     identified_needs: int | None = None  #: None: beneficiaries' relocation needs
+    reference_relocations: int | None = None  #: Art 63(3)(b); None: the adopted pool's R
 
 
 @dataclass(frozen=True)
@@ -128,7 +180,7 @@ class CrisisSettings:
 
     state: str
     relocations: int
-    additional: Mapping[str, int] = field(default_factory=dict)
+    additional: Mapping[str, int] = field(default_factory=FrozenDict)
     credit_years: int = 5
 
 
@@ -141,7 +193,11 @@ class SolverSettings:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A validated, immutable scenario. Build with :func:`load_scenario`."""
+    """A validated, immutable scenario. Build with :func:`load_scenario`.
+
+    ``digest`` is the SHA-256 of the effective document (after overrides);
+    ``document`` is that document, ``overrides`` the log of what changed it.
+    """
 
     name: str
     year: int
@@ -150,32 +206,47 @@ class Scenario:
     participants: tuple[str, ...] = DEFAULT_PARTICIPANTS
     data: DataSelection = DataSelection()
     key: KeySettings = KeySettings()
-    states: Mapping[str, StateSettings] = field(default_factory=lambda: MappingProxyType({}))
-    beneficiaries: Mapping[str, BeneficiarySettings] = field(
-        default_factory=lambda: MappingProxyType({}))
+    states: Mapping[str, StateSettings] = field(default_factory=FrozenDict)
+    beneficiaries: Mapping[str, BeneficiarySettings] = field(default_factory=FrozenDict)
+    allocation: AllocationSettings = AllocationSettings()
     solver: SolverSettings = SolverSettings()
     offsets: OffsetSettings = OffsetSettings()
     crisis: CrisisSettings | None = None
     path: str = "<memory>"
     digest: str = ""
+    document: Mapping[str, Any] = field(default_factory=FrozenDict, repr=False, compare=False)
+    overrides: tuple[str, ...] = ()
 
     def state(self, geo: str) -> StateSettings:
         return self.states.get(geo) or StateSettings(geo=geo)
 
+    def __repr__(self) -> str:
+        return (f"Scenario({self.name!r}, year={self.year}, {len(self.participants)} participants, "
+                f"{len(self.beneficiaries)} beneficiaries, pool {self.pool.relocations} relocations"
+                f" / EUR {self.pool.financial_eur}, digest {self.digest[:12]})")
 
 
 # --- validation --------------------------------------------------------------
 
 _TOP = {"scenario", "participants", "data", "key", "pool", "states", "beneficiaries", "solver",
-        "offsets", "crisis"}
-_OFFSETS = {"proposal_relocations", "voluntary_share", "state_share", "needs_share",
-            "minimum_relocations", "identified_needs"}
+        "offsets", "crisis", "allocation"}
+_OFFSETS = {"voluntary_share", "state_share", "needs_share", "identified_needs",
+            "reference_relocations"}
+#: Keys that existed before and what replaced them: reported, never ignored.
+_MOVED = {
+    "offsets.proposal_relocations": "pool.proposal_relocations (the Commission proposal's number, "
+                                    "which Art 63(1) refers to)",
+    "offsets.minimum_relocations": "offsets.reference_relocations (Art 63(3)(b); default: the "
+                                   "adopted pool's relocations)",
+}
 _CRISIS = {"state", "relocations", "additional", "credit_years"}
 _SCENARIO = {"name", "year", "description"}
 _DATA = {"population_year", "gdp_year", "population_file", "gdp_file", "population_vintage",
          "gdp_vintage", "population_filters", "gdp_filters"}
 _KEY = {"population_weight", "gdp_weight", "method"}
-_POOL = {"relocations", "financial_eur", "equivalence_eur", "sar_share", "redistribute_deductions"}
+_POOL = {"relocations", "financial_eur", "equivalence_eur", "sar_share", "redistribute_deductions",
+         "proposal_relocations", "proposal_financial_eur"}
+_ALLOCATION = {"priority", "flows"}
 _STATE = {"status", "deduction", "fixed", "min", "max", "preferred", "mix", "note", "implemented",
           "credit_eur", "carried_relocations"}
 _BENEF = {"needs", "sar", "note"}
@@ -188,15 +259,28 @@ def _choices(values) -> str:
     return ", ".join(str(v) for v in values)
 
 
-class _Checker:
-    """Collects problems while reading a parsed TOML document."""
+def _near(word: Any, options) -> str:
+    near = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f" (did you mean '{near[0]}'?)" if near else ""
 
-    def __init__(self, file: str):
+
+class _Checker:
+    """Collects problems while reading a plain document."""
+
+    def __init__(self, file: str, document=None):
         self.file = file
+        self.document = document
         self.problems: list[Problem] = []
 
+    def where(self, path: str) -> str:
+        """The file, or ``--set`` / a variant when an override set this path."""
+        if self.document is None:
+            return self.file
+        from .document import origin_of
+        return origin_of(self.document, path)
+
     def add(self, key: str, value: Any, message: str, allowed: str = "") -> None:
-        self.problems.append(Problem(self.file, key, value, message, allowed))
+        self.problems.append(Problem(self.where(key), key, value, message, allowed))
 
     def table(self, doc: Any, path: str, allowed: set[str]) -> dict:
         if doc is None:
@@ -205,26 +289,33 @@ class _Checker:
             self.add(path, doc, "must be a table", "a TOML table")
             return {}
         for k in doc:
-            if k not in allowed:
-                near = difflib.get_close_matches(str(k), sorted(allowed), n=1)
-                hint = f" (did you mean '{near[0]}'?)" if near else ""
-                self.add(f"{path}.{k}" if path else k, MISSING, f"unknown key{hint}",
+            full = f"{path}.{k}" if path else str(k)
+            if full in _MOVED:
+                self.add(full, doc[k], "this key was replaced", f"use {_MOVED[full]}")
+            elif k not in allowed:
+                self.add(full, MISSING, f"unknown key{_near(k, sorted(allowed))}",
                          _choices(sorted(allowed)))
         return doc
 
-    def integer(self, doc: dict, key: str, path: str, lo: int | None = 0, hi: int | None = None,
+    def integer(self, doc: dict, key: str, path: str, lo: int | None = 0, hi: int | None = MAX_AMOUNT,
                 required: bool = False, what: str = "a whole number") -> int | None:
         if key not in doc:
             if required:
                 self.add(f"{path}.{key}", MISSING, "required key is missing", what)
             return None
         v = doc[key]
-        rng = f"{what} >= {lo}" if lo is not None and hi is None else (
-            f"{what} from {lo} to {hi}" if lo is not None else what)
+        rng = (f"{what} from {lo} to {hi}" if lo is not None and hi is not None
+               else f"{what} >= {lo}" if lo is not None else what)
+        if isinstance(v, float) and math.isfinite(v) and v.is_integer():
+            v = int(v)  # 420e6 is a whole number written as a float: accepted
         if isinstance(v, bool) or not isinstance(v, int):
-            self.add(f"{path}.{key}", v, "wrong type", rng)
+            msg = "not a whole number" if isinstance(v, float) and math.isfinite(v) else "wrong type"
+            self.add(f"{path}.{key}", v, msg, rng)
             return None
-        if (lo is not None and v < lo) or (hi is not None and v > hi):
+        if hi is not None and v > hi:
+            self.add(f"{path}.{key}", v, f"too large: the largest allowed is {hi}", rng)
+            return None
+        if lo is not None and v < lo:
             self.add(f"{path}.{key}", v, "out of range", rng)
             return None
         return v
@@ -235,7 +326,8 @@ class _Checker:
         v = doc[key]
         allowed = f"a number from {lo} to {hi}"
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            self.add(f"{path}.{key}", v, "wrong type", allowed)
+            self.add(f"{path}.{key}", v, "wrong type" if not isinstance(v, float) else "not a finite number",
+                     allowed)
             return None
         if not lo <= v <= hi:
             self.add(f"{path}.{key}", v, "out of range", allowed)
@@ -265,7 +357,9 @@ class _Checker:
         try:
             return enum(doc[key])
         except (ValueError, TypeError):
-            self.add(f"{path}.{key}", doc[key], "unknown value", _choices(e.value for e in enum))
+            values = [e.value for e in enum]
+            self.add(f"{path}.{key}", doc[key], f"unknown value{_near(doc[key], values)}",
+                     _choices(values))
             return None
 
     def code(self, code: Any, path: str) -> bool:
@@ -301,29 +395,53 @@ class _Checker:
         return Amounts(**vals)
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file.
+def load_scenario(path: str | Path, sets: Sequence[str] = (), variant: str | None = None) -> Scenario:
+    """Read a scenario file, apply overrides, validate and freeze it.
+
+    Parameters
+    ----------
+    path : the scenario file (TOML).
+    sets : overrides ``key.path=value`` (the command line's ``--set``).
+    variant : name of a ``[variants.NAME]`` block of the file to apply.
 
     Raises
     ------
     InputError
-        listing every problem in the file.
+        listing every problem in the file and the overrides.
     """
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(Problem(str(path), "file", str(path), f"cannot read ({exc.strerror})"))
-    return parse_scenario(raw.decode("utf-8"), file=str(path), base=path.parent)
+    from .document import apply_overrides, read_document
+
+    doc = read_document(path)
+    if sets or variant:
+        doc = apply_overrides(doc, sets, variant)
+    return from_document(doc)
 
 
 def parse_scenario(text: str, file: str = "<string>", base: Path | None = None) -> Scenario:
     """Validate scenario text; ``base`` resolves relative data file paths."""
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(Problem(file, "(syntax)", MISSING, f"not valid TOML: {exc}"))
-    c = _Checker(file)
+    from .document import parse_document
+
+    return from_document(parse_document(text, file=file, base=base))
+
+
+def from_document(doc) -> Scenario:
+    """Validate an effective :class:`~solidarity.document.Document`."""
+    from .document import digest, format_override
+
+    return validate(doc.data, file=doc.file, base=doc.base, document=doc,
+                    digest_=digest(doc), overrides=tuple(format_override(o) for o in doc.applied))
+
+
+def validate(data: Mapping[str, Any], file: str = "<memory>", base: Path | None = None,
+             document=None, digest_: str = "", overrides: tuple[str, ...] = ()) -> Scenario:
+    """Validate a plain scenario document and freeze it.
+
+    ``document`` (a :class:`~solidarity.document.Document`) knows where each
+    key path came from (the file, ``--set``, a variant), so a bad value is
+    reported there.
+    """
+    doc = dict(data)
+    c = _Checker(file, document)
     c.table(doc, "", _TOP)
 
     meta = c.table(doc.get("scenario"), "scenario", _SCENARIO)
@@ -335,11 +453,12 @@ def parse_scenario(text: str, file: str = "<string>", base: Path | None = None) 
     description = c.string(meta, "description", "scenario") or ""
 
     participants = _participants(c, doc.get("participants"))
-    data = _data(c, doc.get("data"), base)
+    data_sel = _data(c, doc.get("data"), base)
     key = _key(c, doc.get("key"))
     pool = _pool(c, doc.get("pool"), "pool" in doc)
-    states = _states(c, doc.get("states"), participants)
     benefs = _beneficiaries(c, doc.get("beneficiaries"), participants)
+    states = _states(c, doc.get("states"), participants, benefs)
+    allocation = _allocation(c, doc.get("allocation"))
     solver = _solver(c, doc.get("solver"))
     offsets = _offsets(c, doc.get("offsets"))
     crisis = _crisis(c, doc.get("crisis"), participants) if "crisis" in doc else None
@@ -347,17 +466,26 @@ def parse_scenario(text: str, file: str = "<string>", base: Path | None = None) 
     if c.problems:
         raise InputError(c.problems)
     return Scenario(name=name, year=year, description=description, participants=participants,
-                    data=data, key=key, pool=pool, states=MappingProxyType(states),
-                    beneficiaries=MappingProxyType(benefs), solver=solver, offsets=offsets,
-                    crisis=crisis, path=file,
-                    digest=hashlib.sha256(text.encode("utf-8")).hexdigest())
+                    data=data_sel, key=key, pool=pool, states=FrozenDict(states),
+                    beneficiaries=FrozenDict(benefs), allocation=allocation, solver=solver,
+                    offsets=offsets, crisis=crisis, path=file, digest=digest_,
+                    document=_freeze(data), overrides=overrides)
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return FrozenDict({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
 
 
 def _participants(c: _Checker, value: Any) -> tuple[str, ...]:
     if value is None:
         return DEFAULT_PARTICIPANTS
-    if not isinstance(value, list) or not value:
-        c.add("participants", value, "wrong type", "a non-empty list of country codes")
+    if not isinstance(value, (list, tuple)) or not value:
+        c.add("participants", value, "wrong type" if not isinstance(value, (list, tuple))
+              else "empty participant set", "a non-empty list of country codes")
         return DEFAULT_PARTICIPANTS
     seen, out = set(), []
     for i, code in enumerate(value):
@@ -380,8 +508,12 @@ def _data(c: _Checker, doc: Any, base: Path | None) -> DataSelection:
         f = c.string(doc, k, "data")
         if f is not None:
             p = Path(f) if base is None or Path(f).is_absolute() else base / f
-            if not p.is_file():
-                c.add(f"data.{k}", f, "file not found", "a path to a Eurostat TSV, SDMX-CSV or tidy CSV file, relative to the scenario file")
+            allowed = ("a path to a Eurostat TSV, SDMX-CSV or tidy CSV file (optionally gzipped), "
+                       "relative to the scenario file")
+            if p.is_dir():
+                c.add(f"data.{k}", f, "is a folder, not a file", allowed)
+            elif not p.is_file():
+                c.add(f"data.{k}", f, "file not found", allowed)
             out[k] = str(p)
     for k in ("population_vintage", "gdp_vintage"):
         out[k] = c.string(doc, k, "data")
@@ -392,7 +524,7 @@ def _data(c: _Checker, doc: Any, base: Path | None) -> DataSelection:
         if not isinstance(f, dict) or not all(isinstance(v, str) for v in f.values()):
             c.add(f"data.{k}", f, "wrong type", "a table of Eurostat dimension = code strings")
             continue
-        out[k] = MappingProxyType(dict(f))
+        out[k] = FrozenDict(f)
     return DataSelection(**{k: v for k, v in out.items() if v is not None})
 
 
@@ -401,12 +533,12 @@ def _key(c: _Checker, doc: Any) -> KeySettings:
     wp = c.fraction(doc, "population_weight", "key")
     wg = c.fraction(doc, "gdp_weight", "key")
     method = c.enum(doc, "method", "key", Method) or Method.HAMILTON
-    wp = Fraction(1, 2) if wp is None else wp
+    wp = (1 - wg if wg is not None else Fraction(1, 2)) if wp is None else wp
     wg = (1 - wp) if wg is None else wg
     if wp + wg != 1:
         c.add("key", {"population_weight": float(wp), "gdp_weight": float(wg)},
               "weights do not add up to 1", "two numbers in [0, 1] whose sum is 1")
-    return KeySettings(weights=MappingProxyType({POPULATION: wp, GDP: wg}), method=method)
+    return KeySettings(weights=FrozenDict({POPULATION: wp, GDP: wg}), method=method)
 
 
 def _pool(c: _Checker, doc: Any, present: bool) -> PoolSettings:
@@ -420,11 +552,48 @@ def _pool(c: _Checker, doc: Any, present: bool) -> PoolSettings:
     e = c.integer(doc, "equivalence_eur", "pool", lo=1, what="whole euros per relocation")
     sar = c.fraction(doc, "sar_share", "pool")
     redis = c.boolean(doc, "redistribute_deductions", "pool")
-    return PoolSettings(relocations=r or 0, financial_eur=f or 0, equivalence_eur=e,
-                        sar_share=sar or Fraction(0), redistribute_deductions=bool(redis))
+    pr = c.integer(doc, "proposal_relocations", "pool", what="whole persons")
+    pf = c.integer(doc, "proposal_financial_eur", "pool", what="whole euros")
+    pool = PoolSettings(relocations=r or 0, financial_eur=f or 0, equivalence_eur=e,
+                        sar_share=sar or Fraction(0), redistribute_deductions=bool(redis),
+                        proposal_relocations=pr, proposal_financial_eur=pf)
+    if r is not None and f is not None:
+        if r == 0 and f == 0:
+            c.add("pool", {"relocations": 0, "financial_eur": 0}, "the pool is empty",
+                  "relocations or financial_eur above 0")
+        elif e is None and r > 0 and f > 0 and pool.rate == 0:
+            c.add("pool.financial_eur", f, f"the rate per relocation F / R = {f} / {r} rounds to "
+                  "zero euros", f"financial_eur >= relocations / 2 ({(r + 1) // 2}), or set "
+                  "pool.equivalence_eur")
+        elif pool.rate * r > MAX_AMOUNT:
+            c.add("pool.relocations", r, f"the pool's value {pool.rate} x {r} EUR is too large",
+                  f"at most {MAX_AMOUNT} EUR")
+    return pool
 
 
-def _states(c: _Checker, doc: Any, participants: tuple[str, ...]) -> dict[str, StateSettings]:
+def _allocation(c: _Checker, doc: Any) -> AllocationSettings:
+    doc = c.table(doc, "allocation", _ALLOCATION)
+    return AllocationSettings(priority=c.enum(doc, "priority", "allocation", Priority) or Priority.PREFERENCES,
+                              flows=c.enum(doc, "flows", "allocation", FlowsMode) or FlowsMode.PROPORTIONAL)
+
+
+def _mix(c: _Checker, body: dict, path: str) -> Mapping[SolidarityType, Fraction] | None:
+    if "mix" not in body:
+        return None
+    allowed = "shares of relocation, financial, alternative summing to 1"
+    mix_doc = c.table(body["mix"], f"{path}.mix", set(_MIX_KEYS))
+    parts = {t: c.fraction(mix_doc, k, f"{path}.mix") for k, t in _MIX_KEYS.items()}
+    if all(v is None for v in parts.values()):
+        c.add(f"{path}.mix", body["mix"], "empty mix", allowed)
+        return None
+    mix = {t: (v or Fraction(0)) for t, v in parts.items()}
+    if sum(mix.values()) != 1:
+        c.add(f"{path}.mix", body["mix"], "shares do not add up to 1", allowed)
+    return FrozenDict(mix)
+
+
+def _states(c: _Checker, doc: Any, participants: tuple[str, ...],
+            benefs: Mapping[str, BeneficiarySettings]) -> dict[str, StateSettings]:
     out = {}
     for code, path, body in c.per_country(doc, "states", participants, _STATE):
         status = c.enum(body, "status", path, Status) or Status.NONE
@@ -433,18 +602,7 @@ def _states(c: _Checker, doc: Any, participants: tuple[str, ...]) -> dict[str, S
         lo = c.amounts(body.get("min"), f"{path}.min")
         hi = c.amounts(body.get("max"), f"{path}.max")
         pref = c.amounts(body.get("preferred"), f"{path}.preferred")
-        mix = None
-        if "mix" in body:
-            mix_doc = c.table(body["mix"], f"{path}.mix", set(_MIX_KEYS))
-            parts = {t: c.fraction(mix_doc, k, f"{path}.mix") for k, t in _MIX_KEYS.items()}
-            if all(v is None for v in parts.values()):
-                c.add(f"{path}.mix", body["mix"], "empty mix", "shares of relocation, financial, alternative summing to 1")
-            else:
-                mix = {t: (v or Fraction(0)) for t, v in parts.items()}
-                if sum(mix.values()) != 1:
-                    c.add(f"{path}.mix", body["mix"], "shares do not add up to 1",
-                          "shares of relocation, financial, alternative summing to 1")
-                mix = MappingProxyType(mix)
+        mix = _mix(c, body, path)
         if fixed is not None and (lo.given() or hi.given() or pref.given() or mix):
             c.add(f"{path}.fixed", MISSING, "fixed pledges exclude min, max, preferred and mix",
                   "either fixed, or any of min/max/preferred/mix")
@@ -457,12 +615,25 @@ def _states(c: _Checker, doc: Any, participants: tuple[str, ...]) -> dict[str, S
                 c.add(f"{path}.min.{t.toml_key}", a, f"greater than max ({b})", f"a value <= {b}")
         implemented = c.fraction(body, "implemented", path)
         out[code] = StateSettings(
-            geo=code, status=status, deduction=deduction or Fraction(0), fixed=fixed, minimum=lo,
-            maximum=hi, preferred=pref, mix=mix, note=c.string(body, "note", path) or "",
+            geo=code, status=status, deduction=deduction if deduction is not None else Fraction(0),
+            fixed=fixed, minimum=lo, maximum=hi, preferred=pref, mix=mix,
+            note=c.string(body, "note", path) or "",
             implemented=Fraction(1) if implemented is None else implemented,
             credit_eur=c.integer(body, "credit_eur", path, what="whole euros") or 0,
             carried_relocations=c.integer(body, "carried_relocations", path, what="whole persons") or 0)
+        if deduction is None and code in benefs:
+            out[code] = _benefitting_default(out[code])
+    for code in benefs:
+        if code not in out and code in participants:
+            out[code] = _benefitting_default(StateSettings(geo=code))
     return dict(sorted(out.items()))
+
+
+def _benefitting_default(st: StateSettings) -> StateSettings:
+    """Art 60(3): benefitting states need not implement their own pledges in
+    the year; unless the scenario gives a deduction, they are fully deducted."""
+    from dataclasses import replace
+    return replace(st, deduction=Fraction(1), deduction_default=True)
 
 
 def _beneficiaries(c: _Checker, doc: Any, participants) -> dict[str, BeneficiarySettings]:
@@ -479,12 +650,9 @@ def _beneficiaries(c: _Checker, doc: Any, participants) -> dict[str, Beneficiary
 def _offsets(c: _Checker, doc: Any) -> OffsetSettings:
     doc = c.table(doc, "offsets", _OFFSETS)
     out: dict[str, Any] = {
-        "proposal_relocations": c.integer(doc, "proposal_relocations", "offsets", what="whole persons"),
         "identified_needs": c.integer(doc, "identified_needs", "offsets", what="whole persons"),
+        "reference_relocations": c.integer(doc, "reference_relocations", "offsets", what="whole persons"),
     }
-    m = c.integer(doc, "minimum_relocations", "offsets", what="whole persons")
-    if m is not None:
-        out["minimum_relocations"] = m
     for k in ("voluntary_share", "state_share", "needs_share"):
         v = c.fraction(doc, k, "offsets")
         if v is not None:
@@ -509,20 +677,24 @@ def _crisis(c: _Checker, doc: Any, participants) -> CrisisSettings | None:
     if not isinstance(add, dict):
         c.add("crisis.additional", add, "must be a table", "a table of country code = whole persons")
     else:
-        for code, v in add.items():
+        for code in add:
             if c.code(code, f"crisis.additional.{code}"):
+                if code not in participants:
+                    c.add(f"crisis.additional.{code}", code, "not a participant",
+                          "one of the scenario's participants")
                 n = c.integer(add, code, "crisis.additional", what="whole persons")
                 if n is not None:
                     extra[code] = n
     return CrisisSettings(state=state if isinstance(state, str) else "", relocations=rel or 0,
-                          additional=MappingProxyType(extra), credit_years=years or 5)
+                          additional=FrozenDict(extra), credit_years=years or 5)
 
 
 def _solver(c: _Checker, doc: Any) -> SolverSettings:
     doc = c.table(doc, "solver", _SOLVER)
     name = c.enum(doc, "name", "solver", SolverName) or SolverName.HIGHS
     tl = doc.get("time_limit")
-    if tl is not None and (isinstance(tl, bool) or not isinstance(tl, (int, float)) or tl <= 0):
+    if tl is not None and (isinstance(tl, bool) or not isinstance(tl, (int, float))
+                           or not math.isfinite(tl) or tl <= 0):
         c.add("solver.time_limit", tl, "out of range", "a number of seconds > 0")
         tl = None
     gap = c.fraction(doc, "mip_gap", "solver")
@@ -531,4 +703,6 @@ def _solver(c: _Checker, doc: Any) -> SolverSettings:
 
 
 __all__ = ["Scenario", "StateSettings", "BeneficiarySettings", "PoolSettings", "KeySettings",
-           "DataSelection", "SolverSettings", "Amounts", "load_scenario", "parse_scenario", "EU27"]
+           "AllocationSettings", "OffsetSettings", "CrisisSettings", "DataSelection",
+           "SolverSettings", "Amounts", "load_scenario", "parse_scenario", "validate",
+           "from_document", "MAX_AMOUNT", "EU27"]

@@ -56,9 +56,32 @@ class Method(StrEnum):
 
 
 class SolverName(StrEnum):
-    HIGHS = "highs"  #: HiGHS through scipy.optimize.milp (default)
+    HIGHS = "highs"  #: HiGHS through its own Python API, highspy (default)
+    SCIPY = "scipy"  #: HiGHS through scipy.optimize.milp
     CBC = "cbc"  #: CBC bundled with PuLP
-    PULP_HIGHS = "pulp-highs"  #: HiGHS through PuLP (highspy)
+    PULP_HIGHS = "pulp-highs"  #: HiGHS through PuLP
+
+
+class Priority(StrEnum):
+    """Which comes first in the optimiser (SPEC section 7 [param])."""
+
+    PREFERENCES = "preferences"  #: a state's stated mix before beneficiaries' needs (default)
+    NEEDS = "needs"  #: needs first: what meeting them would take
+
+
+class FlowsMode(StrEnum):
+    """How pooled contributions are split into contributor-beneficiary flows."""
+
+    PROPORTIONAL = "proportional"  #: matrix apportionment with the calls and receipts as margins
+    COMPACT = "compact"  #: few pairs (a basic solution), same totals
+
+
+class Source(StrEnum):
+    """Where a pledge comes from (SPEC section 7)."""
+
+    RECORDED = "recorded"  #: the Council act's pledge (``fixed``)
+    STATED = "stated"  #: the state's own preference, floors or caps
+    ASSUMED = "assumed"  #: nothing stated: the model chose
 
 
 class SolveStatus(StrEnum):
@@ -69,6 +92,13 @@ class SolveStatus(StrEnum):
     NOT_SOLVED = "not_solved"  #: stopped without an integer solution
     UNKNOWN = "unknown"
 
+
+#: Art 12(2): the Commission's proposal is at least these numbers.
+MIN_RELOCATIONS = 30_000
+MIN_FINANCIAL_EUR = 600_000_000
+#: Recital 15 as applied in 2026: EUR per relocation when a pool states no
+#: money (a relocation-only pool has no F / R to take it from).
+DEFAULT_EQUIVALENCE_EUR = 20_000
 
 # --- columns -----------------------------------------------------------------
 COUNTRY = "country"
@@ -93,3 +123,20 @@ DEFAULT_PARTICIPANTS: tuple[str, ...] = tuple(sorted(c for c in EU27 if c != "DK
 #: Codes a scenario may name: EU-27 plus the Dublin associated states.
 KNOWN_CODES: dict[str, str] = {**EU27, "CH": "Switzerland", "IS": "Iceland",
                                "NO": "Norway", "LI": "Liechtenstein"}
+
+
+class FrozenDict(dict):
+    """A read-only dict that pickles (unlike ``types.MappingProxyType``), so
+    that scenarios and results can travel to worker processes."""
+
+    def _readonly(self, *args, **kwargs):
+        raise TypeError("this mapping is read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+    __ior__ = _readonly  # type: ignore[assignment]
+
+    def __reduce__(self):
+        return (FrozenDict, (dict(self),))
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items(), key=repr)))

@@ -1,16 +1,18 @@
-"""Stage 5: solve a :class:`~solidarity.model.MilpProblem` lexicographically.
+"""Stage 5: solve a :class:`~solidarity.model.MilpProblem` level by level.
 
-Each objective level is solved in turn; its optimum is then added as a
-constraint for the next level. Integer-valued levels are fixed at their exact
-value, computed in integers from the rounded solution (never from the
-solver's floating-point objective).
+Each :class:`~solidarity.model.Level` is solved in order and its optimum is
+kept for the next one, as the level says (:attr:`Level.fix`). The value of
+every level is computed exactly from the integer decisions (never from the
+solver's floating-point objective), and each level leaves a
+:class:`LevelTrace` (method, value, status, bound, gap, seconds).
 
 Backends:
 
-``highs``       HiGHS through :func:`scipy.optimize.milp` on the sparse
-                matrix (default: no model objects are built).
-``cbc``         CBC as bundled with PuLP.
-``pulp-highs``  HiGHS through PuLP (highspy).
+``highs``       HiGHS through its own Python API, highspy (default; imports in
+                a fraction of the time scipy.optimize takes)
+``scipy``       HiGHS through :func:`scipy.optimize.milp`
+``cbc``         CBC as bundled with PuLP
+``pulp-highs``  HiGHS through PuLP
 
 Every outcome comes back as a :class:`SolveResult`; a solver status this
 module does not know maps to ``unknown``.
@@ -21,20 +23,38 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass
+from fractions import Fraction
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-from .model import MilpProblem
-from .schema import SolveStatus, SolverName
+from .model import Level, MilpProblem, Solution, as_vector, extract, type_floors
+from .schema import SolverName, SolveStatus
 
 #: Largest distance from an integer accepted for an integer variable.
 INTEGRALITY_TOL = 1e-4
 _USABLE = (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+#: Levels whose value is never negative: a value of 0 is optimal without a solve.
+_NONNEGATIVE = {"unmet", "deviation", "in_kind", "deviation_order"}
+
+
+@dataclass(frozen=True)
+class LevelTrace:
+    """What happened at one level."""
+
+    name: str
+    method: str  #: milp, exact, shortcut (value at its bound, no solve), skipped
+    status: str
+    value: str  #: the level's exact value ("" if skipped)
+    seconds: float
+    bound: str = ""  #: the solver's best bound (milp levels)
+    gap: str = ""  #: relative MIP gap reported by the solver
+    note: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,18 +62,20 @@ class SolveResult:
     """Outcome of a lexicographic solve."""
 
     status: SolveStatus
-    objective: dict  #: level name -> value of that level at the solution
-    gap: float | None  #: relative MIP gap of the last level solved
+    objective: dict  #: level name -> exact value of that level at the solution
+    gap: float | None  #: largest relative MIP gap over the levels solved
     runtime: float  #: seconds, all levels
     solver: str
     version: str
-    x: np.ndarray | None  #: solution, integer variables rounded
+    x: np.ndarray | None  #: solution vector, integer variables rounded
+    solution: Solution | None = None
     message: str = ""
     level: str = ""  #: level at which solving stopped (if not all solved)
+    trace: tuple[LevelTrace, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.status in _USABLE and self.x is not None
+        return self.status in _USABLE and self.solution is not None
 
 
 @dataclass(frozen=True)
@@ -62,112 +84,168 @@ class _Raw:
     x: np.ndarray | None
     gap: float | None
     message: str
+    bound: float | None = None
 
 
 def _version(dist: str) -> str:
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:  # pragma: no cover
-        return "unknown"
+        return "not installed"
 
 
 def solver_version(name: SolverName) -> tuple[str, str]:
     """(solver, version) as recorded in outputs."""
     if name is SolverName.HIGHS:
+        return "HiGHS via highspy", f"highspy {_version('highspy')}"
+    if name is SolverName.SCIPY:
         return "HiGHS via scipy.optimize.milp", f"scipy {_version('scipy')}"
     if name is SolverName.CBC:
         return "CBC bundled with PuLP", f"pulp {_version('pulp')}"
     return "HiGHS via PuLP", f"pulp {_version('pulp')}, highspy {_version('highspy')}"
 
 
+def _fmt(v) -> str:
+    if isinstance(v, Fraction):
+        return str(v.numerator) if v.denominator == 1 else f"{float(v):.12g}"
+    return str(v)
+
+
 def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
           time_limit: float | None = None, mip_gap: float = 0.0,
           write_lp: str | Path | None = None) -> SolveResult:
-    """Solve all objective levels in order.
+    """Solve all levels in order.
 
     Parameters
     ----------
     solver : backend name.
     time_limit : seconds for all levels together; None for no limit.
     mip_gap : relative MIP gap per level (0: prove optimality).
-    write_lp : if given, the final level's model (earlier levels fixed as
+    write_lp : if given, the last MILP level's model (earlier levels fixed as
         constraints) is written there as an LP file through PuLP.
     """
     name = SolverName(solver)
     backend = _BACKENDS[name]
     label, version = solver_version(name)
+    inp = problem.inputs
     A, rlb, rub = problem.A, problem.row_lb, problem.row_ub
+    lb, ub = problem.lb.copy(), problem.ub.copy()
     start = time.perf_counter()
-    x, gap, values = None, None, {}
-    levels = list(problem.objectives)
-    trial = None  # (level index, row count before) while a shortcut is being tried
-    refused: set[int] = set()  # levels whose shortcut the full model rejected
+    sol: Solution | None = None
+    values: dict = {}
+    trace: list[LevelTrace] = []
+    gaps: list[float] = []
+    last_milp = None
 
-    def stop(raw: _Raw, level: str, status=None, message=None) -> SolveResult:
-        return SolveResult(status=status or raw.status, objective=values, gap=raw.gap,
+    def result(status, message="", level="") -> SolveResult:
+        return SolveResult(status=status, objective=values, gap=max(gaps) if gaps else None,
                            runtime=time.perf_counter() - start, solver=label, version=version,
-                           x=None, message=message or raw.message, level=level)
+                           x=None if sol is None else as_vector(problem, sol), solution=sol,
+                           message=message, level=level, trace=tuple(trace))
 
-    k = 0
-    while k < len(levels):
-        level, c = levels[k], problem.objectives[levels[k]]
-        fresh = x is not None and trial is None and k not in refused
-        # 1. A complete solution for the remaining levels, checked on every row.
-        done = problem.finish(level, x) if fresh and problem.finish is not None else None
-        if done is not None and _feasible(problem, done, A, rlb, rub):
-            x = done
-            exact = problem.evaluate(x) if problem.evaluate is not None else {}
-            values.update({lv: exact.get(lv, float(problem.objectives[lv] @ x)) for lv in levels})
-            if write_lp is not None:
-                _write_lp(problem, problem.objectives[levels[-1]], A, rlb, rub, Path(write_lp))
-            break
-        # 2. Rows that impose this level's optimum; tried with the next solve.
-        rows = (problem.shortcut(level, x) if fresh and problem.shortcut is not None
-                and k < len(levels) - 1 else None)
-        if rows is not None:
-            trial = (k, A.shape[0])
-            A, rlb, rub = _stack(A, rlb, rub, rows)
-            k += 1
+    for lv in problem.levels:
+        t0 = time.perf_counter()
+        if lv.skip:
+            trace.append(LevelTrace(lv.name, "skipped", "", "", 0.0, note="nothing to decide"))
             continue
-        # 3. Solve this level.
-        left = None if time_limit is None else max(time_limit - (time.perf_counter() - start), 1e-3)
-        raw = backend(problem, c, A, rlb, rub, left, mip_gap)
-        if raw.status is SolveStatus.INFEASIBLE and trial is not None:
-            k, n_rows = trial  # the shortcut's rows cannot be met: solve that level instead
-            A, rlb, rub = A[:n_rows], rlb[:n_rows], rub[:n_rows]
-            refused.add(k)
-            trial = None
-            continue
-        trial = None
-        if raw.status not in _USABLE or raw.x is None:
-            return stop(raw, level)
-        x = _round(problem, raw.x)
-        if x is None:
-            return stop(raw, level, SolveStatus.NOT_SOLVED,
-                        "solver returned fractional values for integer variables")
-        gap = raw.gap
-        exact = problem.evaluate(x) if problem.evaluate is not None else {}
-        values.update({lv: exact[lv] for lv in levels[:k + 1] if lv in exact})
-        value = exact.get(level, float(c @ x))
-        values[level] = value
-        if k < len(levels) - 1:
-            rows = problem.fix(level, x) if problem.fix is not None else None
-            if rows is None:
-                bound = value + (0.5 if level in problem.integral_levels
-                                 else 1e-9 * max(1.0, abs(value)))
-                rows = (sp.csr_array(c[None, :]), [-np.inf], [bound])
-            A, rlb, rub = _stack(A, rlb, rub, rows)
-        elif write_lp is not None:
-            _write_lp(problem, c, A, rlb, rub, Path(write_lp))
-        k += 1
-    status = SolveStatus.OPTIMAL if (gap is None or gap <= max(mip_gap, 1e-9)) else SolveStatus.FEASIBLE
-    return SolveResult(status=status, objective=values, gap=gap,
-                       runtime=time.perf_counter() - start, solver=label, version=version, x=x)
+        if lv.kind == "exact":
+            assert sol is not None, "an exact level needs a solution to start from"
+            new = lv.compute(problem, sol)
+            if not _feasible(problem, as_vector(problem, new), A, rlb, rub, lb, ub):
+                # pragma: no cover - the exact steps keep every row by construction
+                return result(SolveStatus.UNKNOWN, f"the exact step of level {lv.name} broke a row", lv.name)
+            sol = new
+            method, status, bound, gap = "exact", "optimal", "", ""
+        elif sol is not None and lv.name in _NONNEGATIVE and lv.value(inp, sol) == 0:
+            method, status, bound, gap = "shortcut", "optimal", "0", ""
+        else:
+            left = None
+            if time_limit is not None:
+                left = time_limit - (time.perf_counter() - start)
+                if left <= 0:
+                    trace.append(LevelTrace(lv.name, "milp", "time_limit", "", 0.0))
+                    return result(SolveStatus.NOT_SOLVED, "time limit reached before this level", lv.name)
+            x0 = None if sol is None else as_vector(problem, sol)
+            raw = _call(backend, problem, lv.cost, A, rlb, rub, lb, ub, left, mip_gap, x0)
+            if raw.status not in _USABLE or raw.x is None:
+                trace.append(LevelTrace(lv.name, "milp", raw.status.value, "", time.perf_counter() - t0,
+                                        bound=_fmt(raw.bound) if raw.bound is not None else "",
+                                        note=raw.message))
+                return result(raw.status, raw.message, lv.name)
+            x = _round(problem, raw.x)
+            if x is None:
+                trace.append(LevelTrace(lv.name, "milp", "not_solved", "", time.perf_counter() - t0,
+                                        note="fractional values for integer variables"))
+                return result(SolveStatus.NOT_SOLVED, "solver returned fractional values for integer "
+                              "variables", lv.name)
+            sol = extract(problem, x)
+            method, status = "milp", raw.status.value
+            bound = "" if raw.bound is None else repr(round(raw.bound, 6))
+            gap = "" if raw.gap is None else f"{raw.gap:.3g}"
+            if raw.gap is not None:
+                gaps.append(raw.gap)
+            last_milp = lv
+        value = lv.value(inp, sol)
+        values[lv.name] = value
+        trace.append(LevelTrace(lv.name, method, status, _fmt(value), time.perf_counter() - t0,
+                                bound=bound, gap=gap))
+        A, rlb, rub, lb, ub = _keep(problem, lv, sol, A, rlb, rub, lb, ub)
+
+    if write_lp is not None and last_milp is not None:
+        _write_lp(problem, last_milp.cost, A, rlb, rub, lb, ub, Path(write_lp))
+    limited = any(t.status == SolveStatus.FEASIBLE.value for t in trace)
+    return result(SolveStatus.FEASIBLE if limited else SolveStatus.OPTIMAL)
 
 
-def _feasible(problem: MilpProblem, x: np.ndarray, A, rlb, rub, tol: float = 1e-6) -> bool:
-    """Does ``x`` meet every bound and row (including the fixed levels)?"""
-    if np.any(x < problem.lb - tol) or np.any(x > problem.ub + tol):
+def _keep(problem: MilpProblem, lv: Level, sol: Solution, A, rlb, rub, lb, ub):
+    """Keep a level's optimum for the levels after it."""
+    inp, blk = problem.inputs, problem.blocks
+    if lv.fix == "objective_row":
+        # The value is a whole number at the tightest auxiliaries, so "< value
+        # + 1/2" admits no worse solution and is immune to float tolerances.
+        bound = float(lv.cost @ as_vector(problem, sol)) + 0.5
+        return (*_stack(A, rlb, rub, (sp.csr_array(lv.cost[None, :]), [-np.inf], [bound])), lb, ub)
+    if lv.fix == "ratio_floors":
+        floors = type_floors(inp, lv.value(inp, sol))
+        has = np.flatnonzero(inp.needs.sum(axis=0) > 0)
+        y = blk["y"]
+        m = y.shape[0]
+        rows = np.repeat(np.arange(has.size), m)
+        cols = y[:, has].T.ravel()
+        M = sp.csr_array((np.ones(cols.size), (rows, cols)), shape=(has.size, problem.n_vars))
+        return (*_stack(A, rlb, rub, (M, floors[has].astype(float), np.full(has.size, np.inf))), lb, ub)
+    lb, ub = lb.copy(), ub.copy()  # "values": fix what the exact step decided
+    decided = {"p": sol.pledges, "y": sol.received}
+    for name in lv.sets:
+        lb[blk[name]] = decided[name]
+        ub[blk[name]] = decided[name]
+    return A, rlb, rub, lb, ub
+
+
+def _call(backend, problem, c, A, rlb, rub, lb, ub, left, mip_gap, x0) -> _Raw:
+    try:
+        return backend(problem, c, A, rlb, rub, lb, ub, left, mip_gap, x0)
+    except ImportError as exc:
+        from .errors import SolverUnavailable
+        raise SolverUnavailable(f"{exc}; available solvers: {', '.join(available_solvers())}") from exc
+
+
+def available_solvers() -> list[str]:
+    """Backends whose packages are installed."""
+    import importlib.util
+    out = []
+    if importlib.util.find_spec("highspy"):
+        out.append(SolverName.HIGHS.value)
+    if importlib.util.find_spec("scipy"):
+        out.append(SolverName.SCIPY.value)
+    if importlib.util.find_spec("pulp"):
+        out += [SolverName.CBC.value, SolverName.PULP_HIGHS.value]
+    return out
+
+
+def _feasible(problem: MilpProblem, x: np.ndarray, A, rlb, rub, lb, ub, tol: float = 1e-6) -> bool:
+    """Does ``x`` meet every bound and row (including the levels kept)?"""
+    if np.any(x < lb - tol) or np.any(x > ub + tol):
         return False
     r = A @ x
     scale = np.maximum(1.0, np.abs(r))
@@ -181,51 +259,111 @@ def _stack(A, rlb, rub, rows):
 def _round(problem: MilpProblem, x: np.ndarray) -> np.ndarray | None:
     x = np.asarray(x, dtype=float).copy()
     ints = problem.integrality.astype(bool)
-    if np.any(np.abs(x[ints] - np.rint(x[ints])) > INTEGRALITY_TOL):
+    if np.any(np.abs(x[ints] - np.rint(x[ints])) > INTEGRALITY_TOL * np.maximum(1, np.abs(x[ints]) * 1e-9)):
         return None
     x[ints] = np.rint(x[ints])
-    # Continuous deviation variables are integral at any vertex of this model;
-    # snap values within tolerance so that published numbers are exact.
-    near = np.abs(x - np.rint(x)) <= INTEGRALITY_TOL
-    x[near] = np.rint(x[near])
     return x + 0.0  # no negative zeros
 
 
-# --- scipy / HiGHS -----------------------------------------------------------
+# --- HiGHS through highspy ---------------------------------------------------
+
+_STDOUT_LOCK = threading.Lock()
+
 
 @contextlib.contextmanager
 def _quiet_stdout():
-    """HiGHS's MIP solver can print diagnostics from C++ straight to file
-    descriptor 1; stdout carries our data, so it is closed to them."""
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # no real stdout (embedded use): nothing to protect
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 1)
+    """Solvers may print from C straight to file descriptor 1, which carries
+    our data: it is pointed at /dev/null meanwhile. Process-wide, so a lock
+    keeps threads from restoring each other's descriptor."""
+    with _STDOUT_LOCK:
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass
+        try:
+            saved = os.dup(1)
+        except OSError:  # no real stdout (embedded use): nothing to protect
             yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+            return
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 1)
+                yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
 
-def _scipy(problem, c, A, rlb, rub, time_limit, mip_gap) -> _Raw:
+
+def _highs(problem, c, A, rlb, rub, lb, ub, time_limit, mip_gap, x0) -> _Raw:
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
+    lp = highspy.HighsLp()
+    n, m = A.shape[1], A.shape[0]
+    lp.num_col_, lp.num_row_ = n, m
+    lp.col_cost_ = np.asarray(c, dtype=float)
+    lp.col_lower_, lp.col_upper_ = lb, ub
+    inf = highspy.kHighsInf
+    lp.row_lower_ = np.where(np.isinf(rlb), -inf, rlb)
+    lp.row_upper_ = np.where(np.isinf(rub), inf, rub)
+    csc = sp.csc_array(A)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr
+    lp.a_matrix_.index_ = csc.indices
+    lp.a_matrix_.value_ = csc.data
+    kinds = [highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger]
+    lp.integrality_ = [kinds[int(k)] for k in problem.integrality]
+    with _quiet_stdout():
+        h.passModel(lp)
+        if x0 is not None:
+            start = highspy.HighsSolution()
+            start.col_value = list(map(float, x0))
+            start.value_valid = True
+            h.setSolution(start)
+        h.run()
+    ms = h.getModelStatus()
+    S = highspy.HighsModelStatus
+    info = h.getInfo()
+    has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if ms == S.kOptimal:
+        status = SolveStatus.OPTIMAL
+    elif ms == S.kInfeasible:
+        status = SolveStatus.INFEASIBLE
+    elif ms in (S.kUnbounded, S.kUnboundedOrInfeasible):
+        status = SolveStatus.UNBOUNDED
+    elif ms in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt):
+        status = SolveStatus.FEASIBLE if has_x else SolveStatus.NOT_SOLVED
+    else:
+        status = SolveStatus.UNKNOWN
+    x = np.array(h.getSolution().col_value) if has_x else None
+    gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else None
+    bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
+    return _Raw(status, x, gap, h.modelStatusToString(ms), bound)
+
+
+# --- HiGHS through scipy -----------------------------------------------------
+
+def _scipy(problem, c, A, rlb, rub, lb, ub, time_limit, mip_gap, x0) -> _Raw:
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    options = {"mip_rel_gap": mip_gap, "presolve": True}
+    options: dict = {"mip_rel_gap": mip_gap, "presolve": True}
     if time_limit is not None:
-        options["time_limit"] = time_limit
+        options["time_limit"] = max(time_limit, 1e-3)
     with _quiet_stdout():
-        res = milp(c, integrality=problem.integrality, bounds=Bounds(problem.lb, problem.ub),
+        res = milp(c, integrality=problem.integrality, bounds=Bounds(lb, ub),
                    constraints=LinearConstraint(A, rlb, rub), options=options)
     status = {0: SolveStatus.OPTIMAL, 2: SolveStatus.INFEASIBLE,
               3: SolveStatus.UNBOUNDED}.get(res.status, SolveStatus.UNKNOWN)
     if res.status == 1:  # iteration or time limit
         status = SolveStatus.FEASIBLE if res.x is not None else SolveStatus.NOT_SOLVED
     gap = getattr(res, "mip_gap", None)
-    return _Raw(status, res.x, None if gap is None else float(gap), str(res.message))
+    bound = getattr(res, "mip_dual_bound", None)
+    return _Raw(status, res.x, None if gap is None else float(gap), str(res.message),
+                None if bound is None else float(bound))
 
 
 # --- PuLP (CBC or HiGHS) -----------------------------------------------------
@@ -239,8 +377,8 @@ SPLIT = 10_000
 _SPLIT_ABOVE = 99_999_999
 
 
-def to_pulp(problem: MilpProblem, c: np.ndarray, A: sp.csr_array, rlb, rub, split: bool = False):
-    """The programme as a :class:`pulp.LpProblem`.
+def to_pulp(problem: MilpProblem, c: np.ndarray, A, rlb, rub, lb, ub, split: bool = False):
+    """The programme as a :class:`pulp.LpProblem` (with readable names).
 
     Returns the problem and a function that reads the solution vector back.
     ``split`` applies the CBC precision workaround described at :data:`SPLIT`.
@@ -250,7 +388,7 @@ def to_pulp(problem: MilpProblem, c: np.ndarray, A: sp.csr_array, rlb, rub, spli
     names = problem.var_names()
     lp = pulp.LpProblem("solidarity", pulp.LpMinimize)
     terms: list[list[tuple]] = []  # per variable: [(pulp var, multiplier)]
-    for nm, lo, hi, integ in zip(names, problem.lb, problem.ub, problem.integrality):
+    for nm, lo, hi, integ in zip(names, lb, ub, problem.integrality):
         lo_b = None if np.isinf(lo) else float(lo)
         hi_b = None if np.isinf(hi) else float(hi)
         if split and integ and (hi_b is None or hi_b > _SPLIT_ABOVE):
@@ -295,8 +433,9 @@ def to_pulp(problem: MilpProblem, c: np.ndarray, A: sp.csr_array, rlb, rub, spli
             vals = [v.varValue for v, _ in pair]
             if j not in used:
                 # In no row and not in the objective: PuLP does not pass it to
-                # the solver; any value within bounds is optimal, take 0.
-                out[j] = min(max(0.0, problem.lb[j]), problem.ub[j])
+                # the solver; any value within bounds is optimal, take the
+                # one nearest 0.
+                out[j] = min(max(0.0, lb[j]), ub[j])
             else:
                 out[j] = np.nan if any(v is None for v in vals) else sum(
                     float(v) * mult for v, (_, mult) in zip(vals, pair))
@@ -306,18 +445,17 @@ def to_pulp(problem: MilpProblem, c: np.ndarray, A: sp.csr_array, rlb, rub, spli
 
 
 def _pulp_with(make_solver, split: bool):
-    def run(problem, c, A, rlb, rub, time_limit, mip_gap) -> _Raw:
+    def run(problem, c, A, rlb, rub, lb, ub, time_limit, mip_gap, x0) -> _Raw:
         import pulp
 
-        lp, values = to_pulp(problem, c, A, rlb, rub, split=split)
-        lp.solve(make_solver(time_limit, mip_gap))
+        lp, values = to_pulp(problem, c, A, rlb, rub, lb, ub, split=split)
+        with _quiet_stdout():
+            lp.solve(make_solver(time_limit, mip_gap))
         status = {1: SolveStatus.OPTIMAL, -1: SolveStatus.INFEASIBLE, -2: SolveStatus.UNBOUNDED,
                   0: SolveStatus.NOT_SOLVED}.get(lp.status, SolveStatus.UNKNOWN)
         # PuLP reports "Not Solved" with fractional values when CBC stops
         # early: only an optimal or integer-feasible solution is used.
-        if lp.status == 1 and lp.sol_status == pulp.LpSolutionIntegerFeasible:
-            status = SolveStatus.FEASIBLE
-        if lp.status == 0 and lp.sol_status == pulp.LpSolutionIntegerFeasible:
+        if lp.status in (0, 1) and lp.sol_status == pulp.LpSolutionIntegerFeasible:
             status = SolveStatus.FEASIBLE
         x = values()
         if np.isnan(x).any():
@@ -343,11 +481,12 @@ def _pulp_highs(time_limit, mip_gap):
     return pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=mip_gap, gapAbs=0)
 
 
-def _write_lp(problem, c, A, rlb, rub, path: Path) -> None:
-    lp, _ = to_pulp(problem, c, A, rlb, rub)
+def _write_lp(problem, c, A, rlb, rub, lb, ub, path: Path) -> None:
+    lp, _ = to_pulp(problem, c, A, rlb, rub, lb, ub)
     path.parent.mkdir(parents=True, exist_ok=True)
     lp.writeLP(str(path))
 
 
-_BACKENDS = {SolverName.HIGHS: _scipy, SolverName.CBC: _pulp_with(_cbc, split=True),
+_BACKENDS = {SolverName.HIGHS: _highs, SolverName.SCIPY: _scipy,
+             SolverName.CBC: _pulp_with(_cbc, split=True),
              SolverName.PULP_HIGHS: _pulp_with(_pulp_highs, split=False)}

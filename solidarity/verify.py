@@ -1,183 +1,707 @@
-"""Stage 6: an independent check of every constraint, in exact integers.
+"""Stage 6: an independent verifier of the rules' outcomes.
 
-The checker reads the problem statement (:class:`~solidarity.model.ModelInput`)
-and the integer solution, and recomputes each rule from scratch with Python
-integers. It never looks at the solver, the sparse matrix or the objective:
-a bug in the model builder or a solver tolerance shows up here as a
-violation, and a run with any violation is an error, not a table.
+:func:`verify_outcomes` reads only the scenario, the indicator data and the
+result *tables* (so it runs as well on tables read back from files, see
+``solidarity verify``). It never looks at the model, the solver or the
+allocation code: every rule is re-derived here, in its own code and in exact
+integer and rational arithmetic, and compared with what the tables say:
+
+* the key from the data, the fair shares (largest remainder), deductions,
+  redistribution, credits and obligations;
+* pledges: sources, recorded amounts, limits, value, unmet and excess; no
+  unmet obligation that the state's limits or recorded pledge did not force;
+  no deviation from a stated preference that a feasible pledge closer to it
+  avoids (priority ``preferences``);
+* needs: no need left unmet that a free state's room could have covered; no
+  in-kind pledge asked of a free state beyond what is received; the SAR
+  target met whenever possible; the types covered evenly when short;
+* the fairness level: the in-kind adjustments of the free states are
+  proportional to their obligations up to one unit (no transfer between two
+  of them brings both closer);
+* the balance: per type, no transfer between beneficiaries improves the
+  leximin order of coverage ratios, within the SAR rule;
+* the calls (the same share of every pledge, within one unit) and the flows
+  (margins, nobody sending to itself, each flow within one unit of its
+  proportional value);
+* offsets (thresholds, gap, caps, pro rata shares), the crisis plan's order
+  of sources, credits, and the pool table.
+
+Each check returns sentences; an empty list means the result is what the
+rules say.
 """
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
+from typing import Mapping
 
-from .apportionment import check as check_apportionment
-from .key import FairShares
-from .model import ModelInput, Solution
-from .schema import TYPES, Method
+import numpy as np
+import pandas as pd
+
+from .schema import DEFAULT_EQUIVALENCE_EUR, TYPES, Priority, Source
+
+_T = [t.value for t in TYPES]  # relocation, financial, alternative
+_REL, _FIN, _ALT = 0, 1, 2
 
 
-def _ints(a) -> list:
-    return a.tolist()
+# --- own arithmetic (deliberately not shared with the code under test) --------
+
+def _half_up(x: Fraction) -> int:
+    return math.floor(x + Fraction(1, 2))
 
 
-def verify(inp: ModelInput, sol: Solution, shares: FairShares | None = None) -> list[str]:
-    """Return every violated rule, in words (empty list: all good)."""
-    out: list[str] = []
-    C, B = inp.contributors, inp.beneficiaries
-    e = int(inp.rate)
-    unit = [e, 1, 1]
-    p, x = _ints(sol.pledges), _ints(sol.flows)
-    lower, upper = _ints(inp.lower), _ints(inp.upper)
-    O, need = _ints(inp.obligation), _ints(inp.needs)
-    unmet, over = _ints(sol.unmet), _ints(sol.over)
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
 
-    for i, g in enumerate(C):
-        value = sum(unit[t] * p[i][t] for t in range(3))
-        for t, typ in enumerate(TYPES):
-            if p[i][t] < 0:
-                out.append(f"{g}: negative {typ} pledge {p[i][t]}")
-            if p[i][t] < lower[i][t]:
-                out.append(f"{g}: {typ} pledge {p[i][t]} below its floor {lower[i][t]}")
-            if upper[i][t] >= 0 and p[i][t] > upper[i][t]:
-                out.append(f"{g}: {typ} pledge {p[i][t]} above its cap {upper[i][t]}")
-        if unmet[i] != max(0, O[i] - value):
-            out.append(f"{g}: unmet obligation reported {unmet[i]}, recomputed {max(0, O[i] - value)}")
-        if over[i] != max(0, value - O[i]):
-            out.append(f"{g}: pledge above obligation reported {over[i]}, recomputed {max(0, value - O[i])}")
-        forced = sum(unit[t] * lower[i][t] for t in range(3)) - O[i]
-        if value - O[i] > max(0, forced):
-            out.append(f"{g}: pledges worth {value} EUR exceed the obligation {O[i]} EUR "
-                       f"beyond what its floors force")
-        for t, typ in enumerate(TYPES):
-            sent = sum(x[i][b][t] for b in range(len(B)))
-            if any(x[i][b][t] < 0 for b in range(len(B))):
-                out.append(f"{g}: negative {typ} flow")
-            if sent > p[i][t]:
-                out.append(f"{g}: sends {sent} {typ.unit} of {typ} but pledged {p[i][t]}")
-            if typ.value == "alternative" and sent != p[i][t]:
-                out.append(f"{g}: alternative measures pledged {p[i][t]} EUR but only {sent} EUR "
-                           "requested by beneficiaries (Art 57(2))")
-        for b, h in enumerate(B):
-            if h == g and any(x[i][b]):
-                out.append(f"{g}: sends solidarity to itself")
 
-    for b, h in enumerate(B):
-        for t, typ in enumerate(TYPES):
-            got = sum(x[i][b][t] for i in range(len(C)))
-            if got > need[b][t]:
-                out.append(f"{h}: receives {got} {typ.unit} of {typ}, more than its need {need[b][t]}")
-            if int(sol.need_shortfall[b][t]) != need[b][t] - got:
-                out.append(f"{h}: {typ} need shortfall reported {int(sol.need_shortfall[b][t])}, "
-                           f"recomputed {need[b][t] - got}")
-
-    rel = sum(p[i][0] for i in range(len(C)))
-    money = sum(p[i][1] + p[i][2] for i in range(len(C)))
-    want = [max(0, inp.target_relocations - rel), max(0, inp.target_money - money)]
-    for k, what in enumerate(("relocation", "money")):
-        if int(sol.pool_shortfall[k]) != want[k]:
-            out.append(f"pool {what} shortfall reported {int(sol.pool_shortfall[k])}, recomputed {want[k]}")
-    sar_value = sum(unit[t] * x[i][b][t] for i in range(len(C)) for b in range(len(B))
-                    if inp.sar[b] for t in range(3))
-    if sol.sar_shortfall != max(0, inp.sar_reserve - sar_value):
-        out.append(f"SAR reserve shortfall reported {sol.sar_shortfall}, "
-                   f"recomputed {max(0, inp.sar_reserve - sar_value)}")
-
-    if shares is not None:
-        out += _verify_shares(inp, shares)
+def _largest_remainder(weights: Mapping[str, Fraction], house: int) -> dict[str, int]:
+    """Hamilton: floors, then the largest remainders (ties: larger quota, code A..Z)."""
+    total = sum(weights.values())
+    if house == 0 or total == 0:
+        return {g: 0 for g in weights}
+    q = {g: house * w / total for g, w in weights.items()}
+    out = {g: math.floor(v) for g, v in q.items()}
+    left = house - sum(out.values())
+    for g in sorted(q, key=lambda g: (-(q[g] - out[g]), -q[g], g))[:left]:
+        out[g] += 1
     return out
 
 
-def _verify_shares(inp: ModelInput, shares: FairShares) -> list[str]:
-    out = []
-    t = shares.table
-    for app, what in ((shares.relocations, "fair-share relocations"),
-                      (shares.financial, "fair-share euros")):
-        res = check_apportionment(app)
-        out += [f"{what}: {msg}" for msg in res.problems()
-                if app.method in (Method.HAMILTON, Method.CEILING) or "add up" in msg]
-    e = shares.rate
-    col = {c: {g: int(v) for g, v in t[c].items()} for c in (
-        "fair_relocations", "fair_financial_eur", "fair_value_eur", "deducted_relocations",
-        "deducted_financial_eur", "redistributed_relocations", "redistributed_financial_eur",
-        "credit_used_eur", "indicative_relocations", "indicative_financial_eur", "obligation_eur")}
-    for g in t.index:
-        r, f = col["indicative_relocations"][g], col["indicative_financial_eur"][g]
-        if col["obligation_eur"][g] != e * r + f:
-            out.append(f"{g}: obligation {col['obligation_eur'][g]} is not {e} x {r} + {f} EUR")
-        base_r = col["fair_relocations"][g] - col["deducted_relocations"][g] + col["redistributed_relocations"][g]
-        base_f = col["fair_financial_eur"][g] - col["deducted_financial_eur"][g] + col["redistributed_financial_eur"][g]
-        if e * (base_r - r) + (base_f - f) != col["credit_used_eur"][g] or r < 0 or f < 0:
-            out.append(f"{g}: indicative contribution is not fair share - deduction + redistribution - credit")
-        if not 0 <= col["deducted_relocations"][g] <= col["fair_relocations"][g] or \
-                not 0 <= col["deducted_financial_eur"][g] <= col["fair_financial_eur"][g]:
-            out.append(f"{g}: deduction outside the fair share")
-        if not shares.redistributed and (col["redistributed_relocations"][g] or col["redistributed_financial_eur"][g]):
-            out.append(f"{g}: receives redistributed deductions although redistribution is off")
-        if not shares.redistributed and col["obligation_eur"][g] > col["fair_value_eur"][g]:
-            out.append(f"{g}: deductions raised the obligation above the fair share")
-    if shares.redistributed:
-        for a, b in (("deducted_relocations", "redistributed_relocations"),
-                     ("deducted_financial_eur", "redistributed_financial_eur")):
-            if sum(col[a].values()) != sum(col[b].values()) and any(col[b].values()):
-                out.append(f"redistributed {b.split('_', 1)[1]} do not add up to what was deducted")
-    obligations = dict(zip(inp.contributors, inp.obligation.tolist()))
-    for g, o in obligations.items():
-        if int(t.at[g, "obligation_eur"]) != o:
-            out.append(f"{g}: model obligation {o} differs from the shares table")
-    if sum(int(v) for v in t["indicative_relocations"]) != inp.target_relocations:
-        out.append("pool relocation target is not the sum of indicative relocations")
-    if sum(int(v) for v in t["indicative_financial_eur"]) != inp.target_money:
-        out.append("pool money target is not the sum of indicative euros")
+def _water_fill(total: int, weights: Mapping[str, Fraction], caps: Mapping[str, int | None]) -> dict[str, int]:
+    """Proportional whole units with caps, by repeated largest remainder."""
+    out = {g: 0 for g in weights}
+    active = {g for g, w in weights.items() if w > 0 and (caps.get(g) is None or caps[g] > 0)}
+    if all(caps.get(g) is not None for g in active):
+        total = min(total, sum(caps[g] for g in active))  # type: ignore[misc]
+    while total > 0 and active:
+        wsum = sum(weights[g] for g in active)
+        full = {g for g in active if caps.get(g) is not None and total * weights[g] / wsum >= caps[g]}
+        if not full:
+            for g, v in _largest_remainder({g: weights[g] for g in active}, total).items():
+                out[g] += v
+            return out
+        for g in full:
+            out[g] += caps[g]  # type: ignore[operator]
+            total -= caps[g]  # type: ignore[operator]
+        active -= full
     return out
 
 
-def verify_rules(scenario, shares: FairShares, inp: ModelInput, sol: Solution, rules) -> list[str]:
-    """Re-check offsets and the crisis plan from their definitions."""
+def _within_quota(got: int, quota: Fraction) -> bool:
+    return math.floor(quota) <= got <= math.ceil(quota)
+
+
+def _i(v) -> int:
+    return int(v)
+
+
+def _opt(v) -> int | None:
+    return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else int(v)
+
+
+# --- the checks ------------------------------------------------------------------
+
+def verify_outcomes(scenario, population, gdp, tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """Every rule whose outcome in ``tables`` differs from what the rule says."""
+    ctx = _Context(scenario, population, gdp, tables)
     out: list[str] = []
-    geos = inp.contributors
-    rel = {g: int(v) for g, v in zip(geos, sol.pledges[:, 0].tolist())}
-    fair = {g: int(shares.table.at[g, "indicative_relocations"]) for g in geos}
-    o = rules.offsets
-    s = scenario.offsets
-    needs = s.identified_needs if s.identified_needs is not None else int(inp.needs[:, 0].sum())
-    threshold = max(s.needs_share * needs, s.minimum_relocations)
+    for check in (_check_shares, _check_pledges, _check_stated, _check_needs, _check_fairness,
+                  _check_balance, _check_calls, _check_flows, _check_offsets, _check_crisis,
+                  _check_pool):
+        try:
+            out += check(ctx)
+        except (KeyError, ValueError, TypeError, ZeroDivisionError) as exc:
+            out.append(f"{check.__name__[7:]}: the tables cannot be read for this check ({type(exc).__name__}: {exc})")
+    return out
+
+
+class _Context:
+    """The scenario, the data and the tables, as plain Python values."""
+
+    def __init__(self, scenario, population, gdp, tables):
+        self.sc = scenario
+        self.t = tables
+        self.geos = list(scenario.participants)
+        self.benef = list(scenario.beneficiaries)
+        pool = scenario.pool
+        if pool.equivalence_eur is not None:
+            self.e = pool.equivalence_eur
+        elif pool.relocations == 0 or pool.financial_eur == 0:
+            self.e = DEFAULT_EQUIVALENCE_EUR
+        else:
+            self.e = _half_up(Fraction(pool.financial_eur, pool.relocations))
+        self.u = [self.e, 1, 1]
+        self.value_eur = pool.financial_eur if pool.financial_eur > 0 else self.e * pool.relocations
+        self.pop = {g: Fraction(repr(float(population.values[g]))) for g in self.geos}
+        self.gdp = {g: Fraction(repr(float(gdp.values[g]))) for g in self.geos}
+        sh = tables["shares"]
+        self.obligation = {g: _i(sh.at[g, "obligation_eur"]) for g in self.geos if g in sh.index}
+        pl = tables["pledges"]
+        self.p = {g: [_i(pl.at[(g, t), "units"]) for t in _T] for g in self.geos if (g, _T[0]) in pl.index}
+        self.called = {g: [_i(pl.at[(g, t), "called_units"]) for t in _T] for g in self.p}
+        bt = tables["beneficiaries"]
+        self.need = {b: [_i(bt.at[(b, t), "need"]) for t in _T] for b in self.benef}
+        self.y = {b: [_i(bt.at[(b, t), "received"]) for t in _T] for b in self.benef}
+        self.sar = [b for b in self.benef if scenario.beneficiaries[b].sar]
+        self.needs_priority = scenario.allocation.priority is Priority.NEEDS
+
+    def state(self, g):
+        return self.sc.state(g)
+
+    def bounds(self, g) -> tuple[list[int], list[int | None]]:
+        st = self.state(g)
+        if st.fixed is not None:
+            v = [st.fixed.get(t) or 0 for t in TYPES]
+            return v, list(v)
+        return ([st.minimum.get(t) or 0 for t in TYPES], [st.maximum.get(t) for t in TYPES])
+
+    def value(self, g) -> int:
+        return sum(self.u[t] * self.p[g][t] for t in range(3))
+
+    def stated(self, g) -> bool:
+        st = self.state(g)
+        return st.fixed is None and (st.mix is not None or st.preferred.given())
+
+    def free(self, g) -> bool:
+        st = self.state(g)
+        return st.fixed is None and (self.needs_priority or not self.stated(g))
+
+    def reference(self, g) -> list[int]:
+        """The stated preference (the verifier's own reading of the rule)."""
+        st, o, e = self.state(g), self.obligation[g], self.e
+        if st.mix is not None:
+            share = st.mix[TYPES[_REL]]
+            r = _ceil_div(math.ceil(share * o), e) if share else 0
+            a = _half_up(st.mix[TYPES[_ALT]] * o)
+            return [r, max(0, o - e * r - a), a]
+        if st.preferred.given():
+            r, a = st.preferred.relocation or 0, st.preferred.alternative or 0
+            f = st.preferred.financial
+            return [r, max(0, o - e * r - a) if f is None else f, a]
+        return [0, 0, 0]
+
+    def received_total(self, t: int) -> int:
+        return sum(self.y[b][t] for b in self.benef)
+
+    def pledged_total(self, t: int) -> int:
+        return sum(self.p[g][t] for g in self.p)
+
+    def receipt_cap(self, b: str, t: int) -> int:
+        own = self.p[b][t] if b in self.p else 0
+        return min(self.need[b][t], self.pledged_total(t) - own)
+
+
+def _check_shares(c: _Context) -> list[str]:
+    out: list[str] = []
+    sh = c.t["shares"]
+    if sorted(sh.index) != sorted(c.geos):
+        return [f"shares: the states are {sorted(sh.index)}, not the participants {sorted(c.geos)}"]
+    w = c.sc.key.weights
+    tp, tg = sum(c.pop.values()), sum(c.gdp.values())
+    key = {g: w["population"] * c.pop[g] / tp + w["gdp_meur"] * c.gdp[g] / tg for g in c.geos}
+    fair = _largest_remainder(key, c.value_eur)
+    ded, redis = {}, {}
+    for g in c.geos:
+        if _i(sh.at[g, "population"]) != round(c.pop[g]) or Fraction(repr(float(sh.at[g, "gdp_meur"]))) != c.gdp[g]:
+            out.append(f"shares: {g}'s population or GDP is not the data's")
+        if abs(float(sh.at[g, "key_share"]) - float(key[g])) > 1e-12:
+            out.append(f"shares: {g}: key_share {float(sh.at[g, 'key_share']):.12f} differs from the key "
+                       f"re-derived from the data ({float(key[g]):.12f})")
+        if _i(sh.at[g, "fair_share_eur"]) != fair[g]:
+            out.append(f"shares: {g}: fair_share_eur {_i(sh.at[g, 'fair_share_eur'])} is not the largest-"
+                       f"remainder share of EUR {c.value_eur} ({fair[g]})")
+        if _i(sh.at[g, "fair_share_relocations"]) != _ceil_div(fair[g], c.e):
+            out.append(f"shares: {g}: fair_share_relocations is not ceil({fair[g]} / {c.e})")
+        d = c.state(g).deduction
+        if Fraction(repr(float(sh.at[g, "deduction"]))) != Fraction(repr(float(d))):
+            out.append(f"shares: {g}: deduction {sh.at[g, 'deduction']} is not the scenario's {float(d)}")
+        ded[g] = _half_up(d * fair[g])
+        if _i(sh.at[g, "deduction_eur"]) != ded[g]:
+            out.append(f"shares: {g}: deduction_eur is not round({float(d)} x {fair[g]}) = {ded[g]}")
+    if c.sc.pool.redistribute_deductions and sum(ded.values()):
+        takers = {g: key[g] for g in c.geos if c.state(g).deduction == 0 and key[g] > 0}
+        redis = _largest_remainder(takers, sum(ded.values())) if takers else {}
+    for g in c.geos:
+        add = redis.get(g, 0)
+        if _i(sh.at[g, "redistributed_eur"]) != add:
+            out.append(f"shares: {g}: redistributed_eur {_i(sh.at[g, 'redistributed_eur'])}, rule gives {add}")
+        left = fair[g] - ded[g] + add
+        used = min(c.state(g).credit_eur, left)
+        if _i(sh.at[g, "credit_used_eur"]) != used:
+            out.append(f"shares: {g}: credit_used_eur is not min(credit, what is owed) = {used}")
+        if _i(sh.at[g, "obligation_eur"]) != left - used:
+            out.append(f"shares: {g}: obligation_eur {_i(sh.at[g, 'obligation_eur'])} is not fair share - "
+                       f"deduction + redistribution - credit = {left - used}")
+        if _i(sh.at[g, "obligation_relocations"]) != _ceil_div(left - used, c.e):
+            out.append(f"shares: {g}: obligation_relocations is not ceil(obligation / {c.e})")
+    r = c.sc.pool.relocations
+    app = {g: _i(sh.at[g, "relocations_apportioned"]) for g in c.geos}
+    method = c.sc.key.method.value
+    if method == "hamilton" and app != _largest_remainder(key, r):
+        out.append("shares: relocations_apportioned is not the largest-remainder apportionment of R")
+    elif method == "ceiling" and app != {g: math.ceil(r * key[g]) for g in c.geos}:
+        out.append("shares: relocations_apportioned is not each quota rounded up")
+    elif method not in ("hamilton", "ceiling") and sum(app.values()) != r:
+        out.append(f"shares: relocations_apportioned adds up to {sum(app.values())}, not R = {r}")
+    return out
+
+
+def _check_pledges(c: _Context) -> list[str]:
+    out: list[str] = []
+    pl, ob = c.t["pledges"], c.t["obligations"]
+    alt_room = sum(c.need[b][_ALT] for b in c.benef)
+    alt_full = c.received_total(_ALT) >= alt_room
+    for g in c.geos:
+        st = c.state(g)
+        lo, hi = c.bounds(g)
+        p = c.p[g]
+        for t, typ in enumerate(TYPES):
+            want = (Source.RECORDED if st.fixed is not None else Source.STATED
+                    if c.stated(g) or st.minimum.get(typ) is not None or st.maximum.get(typ) is not None
+                    else Source.ASSUMED).value
+            if pl.at[(g, typ.value), "source"] != want:
+                out.append(f"pledges: {g} {typ.value}: source {pl.at[(g, typ.value), 'source']}, the scenario makes it {want}")
+            if p[t] < lo[t] or (hi[t] is not None and p[t] > hi[t]):
+                out.append(f"pledges: {g} {typ.value}: {p[t]} outside its limits [{lo[t]}, {hi[t]}]")
+            if _i(pl.at[(g, typ.value), "value_eur"]) != c.u[t] * p[t]:
+                out.append(f"pledges: {g} {typ.value}: value_eur is not units x {c.u[t]}")
+        o, v = c.obligation[g], c.value(g)
+        if _i(ob.at[g, "pledged_value_eur"]) != v or _i(ob.at[g, "unmet_eur"]) != max(0, o - v) \
+                or _i(ob.at[g, "above_obligation_eur"]) != max(0, v - o):
+            out.append(f"obligations: {g}: value, unmet or excess do not follow from its pledges")
+        ref = c.reference(g) if c.stated(g) else (lo if st.fixed is not None else [0, 0, 0])
+        allowed = max(0, sum(c.u[t] * lo[t] for t in range(3)) - o)
+        if c.stated(g) or st.fixed is not None:
+            allowed = max(allowed, sum(c.u[t] * ref[t] for t in range(3)) - o)
+        if v > o + allowed:
+            out.append(f"{g}: pledges worth {v} EUR exceed its obligation {o} EUR by more than its own "
+                       f"floors, recorded pledge or stated preference imply ({allowed} EUR)")
+        if v < o and st.fixed is None:
+            # Nothing unmet unless the state's caps stop it: a type below its
+            # cap could add value (alternative measures only while requests are open).
+            room = [t for t in range(3) if (hi[t] is None or p[t] < hi[t]) and not (t == _ALT and alt_full)]
+            if room:
+                out.append(f"{g}: EUR {o - v} of its obligation is unmet although nothing stops it "
+                           f"(room left in {', '.join(_T[t] for t in room)})")
+    return out
+
+
+def _candidate(c: _Context, g: str) -> list[int]:
+    """A feasible pledge as close to the stated preference as a simple rule
+    gets: clipped to the limits, then value added or removed on money first,
+    then alternative measures, then relocations. The optimum can only be
+    closer; the verifier checks it is not further."""
+    lo, hi = c.bounds(g)
+    alt_cap = _art57_caps(c).get(g)
+    hi = list(hi)
+    if alt_cap is not None:
+        hi[_ALT] = alt_cap if hi[_ALT] is None else min(hi[_ALT], alt_cap)
+    ref = c.reference(g)
+    p = [max(lo[t], ref[t] if hi[t] is None else min(ref[t], hi[t])) for t in range(3)]
+    o = c.obligation[g]
+    allowed = max(0, sum(c.u[t] * lo[t] for t in range(3)) - o, sum(c.u[t] * ref[t] for t in range(3)) - o)
+    for t in (_FIN, _ALT, _REL):
+        v = sum(c.u[k] * p[k] for k in range(3))
+        if v < o:  # add, one type at a time
+            add = _ceil_div(o - v, c.u[t])
+            if t == _REL and c.u[t] * add - (o - v) > allowed:
+                add -= 1
+            p[t] += add if hi[t] is None else max(0, min(add, hi[t] - p[t]))
+        elif v > o + allowed:
+            cut = _ceil_div(v - o - allowed, c.u[t])
+            p[t] -= min(cut, p[t] - lo[t])
+    return p
+
+
+def _art57_caps(c: _Context) -> dict[str, int]:
+    """Alternative measures stated beyond what beneficiaries requested are cut
+    pro rata to obligations (the verifier's own water-filling)."""
+    want = {g: c.reference(g)[_ALT] for g in c.geos if c.stated(g) and c.reference(g)[_ALT] > 0}
+    recorded = sum((c.state(g).fixed.alternative or 0) for g in c.geos if c.state(g).fixed is not None)
+    room = sum(c.need[b][_ALT] for b in c.benef) - recorded
+    if not want or sum(want.values()) <= room:
+        return {}
+    floors = {g: c.bounds(g)[0][_ALT] for g in want}
+    room = max(room, sum(floors.values()))
+    cut_total = sum(want.values()) - room
+    cut = _water_fill(cut_total, {g: Fraction(c.obligation[g]) for g in want},
+                      {g: want[g] - floors[g] for g in want})
+    return {g: want[g] - cut[g] for g in want}
+
+
+def _check_stated(c: _Context) -> list[str]:
+    """No deviation from a stated preference that a closer pledge avoids."""
+    if c.needs_priority:
+        return []
+    out: list[str] = []
+    for g in c.geos:
+        if not c.stated(g):
+            continue
+        ref, p, cand = c.reference(g), c.p[g], _candidate(c, g)
+        o = c.obligation[g]
+
+        def cost(q):
+            unmet = max(0, o - sum(c.u[t] * q[t] for t in range(3)))
+            return unmet, sum(c.u[t] * abs(q[t] - ref[t]) for t in range(3))
+
+        if cost(p) > cost(cand):
+            out.append(f"{g}: pledges {p} deviate from its stated preference {ref} by EUR {cost(p)[1]} "
+                       f"(unmet {cost(p)[0]}), but {cand} deviates by EUR {cost(cand)[1]} (unmet {cost(cand)[0]})")
+    return out
+
+
+def _money_room(c: _Context, g: str, more: bool) -> bool:
+    lo, hi = c.bounds(g)
+    f = c.p[g][_FIN]
+    return (hi[_FIN] is None or f < hi[_FIN]) if more else f > lo[_FIN]
+
+
+def _check_needs(c: _Context) -> list[str]:
+    """Needs and the SAR target: nothing left unmet that a free state could cover."""
+    out: list[str] = []
+    free = [g for g in c.geos if c.free(g)]
+    unallocated_money = c.pledged_total(_FIN) - c.received_total(_FIN)
+    for t in (_REL, _ALT):
+        short = [b for b in c.benef if c.y[b][t] < c.need[b][t]]
+        if not short:
+            continue
+        for g in free:
+            lo, hi = c.bounds(g)
+            can_add = (hi[t] is None or c.p[g][t] < hi[t]) and _money_room(c, g, more=False)
+            if not can_add or c.p[g][_FIN] < c.u[t]:
+                continue
+            # Would one more unit of type t from g reach a short beneficiary?
+            if any(b != g for b in short) and unallocated_money >= c.u[t]:
+                out.append(f"{g} could pledge {_T[t]} instead of money that stays unallocated, while "
+                           f"{', '.join(b for b in short if b != g)} still need {_T[t]}: a need left "
+                           "unmet that its room could cover")
+                break
+    for t in (_REL, _ALT):
+        unalloc = c.pledged_total(t) - c.received_total(t)
+        if unalloc <= 0:
+            continue
+        for g in free:
+            ref = c.reference(g) if c.stated(g) else [0, 0, 0]
+            lo, _ = c.bounds(g)
+            if c.p[g][t] > max(ref[t], lo[t]) and _money_room(c, g, more=True):
+                out.append(f"{g} is asked {c.p[g][t]} {TYPES[t].unit} of {_T[t]} beyond what it stated, "
+                           f"while {unalloc} of the pool's {_T[t]} pledges are not needed")
+                break
+    # SAR target: a shortfall only where no unit could still reach a SAR state.
+    sar_t = c.t["pool"]
+    short = _i(sar_t.at["sar_target", "shortfall"]) if "sar_target" in sar_t.index else 0
+    if short > 0:
+        for t in range(3):
+            room = [b for b in c.sar if c.y[b][t] < c.receipt_cap(b, t)]
+            if not room:
+                continue
+            others = [b for b in c.benef if b not in c.sar and c.y[b][t] > 0]
+            spare = c.pledged_total(t) - c.received_total(t)
+            if others or spare > 0:
+                out.append(f"SAR target missed by EUR {short} although {_T[t]} could still reach "
+                           f"{', '.join(room)} (from {', '.join(others) or 'unallocated pledges'})")
+    # Type balance: when needs are short, no type's pool-wide coverage could rise
+    # above the lowest by a free state shifting one unit from money.
+    cov = {t: Fraction(c.received_total(t), sum(c.need[b][t] for b in c.benef))
+           for t in range(3) if sum(c.need[b][t] for b in c.benef) > 0}
+    if len(cov) >= 2 and _FIN in cov:
+        low = min(cov.values())
+        for t in (_REL, _ALT):
+            if t not in cov or cov[t] != low or cov[_FIN] == low:
+                continue
+            nt = sum(c.need[b][t] for b in c.benef)
+            nf = sum(c.need[b][_FIN] for b in c.benef)
+            after = min(Fraction(c.received_total(t) + 1, nt), Fraction(c.received_total(_FIN) - c.u[t], nf))
+            movable = [g for g in free if _money_room(c, g, more=False) and c.p[g][_FIN] >= c.u[t]
+                       and (c.bounds(g)[1][t] is None or c.p[g][t] < c.bounds(g)[1][t])]
+            rec_room = any(c.y[b][t] < c.need[b][t] for b in c.benef)
+            if movable and rec_room and after > low and all(
+                    v > low for k, v in cov.items() if k not in (t, _FIN)):
+                out.append(f"pool coverage of {_T[t]} ({float(cov[t]):.4f}) could rise towards that of "
+                           f"money ({float(cov[_FIN]):.4f}) if {movable[0]} shifted money to {_T[t]}")
+    return out
+
+
+def _check_fairness(c: _Context) -> list[str]:
+    """Free states' in-kind adjustments proportional to obligations, to one unit."""
+    out: list[str] = []
+    free = [g for g in c.geos if c.free(g) and c.obligation[g] > 0]
+    for t in (_REL, _ALT):
+        ref = {g: (c.reference(g) if c.stated(g) else [0, 0, 0])[t] for g in free}
+        adj = {g: c.p[g][t] - ref[g] for g in free}
+        if not any(adj.values()):
+            continue
+        # A transfer of one unit from i to j is possible when i can give one
+        # (above its floor, money can take it) and j can take one (below its
+        # cap, its money can give it); it improves proportionality when i's
+        # rate stays above j's after the move.
+        give = [g for g in free if c.p[g][t] > c.bounds(g)[0][t] and _money_room(c, g, more=True)]
+        take = [g for g in free if (c.bounds(g)[1][t] is None or c.p[g][t] < c.bounds(g)[1][t])
+                and c.p[g][_FIN] - c.bounds(g)[0][_FIN] >= c.u[t]
+                and not (g in c.benef and c.p[g][t] + 1 > c.pledged_total(t) - c.y[g][t])]
+        if not give or not take:
+            continue
+        hi = max(give, key=lambda g: Fraction(adj[g] - 1, c.obligation[g]))
+        lo = min(take, key=lambda g: Fraction(adj[g] + 1, c.obligation[g]))
+        if hi != lo and Fraction(adj[hi] - 1, c.obligation[hi]) > Fraction(adj[lo] + 1, c.obligation[lo]):
+            out.append(f"fairness: {_T[t]} asked of {hi} ({adj[hi]} above what it stated, obligation "
+                       f"{c.obligation[hi]}) and {lo} ({adj[lo]}, obligation {c.obligation[lo]}) are not "
+                       "proportional to their obligations: one unit from the first to the second brings "
+                       "both closer")
+    return out
+
+
+def _check_balance(c: _Context) -> list[str]:
+    """Per type, leximin coverage among beneficiaries, within the SAR rule:
+    the SAR states get at least what the target still needs from this type
+    (the target less what earlier types gave and the most later types can
+    give); while they get exactly that least, no unit may move from them to
+    the others, and no other transfer may improve the leximin order."""
+    out: list[str] = []
+    if not c.benef:
+        return out
+    pool = c.t["pool"]
+    target = _i(pool.at["sar_target", "reference"]) - _i(pool.at["sar_target", "shortfall"]) if c.sar else 0
+    got = 0
+    most_sar = [min(c.received_total(s), sum(c.receipt_cap(b, s) for b in c.sar)) * c.u[s] for s in range(3)]
+    rest = [b for b in c.benef if b not in c.sar]
+    for t in range(3):
+        total = c.received_total(t)
+        least = max(0, _ceil_div(target - got - sum(most_sar[t + 1:]), c.u[t]),
+                    total - sum(c.receipt_cap(b, t) for b in rest))
+        least = min(least, total, sum(c.receipt_cap(b, t) for b in c.sar))
+        g_total = sum(c.y[b][t] for b in c.sar)
+        for b in c.benef:
+            if c.y[b][t] > c.receipt_cap(b, t):
+                out.append(f"balance: {b} receives {c.y[b][t]} {TYPES[t].unit} of {_T[t]}, more than it can "
+                           f"({c.receipt_cap(b, t)})")
+        if c.sar and g_total < least:
+            out.append(f"balance: SAR states receive {g_total} of {_T[t]}, less than the {least} the SAR "
+                       "target needs from this type")
+        binding = bool(c.sar) and g_total <= least
+        viol = _leximin_violation(c, t, forbid=(set(c.sar), set(rest)) if binding else None)
+        if viol:
+            out.append(f"balance: {viol}")
+        got += g_total * c.u[t]
+    return out
+
+
+def _leximin_violation(c: _Context, t: int, forbid: tuple[set, set] | None) -> str:
+    """A transfer of one unit that improves the leximin order of coverage
+    ratios (from ``a``, whose ratio after giving stays above ``b``'s before),
+    other than from the first set of ``forbid`` to the second."""
+    has = [b for b in c.benef if c.need[b][t] > 0]
+    give = sorted((Fraction(c.y[b][t] - 1, c.need[b][t]), b) for b in has if c.y[b][t] > 0)[::-1]
+    take = sorted((Fraction(c.y[b][t], c.need[b][t]), b) for b in has if c.y[b][t] < c.receipt_cap(b, t))
+    for ra, a in give:
+        for rb, b in take:
+            if ra <= rb:
+                break
+            if a == b or (forbid and a in forbid[0] and b in forbid[1]):
+                continue
+            return (f"moving one unit of {_T[t]} from {a} (coverage {float(Fraction(c.y[a][t], c.need[a][t])):.6f}) "
+                    f"to {b} (coverage {float(Fraction(c.y[b][t], c.need[b][t])):.6f}) improves the balance "
+                    "(Art 60(2)): not leximin")
+        else:
+            continue
+    return ""
+
+
+def _check_calls(c: _Context) -> list[str]:
+    """Every contributor called on for the same share of its pledge, in whole
+    units (largest remainder); a beneficiary that also pledges for at most
+    what goes to the others."""
+    out: list[str] = []
+    for t in range(3):
+        total, pledged = c.received_total(t), c.pledged_total(t)
+        called = {g: c.called[g][t] for g in c.p}
+        if sum(called.values()) != total:
+            out.append(f"calls: {_T[t]} called {sum(called.values())}, received {total}")
+            continue
+        if total == 0:
+            continue
+        caps = {g: min(c.p[g][t], total - (c.y[g][t] if g in c.y else 0)) for g in c.p}
+        expected = _water_fill(total, {g: Fraction(c.p[g][t]) for g in c.p}, caps)
+        bad = [g for g in c.p if called[g] != expected[g]]
+        for g in bad[:5]:
+            out.append(f"calls: {g} is called on for {called[g]} of its {c.p[g][t]} {_T[t]}, not the common "
+                       f"share {total}/{pledged} of it ({expected[g]}; Art 60(3): pro rata)")
+    return out
+
+
+def _check_flows(c: _Context) -> list[str]:
+    out: list[str] = []
+    fl = c.t["flows"]
+    df = fl.reset_index()
+    proportional = c.sc.allocation.flows.value == "proportional"
+    for t, typ in enumerate(_T):
+        part = df[df["type"] == typ]
+        if (part["units"] <= 0).any():
+            out.append(f"flows: a {typ} flow is not positive")
+        if (part["geo"] == part["beneficiary"]).any():
+            out.append(f"flows: {', '.join(sorted(set(part.loc[part['geo'] == part['beneficiary'], 'geo'])))} "
+                       f"send {typ} to themselves")
+        sent = part.groupby("geo")["units"].sum()
+        got = part.groupby("beneficiary")["units"].sum()
+        for g in c.p:
+            if int(sent.get(g, 0)) != c.called[g][t]:
+                out.append(f"flows: {g} sends {int(sent.get(g, 0))} {typ}, called on for {c.called[g][t]}")
+        for b in c.benef:
+            if int(got.get(b, 0)) != c.y[b][t]:
+                out.append(f"flows: {b} gets {int(got.get(b, 0))} {typ} in flows, {c.y[b][t]} in beneficiaries")
+        total = c.received_total(t)
+        overlap = any(b in c.called and c.called[b][t] > 0 and c.y[b][t] > 0 for b in c.benef)
+        if proportional and total > 0 and not overlap:
+            # Every cell within one unit of call x received / total: |x Y - a y| < Y.
+            rows = [g for g in c.p if c.called[g][t] > 0]
+            cols = [b for b in c.benef if c.y[b][t] > 0]
+            x = np.zeros((len(rows), len(cols)), dtype=object)
+            ri = {g: k for k, g in enumerate(rows)}
+            ci = {b: k for k, b in enumerate(cols)}
+            for g, b, v in zip(part["geo"], part["beneficiary"], part["units"]):
+                if g in ri and b in ci:
+                    x[ri[g], ci[b]] = int(v)
+            a = np.array([c.called[g][t] for g in rows], dtype=object)
+            y = np.array([c.y[b][t] for b in cols], dtype=object)
+            dev = np.abs(x * total - np.multiply.outer(a, y))
+            if (dev >= total).any():
+                i, j = np.argwhere(dev >= total)[0]
+                out.append(f"flows: {rows[i]} -> {cols[j]} sends {x[i, j]} {typ}, not within one unit of its "
+                           f"proportional share {float(Fraction(int(a[i] * y[j]), total)):.3f}")
+    return out
+
+
+def _check_offsets(c: _Context) -> list[str]:
+    out: list[str] = []
+    off, pool = c.t["offsets"], c.t["pool"]
+    o, p = c.sc.offsets, c.sc.pool
+    rel = {g: c.p[g][_REL] for g in c.geos}
     total = sum(rel.values())
-    want_gap = max(0, math.ceil(threshold) - total) if total < threshold else 0
-    if o.gap != want_gap:
-        out.append(f"offsets: gap {o.gap}, recomputed {want_gap}")
-    caps = {g: max(0, fair[g] - rel[g]) for g in geos}
-    for g in geos:
-        if not 0 <= o.owed[g] <= caps[g]:
-            out.append(f"{g}: offset {o.owed[g]} outside 0..{caps[g]} (fair share minus pledge)")
-    if sum(o.owed.values()) != min(want_gap, sum(caps.values())):
-        out.append(f"offsets add up to {sum(o.owed.values())}, not min(gap, caps) = "
-                   f"{min(want_gap, sum(caps.values()))}")
-    c = rules.crisis
-    if c is not None:
-        if c.covered != c.needs:
-            out.append(f"crisis plan for {c.state}: {c.covered} covered of {c.needs}")
-        if c.total(c.state) != 0:
-            out.append(f"crisis plan: {c.state} contributes to its own plan")
-        for g in geos:
-            if c.from_unallocated[g] > rules.available[g]:
-                out.append(f"{g}: crisis takes {c.from_unallocated[g]} unallocated, has {rules.available[g]}")
-            if c.additional[g] > scenario.crisis.additional.get(g, 0):
-                out.append(f"{g}: crisis takes more additional pledges than offered")
-            if c.within_fair_share[g] > rules.headroom.get(g, 0):
-                out.append(f"{g}: crisis offsets within fair share exceed its headroom")
-            if c.credit_eur[g] != shares.rate * c.above_fair_share[g]:
-                out.append(f"{g}: crisis credit is not the excess over its fair share")
-        if any(c.above_fair_share.values()) and any(
-                c.within_fair_share[g] < rules.headroom.get(g, 0) for g in geos if g != c.state):
-            out.append("crisis offsets above fair shares while some fair-share headroom is unused")
+    fair = {g: _ceil_div(c.obligation[g], c.e) for g in c.geos}
+    proposal = p.proposal_relocations if p.proposal_relocations is not None else p.relocations
+    ident = o.identified_needs if o.identified_needs is not None else sum(c.need[b][_REL] for b in c.benef)
+    reference = o.reference_relocations if o.reference_relocations is not None else p.relocations
+    higher = max(math.ceil(o.needs_share * ident), reference)
+    uncovered = sum(c.need[b][_REL] - c.y[b][_REL] for b in c.benef)
+    gap = max(0, min(higher - total, uncovered)) if total < higher else 0
+    status = {"art63_1_voluntary_offsets": "open" if total >= o.voluntary_share * proposal else "closed",
+              "art63_3a_needs_threshold": "below" if total < o.needs_share * ident else "met",
+              "art63_3b_reference_threshold": "below" if total < reference else "met",
+              "art63_3_mandatory_offsets": "triggered" if total < higher else "not triggered"}
+    for item, want in status.items():
+        if item in pool.index and pool.at[item, "status"] != want:
+            out.append(f"offsets: pool row {item} says {pool.at[item, 'status']}, the thresholds give {want}")
+    if "art63_1_voluntary_offsets" in pool.index and _opt(pool.at["art63_1_voluntary_offsets", "reference"]) != \
+            math.ceil(o.voluntary_share * proposal):
+        out.append("offsets: the Art 63(1) threshold is not voluntary_share x the proposal's relocations")
+    if "art63_3_mandatory_offsets" in pool.index and _opt(pool.at["art63_3_mandatory_offsets", "reference"]) != gap:
+        out.append(f"offsets: the mandatory gap is {_opt(pool.at['art63_3_mandatory_offsets', 'reference'])}, "
+                   f"the rule gives {gap}")
+    caps = {g: max(0, fair[g] - rel[g]) for g in c.geos}
+    w = c.sc.key.weights
+    tp, tg = sum(c.pop.values()), sum(c.gdp.values())
+    key = {g: w["population"] * c.pop[g] / tp + w["gdp_meur"] * c.gdp[g] / tg for g in c.geos}
+    owed = _water_fill(gap, key, caps) if gap else {g: 0 for g in c.geos}
+    for g in c.geos:
+        if _i(off.at[g, "offset"]) != owed[g]:
+            out.append(f"offsets: {g} owes {_i(off.at[g, 'offset'])} offsets, the rule gives {owed[g]} "
+                       "(pro rata to the key within its cap)")
+        if _i(off.at[g, "cap"]) != caps[g]:
+            out.append(f"offsets: {g}'s cap is not its fair share in persons minus its relocations")
+        elig = c.obligation[g] > 0 and c.e * rel[g] >= o.state_share * c.obligation[g]
+        if bool(off.at[g, "voluntary_eligible"]) != elig:
+            out.append(f"offsets: {g}'s Art 63(2)(b) eligibility is wrong")
+    return out
+
+
+def _check_crisis(c: _Context) -> list[str]:
+    cr = c.sc.crisis
+    if cr is None:
+        return [] if "crisis" not in c.t else ["crisis: a crisis table without a crisis in the scenario"]
+    if "crisis" not in c.t:
+        return ["crisis: the scenario has a crisis plan but the tables have none"]
+    out: list[str] = []
+    t = c.t["crisis"]
+    off = c.t["offsets"]
+    others = [g for g in c.geos if g != cr.state]
+    implemented = {g: math.floor(c.state(g).implemented * c.called[g][_REL]) for g in c.geos}
+    avail = {g: c.p[g][_REL] - implemented[g] + c.state(g).carried_relocations for g in c.geos}
+    fair = {g: _ceil_div(c.obligation[g], c.e) for g in c.geos}
+    headroom = {g: max(0, fair[g] - c.p[g][_REL] - _i(off.at[g, "offset"])) for g in c.geos}
+    col = {k: {g: _i(t.at[g, k]) for g in c.geos} for k in
+           ("from_unallocated", "additional", "within_fair_share", "above_fair_share", "credit_eur")}
+    if any(col[k][cr.state] for k in col):
+        out.append(f"crisis: {cr.state} contributes to its own plan")
+    left = cr.relocations
+    w = c.sc.key.weights
+    tp, tg = sum(c.pop.values()), sum(c.gdp.values())
+    key = {g: w["population"] * c.pop[g] / tp + w["gdp_meur"] * c.gdp[g] / tg
+           for g in others if g not in c.benef}  # benefitting states take no offsets
+    stages = [("from_unallocated", {g: Fraction(avail[g]) for g in others}, {g: avail[g] for g in others}),
+              ("additional", {g: Fraction(cr.additional.get(g, 0)) for g in others},
+               {g: cr.additional.get(g, 0) for g in others}),
+              ("within_fair_share", key, headroom),
+              ("above_fair_share", key, {g: None for g in others})]
+    for name, weights, caps in stages:
+        want = {g: 0 for g in others}
+        if left > 0:
+            want.update(_water_fill(left, weights, caps))
+        got = {g: col[name][g] for g in others}
+        if got != want:
+            bad = [g for g in others if got[g] != want[g]]
+            out.append(f"crisis: {name} for {', '.join(bad[:5])} is not what the order of sources gives "
+                       f"(CR Art 8, 9: unallocated pledges, additional pledges, offsets within, then above "
+                       "fair shares, each pro rata)")
+        left -= sum(got.values())
+    for g in c.geos:
+        if col["credit_eur"][g] != c.e * col["above_fair_share"][g]:
+            out.append(f"crisis: {g}'s credit is not its offsets above its fair share x {c.e}")
+    if "credits" in c.t:
+        cred = c.t["credits"].reset_index()
+        for g in c.geos:
+            amount = col["credit_eur"][g]
+            base, rest = divmod(amount, cr.credit_years)
+            want_rows = [base + (1 if k < rest else 0) for k in range(cr.credit_years)] if amount else []
+            rows = cred[cred["geo"] == g].sort_values("year")
+            if [int(v) for v in rows["credit_eur"]] != want_rows or \
+                    [int(v) for v in rows["year"]] != list(range(c.sc.year + 1, c.sc.year + 1 + len(want_rows))):
+                out.append(f"credits: {g}'s credit is not spread evenly over {cr.credit_years} cycles")
+    return out
+
+
+def _check_pool(c: _Context) -> list[str]:
+    out: list[str] = []
+    pool = c.t["pool"]
+    obl = sum(c.obligation.values())
+    sar_target = _half_up(c.sc.pool.sar_share * obl)
+    sar_got = sum(c.u[t] * c.y[b][t] for b in c.sar for t in range(3))
+    ob = c.t["obligations"]
+    assumed = sum(_i(v) for v in ob["assumed_value_eur"])
+    want = {"pool_value": c.value_eur, "pool_relocations": c.sc.pool.relocations, "equivalence_eur": c.e,
+            "obligations": obl, "pledged_value": sum(c.value(g) for g in c.geos), "assumed_value": assumed,
+            "sar_target": sar_got}
+    for t, typ in enumerate(_T):
+        want[f"{typ}_pledged"] = c.pledged_total(t)
+        want[f"{typ}_received"] = c.received_total(t)
+    for item, v in want.items():
+        if item in pool.index and _opt(pool.at[item, "amount"]) != v:
+            out.append(f"pool: {item} is {_opt(pool.at[item, 'amount'])}, re-derived {v}")
+    if "sar_target" in pool.index and (_opt(pool.at["sar_target", "reference"]) != sar_target or
+                                       _opt(pool.at["sar_target", "shortfall"]) != max(0, sar_target - sar_got)):
+        out.append(f"pool: the SAR target is not round({float(c.sc.pool.sar_share):g} x {obl}) = {sar_target} "
+                   "or its shortfall is wrong")
+    assumed_rows = sum(_i(c.t["pledges"].at[(g, typ), "value_eur"]) for g in c.geos for typ in _T
+                       if c.t["pledges"].at[(g, typ), "source"] == Source.ASSUMED.value)
+    if assumed_rows != assumed:
+        out.append("obligations: assumed_value_eur does not add up to the assumed pledges")
     return out
 
 
 def verify_ledger(ledger) -> list[str]:
     """Re-check a multi-year ledger table row by row and year to year."""
     out: list[str] = []
-    rows = ledger.sort_values(["geo", "year"]).to_dict("records")
+    rows = ledger.reset_index().sort_values(["geo", "year"]).to_dict("records")
     last: dict[str, dict] = {}
     for r in rows:
         g, y = r["geo"], int(r["year"])

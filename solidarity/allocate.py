@@ -1,0 +1,359 @@
+"""Stage 5b: the exact steps of the allocation, in integers.
+
+* :func:`fairness_step` -- the ``fairness`` level: in-kind pledges of the
+  states the model chooses for, shared pro rata to their obligations.
+* :func:`balance_step` -- the ``balance`` level (Art 60(2)): what each
+  beneficiary receives, leximin per type, with the SAR target.
+* :func:`calls` -- every contributor called on for the same share of its
+  pledge per type (Art 60(3): "proportionally to their overall pledge").
+* :func:`flows` -- who sends what to whom: a matrix apportionment with the
+  calls and the receipts as margins (``proportional``), or few pairs
+  (``compact``); nobody sends to itself.
+
+Nothing here calls a solver. Where Python integers are used instead of
+int64 it is said why (products of two amounts can exceed 2**63).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from .apportionment import bounded
+from .model import ALT, FIN, IN_KIND, REL, MilpProblem, ModelInput, Solution, solution_of
+from .schema import FlowsMode
+
+# --- fairness -----------------------------------------------------------------
+
+
+def fair_bounds(inp: ModelInput, p: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per state, the range of its type-``t`` pledge with its value, its other
+    in-kind pledge and every limit kept: money absorbs the change, within its
+    own floor and cap; a beneficiary that also pledges keeps what it receives
+    from the others (nobody sends to itself)."""
+    u = inp.unit_value
+    caps = inp.caps()
+    other = ALT if t == REL else REL
+    value = (p * u).sum(axis=1)
+    rest = value - u[other] * p[:, other]  # what type t and money share
+    lo = np.maximum(inp.lower[:, t], -((caps[:, FIN] - rest) // u[t]))  # money <= its cap
+    lo = np.maximum(lo, 0)
+    hi = np.minimum(caps[:, t], (rest - inp.lower[:, FIN]) // u[t])  # money >= its floor
+    total = int(p[:, t].sum())
+    me = inp.self_index
+    for b in np.flatnonzero(me >= 0):
+        hi[me[b]] = min(hi[me[b]], total - int(y[b, t]))
+    return lo, hi
+
+
+def fairness_step(problem: MilpProblem, sol: Solution) -> Solution:
+    """The in-kind pledges of the states the model chooses for (``free``),
+    type by type (relocations, then alternative measures): their total is
+    kept and shared again so that each state's adjustment from its reference
+    (0 for a state that stated nothing, its preference otherwise) is
+    proportional to its obligation, within its bounds
+    (:func:`~solidarity.apportionment.bounded`). Money takes up the
+    difference, so every value, type total and receipt stays as it was."""
+    inp = problem.inputs
+    p = sol.pledges.copy()
+    free = np.flatnonzero(inp.free)
+    if free.size == 0:
+        return sol
+    u = inp.unit_value
+    value = (p * u).sum(axis=1)
+    ref = np.where(inp.stated[:, None], inp.preferred, 0)
+    for t in IN_KIND:
+        lo, hi = fair_bounds(inp, p, sol.received, t)
+        lo_f, hi_f = np.minimum(lo[free], p[free, t]), np.maximum(hi[free], p[free, t])
+        share = bounded(int(p[free, t].sum()), [int(v) for v in inp.obligation[free]],
+                        lo_f.tolist(), hi_f.tolist(), base=ref[free, t].tolist())
+        p[free, t] = share.units
+        p[free, FIN] = value[free] - u[REL] * p[free, REL] - u[ALT] * p[free, ALT]
+    return solution_of(inp, p, sol.received)
+
+
+# --- balance (Art 60(2)) ---------------------------------------------------------
+
+
+def leximin(total: int, needs: list[int], caps: list[int], names: list[str]) -> list[int]:
+    """Whole units ``0 <= r_b <= caps[b]`` (``caps <= needs``) adding up to
+    ``total`` whose coverage ratios ``r_b / needs[b]`` are leximin-optimal.
+
+    The greedy that hands out units one by one to the smallest current
+    ratio among those below their cap (ties: the smaller need, then the name
+    A..Z), i.e. the Adams divisor method with caps. It starts from the
+    continuous water level, so the greedy hands out at most one unit per
+    beneficiary. Every need must be positive.
+    """
+    m = len(needs)
+    if total >= sum(caps):
+        return list(caps)
+    # Continuous level lam with sum(min(cap, lam need)) = total: found by
+    # sorting the levels at which each cap is reached.
+    order = sorted(range(m), key=lambda b: Fraction(caps[b], needs[b]))
+    capped, wsum, lam = 0, sum(needs), Fraction(0)
+    for b in order:
+        level = Fraction(caps[b], needs[b])
+        if capped + level * wsum >= total:
+            break
+        capped += caps[b]
+        wsum -= needs[b]
+    lam = Fraction(total - capped, wsum) if wsum else Fraction(0)
+    units = [min(caps[b], math.floor(lam * needs[b])) for b in range(m)]
+    # Step back one unit where a floor is exact, so the greedy decides ties.
+    units = [max(0, v - 1) if v < caps[b] and v == lam * needs[b] and v > 0 else v
+             for b, v in enumerate(units)]
+    left = total - sum(units)
+    heap = [(Fraction(units[b], needs[b]), needs[b], names[b], b) for b in range(m) if units[b] < caps[b]]
+    heapq.heapify(heap)
+    while left > 0:
+        _, _, _, b = heapq.heappop(heap)
+        units[b] += 1
+        left -= 1
+        if units[b] < caps[b]:
+            heapq.heappush(heap, (Fraction(units[b], needs[b]), needs[b], names[b], b))
+    return units
+
+
+def receipt_caps(inp: ModelInput, p: np.ndarray) -> np.ndarray:
+    """(m, 3) the most each beneficiary can receive: its need, and no more
+    than the others pledged (nobody sends to itself)."""
+    total = p.sum(axis=0)
+    caps = inp.needs.copy()
+    me = inp.self_index
+    own = np.where(me[:, None] >= 0, p[np.maximum(me, 0)], 0)
+    return np.minimum(caps, total[None, :] - own)
+
+
+@dataclass(frozen=True)
+class SarSplit:
+    """How the SAR target was met, type by type (the least on earlier types)."""
+
+    target: int  #: EUR the SAR states must receive (target minus the unavoidable shortfall)
+    least: tuple[int, int, int]  #: units per type the SAR states had to get at least
+
+
+def _split(total: int, needs: np.ndarray, caps: np.ndarray, names: list[str], idx: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(needs), dtype=np.int64)
+    has = idx[needs[idx] > 0]
+    if has.size and total:
+        out[has] = leximin(total, needs[has].tolist(), caps[has].tolist(), [names[b] for b in has])
+    return out
+
+
+def balance(inp: ModelInput, p: np.ndarray, totals: np.ndarray, sar_target: int) -> tuple[np.ndarray, SarSplit]:
+    """Receipts per beneficiary and type for given pledges and type totals.
+
+    Per type in the order relocation, financial, alternative: leximin
+    coverage ratios (:func:`leximin`) over all beneficiaries; where the SAR
+    states would then receive less than the SAR target still needs, they get
+    exactly the least this type must give them (the target less what the
+    earlier types gave and the most the later types can give), shared
+    leximin among them, and the others share the rest leximin.
+    """
+    u = inp.unit_value
+    caps = receipt_caps(inp, p)
+    names = list(inp.beneficiaries)
+    m = len(names)
+    y = np.zeros((m, 3), dtype=np.int64)
+    sar = np.flatnonzero(inp.sar)
+    rest = np.flatnonzero(~inp.sar)
+    everyone = np.arange(m)
+    got = 0
+    least = [0, 0, 0]
+    most_later = [min(int(totals[s]), int(caps[sar, s].sum())) * int(u[s]) for s in range(3)]
+    for t in range(3):
+        need, cap, total = inp.needs[:, t], caps[:, t], int(totals[t])
+        short = sar_target - got - sum(most_later[t + 1:])
+        lo = max(0, -(-short // int(u[t])), total - int(cap[rest].sum()))
+        lo = min(lo, total, int(cap[sar].sum()))
+        least[t] = lo
+        natural = _split(total, need, cap, names, everyone)
+        if int(natural[sar].sum()) >= lo:
+            y[:, t] = natural
+        else:
+            y[:, t] = _split(lo, need, cap, names, sar) + _split(total - lo, need, cap, names, rest)
+        got += int((y[sar, t] * u[t]).sum())
+    return y, SarSplit(target=sar_target, least=(least[0], least[1], least[2]))
+
+
+def balance_step(problem: MilpProblem, sol: Solution) -> Solution:
+    """The ``balance`` level: receipts re-derived exactly for the pledges and
+    type totals the earlier levels fixed, with the SAR target they reached."""
+    inp = problem.inputs
+    reached = inp.sar_target - sol.sar_shortfall
+    y, _ = balance(inp, sol.pledges, sol.received.sum(axis=0), reached)
+    return solution_of(inp, sol.pledges, y)
+
+
+# --- calls and flows ----------------------------------------------------------
+
+
+def calls(inp: ModelInput, p: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(n, 3) what each contributor is called on to deliver, per type.
+
+    Every contributor gives the same share ``Y_t / P_t`` of its pledge,
+    apportioned to whole units by largest remainder; a beneficiary that also
+    pledges is called on for at most what goes to the others (the rest of
+    its share is spread pro rata over the others). Alternative measures are
+    called in full (Art 57(2)).
+    """
+    n = len(inp.contributors)
+    out = np.zeros((n, 3), dtype=np.int64)
+    me = inp.self_index
+    for t in range(3):
+        total = int(y[:, t].sum())
+        if total == 0:
+            continue
+        cap = p[:, t].copy()
+        for b in np.flatnonzero(me >= 0):
+            cap[me[b]] = min(cap[me[b]], total - int(y[b, t]))
+        out[:, t] = bounded(total, p[:, t].tolist(), [0] * n, cap.tolist()).units
+    return out
+
+
+def _floor_products(a: np.ndarray, b: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact ``floor(a_i b_j / d)`` and remainder as int64 matrices.
+
+    ``a_i b_j`` may exceed 2**63; it is never formed. The quotient is
+    estimated in float64 (error well below one unit for quotients up to
+    2**52) and corrected exactly with int64 arithmetic that wraps modulo
+    2**64: the true remainder lies in ``(-2d, 2d)``, so its wrapped value
+    is exact whenever ``d < 2**61``.
+    """
+    if d >= 2**61:
+        raise OverflowError("amounts above 2**61 are not supported")
+    q = np.floor(np.outer(a.astype(float), b.astype(float) / d)).astype(np.int64)
+    with np.errstate(over="ignore"):
+        r = np.multiply.outer(a, b) - q * d  # wraps modulo 2**64: exact here
+    low = r < 0
+    q[low] -= 1
+    r[low] += d
+    high = r >= d
+    q[high] += 1
+    r[high] -= d
+    return q, r
+
+
+def _ipf(a: np.ndarray, y: np.ndarray, mask: np.ndarray, rounds: int = 200) -> np.ndarray:
+    """Fractional flows with margins ``a`` and ``y``, zero where ``mask`` is
+    False, by iterative proportional fitting from the rank-one matrix."""
+    total = float(a.sum())
+    x = np.outer(a, y / total) * mask
+    for _ in range(rounds):
+        rs = x.sum(axis=1)
+        x *= np.divide(a, rs, out=np.zeros_like(rs), where=rs > 0)[:, None]
+        cs = x.sum(axis=0)
+        x *= np.divide(y, cs, out=np.zeros_like(cs), where=cs > 0)[None, :]
+        if np.abs(x.sum(axis=1) - a).max(initial=0) < 1e-9 * max(total, 1):
+            break
+    return x
+
+
+def proportional_target(a: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Floor and remainder indicator of the proportional flows.
+
+    Without a forbidden pair the target is exactly ``a_i y_b / Y`` and the
+    floors and remainders are exact integers (``exact`` True); otherwise the
+    target comes from :func:`_ipf` (the rank-one matrix scaled to zero on
+    the forbidden pairs) and only its floors are used.
+    """
+    total = int(a.sum())
+    if mask.all():
+        f, r = _floor_products(a, y, total)
+        return f, r, True
+    x = _ipf(a, y, mask)
+    f = np.floor(x + 1e-9).astype(np.int64)
+    frac = (x - f) > 1e-9
+    return f, frac.astype(np.int64), False
+
+
+def _max_flow_round(rows_left: np.ndarray, cols_left: np.ndarray, allowed: np.ndarray) -> np.ndarray | None:
+    """A 0/1 matrix on ``allowed`` cells with the given row and column sums,
+    found as a maximum flow (deterministic); None if none exists."""
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import maximum_flow
+
+    R, C = allowed.shape
+    need = int(rows_left.sum())
+    if need == 0:
+        return np.zeros(allowed.shape, dtype=np.int64)
+    ri, ci = np.nonzero(allowed)
+    src, sink = 0, 1 + R + C
+    heads = np.concatenate([np.zeros(R, np.int64), 1 + ri, 1 + R + np.arange(C)])
+    tails = np.concatenate([1 + np.arange(R), 1 + R + ci, np.full(C, sink)])
+    capa = np.concatenate([rows_left, np.ones(ri.size, np.int64), cols_left]).astype(np.int32)
+    graph = csr_array((capa, (heads, tails)), shape=(sink + 1, sink + 1))
+    res = maximum_flow(graph, src, sink)
+    if res.flow_value != need:
+        return None
+    flow = res.flow.tocsr()
+    out = np.zeros(allowed.shape, dtype=np.int64)
+    out[ri, ci] = np.asarray(flow[1 + ri, 1 + R + ci]).ravel()
+    return out
+
+
+def _proportional(a: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    f, rem, _ = proportional_target(a, y, mask)
+    rows_left = a - f.sum(axis=1)
+    cols_left = y - f.sum(axis=0)
+    extra = _max_flow_round(rows_left, cols_left, (rem > 0) & mask)
+    if extra is None:  # float target (forbidden pairs): allow any permitted cell
+        extra = _max_flow_round(rows_left, cols_left, mask & (f >= 0))
+    if extra is None:  # pragma: no cover - Hall's condition holds for margins from calls()
+        raise RuntimeError("no flow matrix with these margins")
+    return f + extra
+
+
+def _compact(a: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """North-west corner rule, nobody sending to itself: beneficiaries that
+    also contribute are served first (so their own supply is still there for
+    the others), each from contributors in order."""
+    x = np.zeros((a.size, y.size), dtype=np.int64)
+    supply = a.copy()
+    order = sorted(range(y.size), key=lambda b: (mask[:, b].all(), b))
+    for b in order:
+        want = int(y[b])
+        for i in np.flatnonzero((supply > 0) & mask[:, b]):
+            give = min(int(supply[i]), want)
+            x[i, b] = give
+            supply[i] -= give
+            want -= give
+            if want == 0:
+                break
+        if want:
+            return _proportional(a, y, mask)  # a corner case the rule cannot serve
+    return x
+
+
+def flows(inp: ModelInput, called: np.ndarray, y: np.ndarray,
+          mode: FlowsMode = FlowsMode.PROPORTIONAL) -> np.ndarray:
+    """(n, m, 3) whole units sent by each contributor to each beneficiary.
+
+    ``proportional``: per type, every flow is the floor or the ceiling of
+    its proportional value ``call_i x received_b / total`` (exact without a
+    forbidden pair), rows and columns adding up exactly to the calls and the
+    receipts (a controlled rounding, found as a maximum flow).
+    ``compact``: the north-west corner rule (at most n + m - 1 pairs).
+    """
+    n, m = len(inp.contributors), len(inp.beneficiaries)
+    out = np.zeros((n, m, 3), dtype=np.int64)
+    me = inp.self_index
+    for t in range(3):
+        rows = np.flatnonzero(called[:, t] > 0)
+        cols = np.flatnonzero(y[:, t] > 0)
+        if rows.size == 0 or cols.size == 0:
+            continue
+        mask = np.ones((rows.size, cols.size), dtype=bool)
+        pos = {int(i): k for k, i in enumerate(rows)}
+        for k, b in enumerate(cols):
+            if me[b] >= 0 and int(me[b]) in pos:
+                mask[pos[int(me[b])], k] = False
+        a, r = called[rows, t], y[cols, t]
+        block = _proportional(a, r, mask) if mode is FlowsMode.PROPORTIONAL else _compact(a, r, mask)
+        out[np.ix_(rows, cols, [t])] = block[:, :, None]
+    return out
