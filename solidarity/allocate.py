@@ -83,40 +83,44 @@ def leximin(total: int, needs: list[int], caps: list[int], names: list[str]) -> 
     """Whole units ``0 <= r_b <= caps[b]`` (``caps <= needs``) adding up to
     ``total`` whose coverage ratios ``r_b / needs[b]`` are leximin-optimal.
 
-    The greedy that hands out units one by one to the smallest current
-    ratio among those below their cap (ties: the smaller need, then the name
-    A..Z), i.e. the Adams divisor method with caps. It starts from the
-    continuous water level, so the greedy hands out at most one unit per
-    beneficiary. Every need must be positive.
+    This is the greedy that hands out units one by one to the smallest
+    current ratio among those below their cap (ties: the smaller need, then
+    the name A..Z), i.e. the Adams divisor method with caps. It is computed
+    from above: with ``lam`` the continuous water level (``sum(min(cap, lam
+    need)) = total``), the greedy gives no one more than
+    ``min(cap, floor(lam need) + 1)`` (its last unit went at a ratio of at
+    most ``lam``), so it starts there and takes back, one by one, the units
+    the greedy would have given last: at most one per beneficiary. Every need
+    must be positive.
     """
     m = len(needs)
     if total >= sum(caps):
         return list(caps)
-    # Continuous level lam with sum(min(cap, lam need)) = total: found by
-    # sorting the levels at which each cap is reached.
+    # Continuous level lam: sort the levels at which each cap is reached.
     order = sorted(range(m), key=lambda b: Fraction(caps[b], needs[b]))
-    capped, wsum, lam = 0, sum(needs), Fraction(0)
+    capped, wsum = 0, sum(needs)
     for b in order:
-        level = Fraction(caps[b], needs[b])
-        if capped + level * wsum >= total:
+        if capped + Fraction(caps[b], needs[b]) * wsum >= total:
             break
         capped += caps[b]
         wsum -= needs[b]
     lam = Fraction(total - capped, wsum) if wsum else Fraction(0)
-    units = [min(caps[b], math.floor(lam * needs[b])) for b in range(m)]
-    # Step back one unit where a floor is exact, so the greedy decides ties.
-    units = [max(0, v - 1) if v < caps[b] and v == lam * needs[b] and v > 0 else v
-             for b, v in enumerate(units)]
-    left = total - sum(units)
-    heap = [(Fraction(units[b], needs[b]), needs[b], names[b], b) for b in range(m) if units[b] < caps[b]]
+    units = [min(caps[b], math.floor(lam * needs[b]) + 1) for b in range(m)]
+    # The greedy's last unit to b was given at ratio (r - 1) / need; among
+    # equal ratios the larger need, then the later name, was served last.
+    heap = [(-Fraction(units[b] - 1, needs[b]), -needs[b], _desc(names[b]), b) for b in range(m) if units[b] > 0]
     heapq.heapify(heap)
-    while left > 0:
+    for _ in range(sum(units) - total):
         _, _, _, b = heapq.heappop(heap)
-        units[b] += 1
-        left -= 1
-        if units[b] < caps[b]:
-            heapq.heappush(heap, (Fraction(units[b], needs[b]), needs[b], names[b], b))
+        units[b] -= 1
+        if units[b] > 0:
+            heapq.heappush(heap, (-Fraction(units[b] - 1, needs[b]), -needs[b], _desc(names[b]), b))
     return units
+
+
+def _desc(name: str) -> tuple[int, ...]:
+    """A key that sorts names Z..A (for a min-heap that must pop them last-first)."""
+    return tuple(-ord(ch) for ch in name) + (1,)
 
 
 def receipt_caps(inp: ModelInput, p: np.ndarray) -> np.ndarray:

@@ -1,25 +1,36 @@
 """Command line: a thin layer over the library (see ``solidarity --help``).
 
 Data goes to stdout, messages and errors to stderr. Exit codes are listed in
-:mod:`solidarity.errors`; no traceback is shown unless ``--debug`` is given.
+:mod:`solidarity.errors` and in ``--help``; no traceback is shown unless
+``--debug`` is given (before or after the command). Heavy libraries (the
+solver stack, pyarrow, matplotlib, openpyxl, dask) are imported only by the
+commands that need them.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
-from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from .errors import InputError, Problem, SolidarityError
-from .schema import DEFAULT_PARTICIPANTS, GDP, KNOWN_CODES, POPULATION, Method, SolverName
+from .errors import ExitCode, InputError, OutputError, Problem, SolidarityError
+
+EXIT_CODES = """Exit codes: 0 success; 1 internal error (a bug: rerun with --debug and
+report it); 2 usage error; 3 invalid input (scenario, data file, override or
+option); 4 conflicting scenario; 5 the independent verifier rejected the
+result; 6 a solver limit was reached without an accepted solution; 7 outputs
+cannot be written; 8 the solver is missing or failed."""
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Fair shares, pledges and distribution for the EU Annual Solidarity Pool.")
-_state = {"debug": False}
+                  context_settings={"help_option_names": ["-h", "--help"]},
+                  help="Fair shares, pledges and distribution for the EU Annual Solidarity Pool "
+                       "(Regulation (EU) 2024/1351, Part IV).\n\n" + EXIT_CODES,
+                  epilog="Example: solidarity run scenarios/2026-adopted.toml")
+_state = {"debug": False, "quiet": False}
 
 
 class Fmt(StrEnum):
@@ -29,179 +40,381 @@ class Fmt(StrEnum):
     md = "md"
 
 
-# One set of output options, shared by every command that writes rows.
-OutDir = Annotated[Optional[Path], typer.Option("--output", "-o", help="Directory to write tables to.")]
+class SolverChoice(StrEnum):
+    highs = "highs"
+    scipy = "scipy"
+    cbc = "cbc"
+    pulp_highs = "pulp-highs"
+
+
+# --- one set of options, shared by every command that takes them ---------------
+OutDir = Annotated[Optional[Path], typer.Option("--output", "-o", help="Folder to write tables to.")]
 Formats = Annotated[Optional[list[Fmt]], typer.Option(
-    "--format", "-f", help="Output format; repeat for several. Default: all four for files, csv for stdout.")]
-SolverOpt = Annotated[Optional[SolverName], typer.Option(
+    "--format", "-f", help="Output format; repeat for several. Default: csv, parquet, json and md "
+                           "for a folder; csv for stdout.")]
+Force = Annotated[bool, typer.Option("--force", help="Replace a folder that holds another run's outputs.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or 'wrote' lines on stderr.")]
+Sets = Annotated[Optional[list[str]], typer.Option(
+    "--set", help="Override a scenario value: key.path=value (TOML value; repeatable). "
+                  "Command line wins over --variant, which wins over the file.")]
+Variant = Annotated[Optional[str], typer.Option("--variant", help="Apply the scenario's [variants.NAME] block.")]
+SolverOpt = Annotated[Optional[SolverChoice], typer.Option(
     "--solver", help="MILP backend (default: the scenario's, else highs).")]
+TimeLimit = Annotated[Optional[float], typer.Option(
+    "--time-limit", min=0.001, help="Seconds for all solver levels together.")]
+MipGap = Annotated[Optional[float], typer.Option("--mip-gap", min=0.0, max=1.0,
+                                                 help="Relative MIP gap per level (default 0: prove optimality).")]
+Suboptimal = Annotated[bool, typer.Option(
+    "--allow-suboptimal", help="Write tables even when a limit stopped the solver (status in meta).")]
+Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+        typer.echo(f"solidarity {__version__}")
+        raise typer.Exit(0)
 
 
 @app.callback()
-def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False) -> None:
+def _main(debug: Debug = False,
+          version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Show the version and exit.")] = False) -> None:
     _state["debug"] = debug
+
+
+def _set_debug(debug: bool) -> None:
+    _state["debug"] = _state["debug"] or debug
 
 
 def _fail(exc: BaseException) -> None:
     """Report an error on stderr and exit with its code."""
+    if isinstance(exc, typer.Exit):
+        raise exc
+    if isinstance(exc, BrokenPipeError):
+        _quiet_broken_pipe()
+        raise typer.Exit(_state.get("code", 0))
     if _state["debug"]:
         raise exc
+    if isinstance(exc, KeyboardInterrupt):
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(130)
     if isinstance(exc, SolidarityError):
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code)
+        raise typer.Exit(int(exc.exit_code))
+    if isinstance(exc, MemoryError):
+        typer.echo("error: out of memory: the pool is too large for this machine", err=True)
+        raise typer.Exit(int(ExitCode.INTERNAL))
     typer.echo(f"internal error: {type(exc).__name__}: {exc}\n"
                "(run with --debug for a traceback and please report it)", err=True)
-    raise typer.Exit(1)
+    raise typer.Exit(int(ExitCode.INTERNAL))
 
 
-def _emit(tables: dict, out: Path | None, formats: list[Fmt] | None, title: str) -> None:
-    from .report import markdown_table, render, to_csv, to_json, write_atomic
+def _quiet_broken_pipe() -> None:
+    """stdout was closed (``solidarity key | head``): point it at /dev/null so
+    the interpreter's final flush does not complain, and end quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
-    if out is None:
-        fmts = formats or [Fmt.csv]
-        if len(fmts) != 1 or fmts[0] is Fmt.parquet:
-            raise InputError(Problem("command line", "--format", [f.value for f in fmts],
-                                     "stdout takes exactly one text format", "csv, json or md; "
-                                     "use --output DIR for parquet or several formats"))
-        for name, df in tables.items():
-            text = {Fmt.csv: lambda: to_csv(df).decode(), Fmt.json: lambda: to_json(name, df).decode(),
-                    Fmt.md: lambda: markdown_table(df) + "\n"}[fmts[0]]()
-            sys.stdout.write(text)
-        return
-    files = render(tables, [f.value for f in (formats or list(Fmt))], title=title)
-    for path in write_atomic(files, out):
-        typer.echo(f"wrote {path}", err=True)
+
+def _say(msg: str) -> None:
+    if not _state["quiet"]:
+        typer.echo(msg, err=True)
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _load(path: Path, sets, variant):
+    from .scenario import load_scenario
+
+    sc = load_scenario(path, tuple(sets or ()), variant)
+    for line in sc.overrides:
+        _say(f"override {line}")
+    return sc
+
+
+def _inputs_of(results) -> list[dict]:
+    """Files read by runs (scenario, data), for the manifest."""
+    seen, out = set(), []
+    for res in results:
+        sc = res.scenario
+        for role, path in (("scenario", sc.path), ("population", getattr(res.population, "path", "")),
+                           ("gdp", getattr(res.gdp, "path", ""))):
+            if path and Path(path).is_file() and (role, str(path)) not in seen:
+                seen.add((role, str(path)))
+                out.append({"role": role, "path": str(Path(path).resolve())})
+    return out
+
+
+def _write(files: dict[str, bytes], out: Path, force: bool, identity: str, digest: str, results) -> None:
+    from .output import build_manifest, write_outputs
+
+    manifest = build_manifest(files, identity=identity, scenario_digest=digest,
+                              inputs=_inputs_of(results), command=["solidarity", *sys.argv[1:]])
+    report = write_outputs(files, out, force=force, identity=identity, manifest=manifest)
+    _say(f"wrote {len(report.files)} files to {report.outdir}")
+
+
+def _render(tables: dict, formats: list[Fmt] | None, title: str, intro: str = "") -> dict[str, bytes]:
+    from .report import render
+    return render(tables, [f.value for f in (formats or list(Fmt))], title=title, intro=intro)
+
+
+def _stdout_tables(tables: dict, formats: list[Fmt] | None) -> None:
+    from .report import markdown_table, to_csv, to_json
+
+    fmts = formats or [Fmt.csv]
+    if len(fmts) != 1 or fmts[0] is Fmt.parquet:
+        raise InputError(Problem("command line", "--format", [f.value for f in fmts],
+                                 "stdout takes exactly one text format", "csv, json or md; "
+                                 "use --output DIR for parquet or several formats"))
+    for name, df in tables.items():
+        writer = {Fmt.csv: lambda: to_csv(name, df).decode(), Fmt.json: lambda: to_json(name, df).decode(),
+                  Fmt.md: lambda: markdown_table(df, name) + "\n"}[fmts[0]]
+        _out(writer())
+
+
+def _solver_name(solver: SolverChoice | None):
+    from .schema import SolverName
+    return None if solver is None else SolverName(solver.value)
+
+
+def _with_solver_options(sc, time_limit, mip_gap):
+    from dataclasses import replace
+    if time_limit is None and mip_gap is None:
+        return sc
+    s = sc.solver
+    return replace(sc, solver=replace(s, time_limit=time_limit if time_limit is not None else s.time_limit,
+                                      mip_gap=mip_gap if mip_gap is not None else s.mip_gap))
 
 
 @app.command()
 def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
-        output: OutDir = None, fmt: Formats = None, solver: SolverOpt = None,
+        output: OutDir = None, fmt: Formats = None, force: Force = False, quiet: Quiet = False,
+        sets: Sets = None, variant: Variant = None, solver: SolverOpt = None,
+        time_limit: TimeLimit = None, mip_gap: MipGap = None, allow_suboptimal: Suboptimal = False,
         write_lp: Annotated[Optional[Path], typer.Option(
-            "--write-lp", help="Also write the model as an LP file (last objective level).")] = None,
+            "--write-lp", help="Also write the model as an LP file (last solver level).")] = None,
         record_runtime: Annotated[bool, typer.Option(
-            "--record-runtime", help="Add the solver run time to meta (outputs then differ run to run).")] = False,
-        ) -> None:
-    """Run a scenario: fair shares, pledges, flows; verify; write every table.
+            "--record-runtime", help="Add solver times to meta (outputs then differ run to run).")] = False,
+        debug: Debug = False) -> None:
+    """Run a scenario: fair shares, pledges, calls and flows; verify; write every table.
 
-    Tables go to --output (default out/<scenario name>); a summary of the pool
-    is printed to stdout.
+    Tables go to --output (default out/<scenario file name>) with a manifest;
+    a summary of the pool is printed to stdout.
+
+    Example: solidarity run scenarios/2026-adopted.toml --set pool.relocations=25000
     """
+    _set_debug(debug)
+    _state["quiet"] = quiet
     try:
         from .pipeline import run as run_pipeline
         from .report import build_tables, markdown_table
-        from .scenario import load_scenario
+        from .summary import intro
 
-        sc = load_scenario(scenario)
-        res = run_pipeline(sc, solver=solver, write_lp=write_lp)
+        sc = _with_solver_options(_load(scenario, sets, variant), time_limit, mip_gap)
+        res = run_pipeline(sc, solver=_solver_name(solver), write_lp=write_lp,
+                           allow_suboptimal=allow_suboptimal)
         tables = res.tables
         if record_runtime:
             tables = build_tables(sc, res.population, res.gdp, res.shares, res.inputs, res.solve,
-                                  res.solution, res.rules, include_runtime=True)
+                                  res.solution, res.allocation, res.rules, include_runtime=True)
         out = output if output is not None else Path("out") / scenario.stem
-        _emit(tables, out, fmt, title=f"{sc.name} ({sc.year})")
+        text = intro(res)
+        files = _render(tables, fmt, title=f"{sc.name} ({sc.year})", intro=text)
+        files["scenario.toml"] = _effective_toml(sc)
+        _write(files, out, force, f"run {Path(sc.path).name}", sc.digest, [res])
         if write_lp is not None:
-            typer.echo(f"wrote {write_lp}", err=True)
-        typer.echo(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified; "
-                   f"solved in {res.solve.runtime:.2f} s", err=True)
-        sys.stdout.write(markdown_table(tables["pool"]) + "\n")
-    except Exception as exc:  # noqa: BLE001 - every error is reported, not raised
+            _say(f"wrote {write_lp}")
+        _say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified; "
+             f"solved in {res.solve.runtime:.2f} s")
+        _out(text + "\n\n" + markdown_table(tables["pool"], "pool") + "\n")
+    except BaseException as exc:  # noqa: BLE001 - every error is reported, not raised
         _fail(exc)
 
 
+def _effective_toml(sc) -> bytes:
+    from .document import to_toml
+    doc = sc.source
+    if sc.sets or sc.variant:
+        from .document import apply_overrides
+        doc = apply_overrides(doc, sc.sets, sc.variant)
+    return to_toml(doc).encode("utf-8")
+
+
 def _codes(text: str | None) -> tuple[str, ...]:
+    from .schema import DEFAULT_PARTICIPANTS, KNOWN_CODES
+
     if text is None:
         return DEFAULT_PARTICIPANTS
     codes = [c.strip() for c in text.replace(" ", ",").split(",") if c.strip()]
-    bad = [c for c in codes if c not in KNOWN_CODES]
-    dup = sorted({c for c in codes if codes.count(c) > 1})
-    problems = [Problem("command line", "--participants", c, "unknown country code",
-                        "Eurostat two-letter codes: " + ", ".join(sorted(KNOWN_CODES))) for c in bad]
+    allowed = "Eurostat two-letter codes: " + ", ".join(sorted(KNOWN_CODES))
+    problems = []
+    for c in codes:
+        if c not in KNOWN_CODES:
+            hint = f" (codes are upper case: {c.upper()})" if c.upper() in KNOWN_CODES else (
+                " (Eurostat writes Greece as EL)" if c.upper() == "GR" else "")
+            problems.append(Problem("command line", "--participants", c, f"unknown country code{hint}", allowed))
     problems += [Problem("command line", "--participants", c, "duplicate country code", "each code once")
-                 for c in dup]
+                 for c in sorted({c for c in codes if codes.count(c) > 1})]
+    if not codes:
+        problems.append(Problem("command line", "--participants", text, "empty participant set",
+                                "comma-separated country codes"))
     if problems:
         raise InputError(problems)
-    return tuple(sorted(codes))
+    return tuple(sorted(set(codes)))
 
 
 @app.command()
-def key(population_year: Annotated[Optional[int], typer.Option(help="Population year (default: latest).")] = None,
-        gdp_year: Annotated[Optional[int], typer.Option(help="GDP year (default: latest).")] = None,
+def key(population_year: Annotated[Optional[int], typer.Option(help="Population year (default: latest complete).")] = None,
+        gdp_year: Annotated[Optional[int], typer.Option(help="GDP year (default: latest complete).")] = None,
         participants: Annotated[Optional[str], typer.Option(
             help="Comma-separated country codes (default: EU-27 minus DK).")] = None,
-        relocations: Annotated[int, typer.Option(min=0, help="Pool relocations R.")] = 21_000,
-        financial_eur: Annotated[int, typer.Option(min=0, help="Pool money F, EUR.")] = 420_000_000,
+        relocations: Annotated[Optional[int], typer.Option(min=0, help="Pool relocations R (default 21 000).")] = None,
+        financial_eur: Annotated[Optional[int], typer.Option(
+            min=0, help="Pool money F, EUR (default: R x the equivalence rate).")] = None,
         equivalence_eur: Annotated[Optional[int], typer.Option(
-            min=1, help="EUR per relocation (default F / R).")] = None,
-        method: Annotated[Method, typer.Option(help="Apportionment method.")] = Method.HAMILTON,
+            min=1, help="EUR per relocation (default EUR 20 000, or F / R when both are given).")] = None,
+        method: Annotated[str, typer.Option(
+            help="Apportionment of R: hamilton, webster, dhondt, huntington_hill or ceiling.")] = "hamilton",
         population_weight: Annotated[float, typer.Option(min=0.0, max=1.0,
                                                          help="Weight of population; GDP gets the rest.")] = 0.5,
-        output: OutDir = None, fmt: Formats = None) -> None:
-    """Print the distribution key and fair shares (no optimisation).
+        output: OutDir = None, fmt: Formats = None, force: Force = False, quiet: Quiet = False,
+        debug: Debug = False) -> None:
+    """Print the distribution key and each state's fair share (no optimisation).
 
-    Defaults: the 2026 adopted pool (21 000 relocations, EUR 420 million),
-    the latest bundled data, 50 % population and 50 % GDP.
+    Defaults: the 2026 adopted pool (21 000 relocations or EUR 420 million),
+    the latest bundled data, 50 % population and 50 % GDP. Changing
+    --relocations keeps EUR 20 000 per relocation unless --equivalence-eur
+    (or --financial-eur) is given.
+
+    Example: solidarity key --participants DE,FR,IT,ES --relocations 1000 -f md
     """
+    _set_debug(debug)
+    _state["quiet"] = quiet
     try:
+        from fractions import Fraction
+
         from .data import load_indicator
         from .key import fair_shares
         from .report import shares_table
         from .scenario import PoolSettings
+        from .schema import DEFAULT_EQUIVALENCE_EUR, GDP, POPULATION, Method
 
+        try:
+            meth = Method(method)
+        except ValueError:
+            raise InputError(Problem("command line", "--method", method, "unknown method",
+                                     ", ".join(m.value for m in Method)))
         parts = _codes(participants)
+        r = 21_000 if relocations is None else relocations
+        if financial_eur is None:
+            e = equivalence_eur or DEFAULT_EQUIVALENCE_EUR
+            f = r * e
+        else:
+            f, e = financial_eur, equivalence_eur
+        if r == 0 and f == 0:
+            raise InputError(Problem("command line", "--relocations/--financial-eur", 0, "the pool is empty",
+                                     "relocations or financial_eur above 0"))
+        pool = PoolSettings(r, f, e)
+        if pool.rate == 0:
+            raise InputError(Problem("command line", "--financial-eur", f, "F / R rounds to zero euros",
+                                     "--financial-eur >= relocations / 2, or --equivalence-eur"))
         pop = load_indicator(POPULATION, year=population_year, require=parts)
         gdp = load_indicator(GDP, year=gdp_year, require=parts)
-        rate = PoolSettings(relocations, financial_eur, equivalence_eur).rate
         wp = Fraction(repr(population_weight))
-        fs = fair_shares(pop.values[list(parts)], gdp.values[list(parts)],
-                         {POPULATION: wp, GDP: 1 - wp}, relocations, financial_eur, rate, method=method)
+        fs = fair_shares(pop.values[list(parts)], gdp.values[list(parts)], {POPULATION: wp, GDP: 1 - wp},
+                         pool.value_eur, r, pool.rate, method=meth)
         if fs.relocations.ties:
-            typer.echo(f"note: apportionment ties decided by the tie rule: {' '.join(fs.relocations.ties)}",
-                       err=True)
-        typer.echo(f"population {pop.year} ({pop.vintage}); GDP {gdp.year} ({gdp.vintage})", err=True)
-        _emit({"shares": shares_table(fs)}, output, fmt, title="Fair shares")
-    except Exception as exc:  # noqa: BLE001
+            _say(f"note: apportionment ties decided by the tie rule: {' '.join(fs.relocations.ties)}")
+        _say(f"population {pop.year} ({pop.vintage}); GDP {gdp.year} ({gdp.vintage}); "
+             f"EUR {pool.rate} per relocation")
+        tables = {"shares": shares_table(fs, None, pop, gdp)}
+        if output is None:
+            _stdout_tables(tables, fmt)
+        else:
+            _write(_render(tables, fmt, "Fair shares"), output, force, "key", "", [])
+    except BaseException as exc:  # noqa: BLE001
         _fail(exc)
 
 
 @app.command()
 def cycle(path: Annotated[Path, typer.Argument(
-              help="Directory of yearly scenario files, or a TOML file with [cycle] scenarios = [...].")],
-          output: OutDir = None, fmt: Formats = None, solver: SolverOpt = None) -> None:
+              help="Folder of yearly scenario files, or a TOML file with [cycle] scenarios = [...].")],
+          output: OutDir = None, fmt: Formats = None, force: Force = False, quiet: Quiet = False,
+          sets: Sets = None, variant: Variant = None, solver: SolverOpt = None,
+          debug: Debug = False) -> None:
     """Run consecutive years in order, carrying crisis credits and unimplemented
-    pledges; write each year's tables to DIR/<year>/ and the ledger to DIR."""
+    pledges; write each year's tables to DIR/<year>/ and the ledger to DIR.
+
+    Example: solidarity cycle scenarios/ledger-3y -o out/ledger
+    """
+    _set_debug(debug)
+    _state["quiet"] = quiet
     try:
         from .ledger import load_cycle, run_cycle
         from .report import markdown_table
+        from .summary import intro
 
-        cyc = run_cycle(load_cycle(path), solver=solver)
+        scenarios = load_cycle(path, tuple(sets or ()), variant)
+        for sc in scenarios:
+            for line in sc.overrides:
+                _say(f"override {sc.year}: {line}")
+        cyc = run_cycle(scenarios, solver=_solver_name(solver))
         out = output if output is not None else Path("out") / path.stem
+        files: dict[str, bytes] = {}
         for res in cyc.results:
-            _emit(res.tables, out / str(res.scenario.year), fmt,
-                  title=f"{res.scenario.name} ({res.scenario.year})")
-        _emit({"ledger": cyc.ledger}, out, fmt, title="Ledger")
-        years = cyc.ledger.groupby("year")[["obligation_eur", "credit_used_eur", "pledged_value_eur",
-                                            "implemented_value_eur", "carried_out_relocations",
-                                            "credit_earned_eur"]].sum().reset_index()
-        typer.echo(f"{len(cyc.results)} cycles run and verified", err=True)
-        sys.stdout.write(markdown_table(years) + "\n")
-    except Exception as exc:  # noqa: BLE001
+            year = str(res.scenario.year)
+            for name, blob in _render(res.tables, fmt, f"{res.scenario.name} ({year})", intro(res)).items():
+                files[f"{year}/{name}"] = blob
+            files[f"{year}/scenario.toml"] = _effective_toml(res.scenario)
+        files.update(_render({"ledger": cyc.ledger}, fmt, "Ledger"))
+        _write(files, out, force, f"cycle {path.name}", "", cyc.results)
+        years = cyc.ledger.reset_index().groupby("year")[[
+            "obligation_eur", "credit_used_eur", "pledged_value_eur", "implemented_value_eur",
+            "carried_out_relocations", "credit_earned_eur"]].sum()
+        _say(f"{len(cyc.results)} cycles run and verified")
+        _out(markdown_table(years) + "\n")
+    except BaseException as exc:  # noqa: BLE001
         _fail(exc)
 
 
 @app.command()
-def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")]) -> None:
-    """Check a scenario and the data it names; report every problem at once."""
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+             sets: Sets = None, variant: Variant = None, debug: Debug = False) -> None:
+    """Check a scenario and the data it names; report every problem at once.
+
+    Example: solidarity validate scenarios/2026-adopted.toml
+    """
+    _set_debug(debug)
     try:
         from .pipeline import load_data
-        from .scenario import load_scenario
 
-        sc = load_scenario(scenario)
+        sc = _load(scenario, sets, variant)
         pop, gdp = load_data(sc)
-        typer.echo(f"{scenario}: valid ({sc.name}, {sc.year}; {len(sc.participants)} participants, "
-                   f"{len(sc.beneficiaries)} beneficiaries; population {pop.year}, GDP {gdp.year})")
-    except Exception as exc:  # noqa: BLE001
+        _out(f"{scenario}: valid ({sc.name}, {sc.year}; {len(sc.participants)} participants, "
+             f"{len(sc.beneficiaries)} beneficiaries; population {pop.year}, GDP {gdp.year})\n")
+    except BaseException as exc:  # noqa: BLE001
         _fail(exc)
 
 
 def main() -> None:
-    app()
+    # --debug is accepted after the subcommand too; take it out early so that
+    # errors raised while parsing are shown with a traceback as asked.
+    if "--debug" in sys.argv[1:]:
+        _state["debug"] = True
+    try:
+        app()
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        sys.exit(_state.get("code", 0))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

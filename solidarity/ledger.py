@@ -1,15 +1,18 @@
 """Multi-year cycles: run consecutive annual scenarios and carry state between them.
 
-What is carried from one cycle to the next:
+What is carried from one cycle to the next (through the scenario document
+layer, so each year's effective scenario records it as ``key: old -> new
+(carried from YEAR)``):
 
 * crisis credits (CR Art 9): a state's offsets above its fair share, valued
   at the equivalence rate, spread evenly over the next ``credit_years``
   cycles; a credit not usable in its cycle (the obligation is smaller) stays
-  available in the next ones;
+  available in the next ones (``states.X.credit_eur``);
 * relocation pledges not implemented within the year (Art 60(3)): each state
   implements ``implemented`` (a scenario share, default 1) of the relocations
-  allocated to beneficiaries, financial contributions are paid in full; what
-  is left is carried and is the first source of a later crisis plan (CR Art 8);
+  it was called on for; what it pledged and did not implement (uncalled
+  pledges included) is carried (``states.X.carried_relocations``) and is the
+  first source of a later crisis plan (CR Art 8); money is paid in full;
 * deductions granted are recorded.
 
 The ``ledger`` table has one row per state and year.
@@ -19,33 +22,19 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
+from typing import Sequence
 
-import numpy as np
 import pandas as pd
 
 from .errors import InputError, Problem, VerificationError
 from .model import ALT, FIN
 from .pipeline import Result, run
 from .rules import spread_credit
-from .scenario import Scenario, StateSettings, load_scenario
+from .scenario import Scenario, from_document, load_scenario
 from .schema import GEO, YEAR
-from .verify import verify_ledger
-
-LEDGER_COLUMNS = {
-    GEO: "Eurostat country code", YEAR: "cycle year",
-    "deduction": "deduction granted in the cycle (fraction)",
-    "obligation_eur": "obligation after deduction, redistribution and credit, EUR",
-    "credit_available_eur": "crisis credit available in the cycle, EUR",
-    "credit_used_eur": "crisis credit used against the obligation, EUR",
-    "pledged_value_eur": "value of all pledges, EUR",
-    "implemented_value_eur": "value implemented in the cycle (Art 60(3)), EUR",
-    "carried_in_relocations": "unimplemented relocation pledges from earlier cycles, persons",
-    "carried_out_relocations": "relocation pledges left unimplemented, carried forward, persons",
-    "credit_earned_eur": "crisis credit earned in the cycle (CR Art 9), EUR",
-}
+from .tables import frame
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,9 +42,13 @@ class CycleResult:
     results: tuple[Result, ...]
     ledger: pd.DataFrame
 
+    def __repr__(self) -> str:
+        years = [r.scenario.year for r in self.results]
+        return f"<CycleResult {years[0]}-{years[-1]}: {len(years)} cycles, ledger of {len(self.ledger)} rows>"
 
-def load_cycle(path: str | Path) -> list[Scenario]:
-    """Scenarios of a cycle, in year order.
+
+def load_cycle(path: str | Path, sets: Sequence[str] = (), variant: str | None = None) -> list[Scenario]:
+    """Scenarios of a cycle, in year order, each validated with the overrides.
 
     ``path`` is a directory (every ``*.toml`` in it is one year) or a TOML file
     with ``[cycle] scenarios = ["2026.toml", ...]`` (paths relative to it).
@@ -67,9 +60,10 @@ def load_cycle(path: str | Path) -> list[Scenario]:
         where = str(path)
     else:
         try:
-            doc = tomllib.loads(path.read_text())
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise InputError(Problem(str(path), "file", str(path), f"cannot read a cycle file ({exc})"))
+            doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise InputError(Problem(str(path), "file", str(path), f"cannot read a cycle file ({exc})",
+                                     "a directory of yearly scenario files, or a TOML file with a [cycle] table"))
         cyc = doc.get("cycle")
         if not isinstance(cyc, dict) or not isinstance(cyc.get("scenarios"), list) or set(cyc) - {"scenarios"}:
             raise InputError(Problem(str(path), "cycle", doc.get("cycle"), "not a cycle file",
@@ -81,7 +75,7 @@ def load_cycle(path: str | Path) -> list[Scenario]:
     problems, scenarios = [], []
     for f in files:
         try:
-            scenarios.append(load_scenario(f))
+            scenarios.append(load_scenario(f, sets, variant))
         except InputError as exc:
             problems += exc.problems
     if problems:
@@ -94,14 +88,25 @@ def load_cycle(path: str | Path) -> list[Scenario]:
     return scenarios
 
 
-def _with_carry(sc: Scenario, credit: dict[str, int], carried: dict[str, int]) -> Scenario:
-    states = dict(sc.states)
+def with_carry(sc: Scenario, credit: dict[str, int], carried: dict[str, int], year: int) -> Scenario:
+    """The year's scenario with carried credits and pledges added, through the
+    document layer (then the year's own overrides again, which still win)."""
+    from .document import apply_overrides, with_values
+
+    raw = sc.source
+    states = raw.data.get("states", {}) if isinstance(raw.data.get("states"), dict) else {}
+    values: dict[str, int] = {}
     for g in sc.participants:
-        st = states.get(g) or StateSettings(geo=g)
-        if credit.get(g) or carried.get(g):
-            states[g] = replace(st, credit_eur=st.credit_eur + credit.get(g, 0),
-                                carried_relocations=st.carried_relocations + carried.get(g, 0))
-    return replace(sc, states=MappingProxyType(dict(sorted(states.items()))))
+        body = states.get(g, {}) if isinstance(states.get(g), dict) else {}
+        if credit.get(g):
+            values[f"states.{g}.credit_eur"] = int(body.get("credit_eur", 0)) + credit[g]
+        if carried.get(g):
+            values[f"states.{g}.carried_relocations"] = int(body.get("carried_relocations", 0)) + carried[g]
+    if not values:
+        return sc
+    doc = with_values(raw, values, f"carried from {year - 1}")
+    eff = apply_overrides(doc, sc.sets, sc.variant) if sc.sets or sc.variant else doc
+    return from_document(eff, source=raw, sets=sc.sets, variant=sc.variant)
 
 
 def run_cycle(scenarios: list[Scenario], solver=None) -> CycleResult:
@@ -112,7 +117,8 @@ def run_cycle(scenarios: list[Scenario], solver=None) -> CycleResult:
     results, rows = [], []
     for sc in scenarios:
         avail = {g: unused.get(g, 0) + schedule.get(sc.year, {}).get(g, 0) for g in sc.participants}
-        res = run(_with_carry(sc, avail, carried), solver=solver)
+        eff = with_carry(sc, avail, carried, sc.year)
+        res = run(eff, solver=solver)
         t = res.shares.table
         inp, sol, rules = res.inputs, res.solution, res.rules
         e = inp.rate
@@ -120,30 +126,28 @@ def run_cycle(scenarios: list[Scenario], solver=None) -> CycleResult:
         next_carried = {}
         for i, g in enumerate(inp.contributors):
             used = int(t.at[g, "credit_used_eur"])
-            alt_done = math.floor(res.scenario.state(g).implemented * int(sol.pledges[i, ALT]))
+            alt_done = math.floor(eff.state(g).implemented * int(res.allocation.called[i, ALT]))
             taken = crisis.from_unallocated.get(g, 0) if crisis else 0
             next_carried[g] = rules.available[g] - taken
             earned = crisis.credit_eur.get(g, 0) if crisis else 0
             rows.append({
                 GEO: g, YEAR: sc.year, "deduction": float(t.at[g, "deduction"]),
                 "obligation_eur": int(t.at[g, "obligation_eur"]),
-                "credit_available_eur": avail.get(g, 0) + sc.state(g).credit_eur,
-                "credit_used_eur": used,
+                "credit_available_eur": eff.state(g).credit_eur, "credit_used_eur": used,
                 "pledged_value_eur": int((sol.pledges[i] * inp.unit_value).sum()),
                 "implemented_value_eur": e * rules.implemented[g] + int(sol.pledges[i, FIN]) + alt_done,
-                "carried_in_relocations": carried.get(g, 0) + sc.state(g).carried_relocations,
+                "carried_in_relocations": eff.state(g).carried_relocations,
                 "carried_out_relocations": next_carried[g], "credit_earned_eur": earned,
             })
-            unused[g] = avail.get(g, 0) + sc.state(g).credit_eur - used
+            unused[g] = eff.state(g).credit_eur - used
             if earned:
-                for k, part in enumerate(spread_credit(earned, res.scenario.crisis.credit_years)):
+                for k, part in enumerate(spread_credit(earned, eff.crisis.credit_years)):
                     yr = schedule.setdefault(sc.year + 1 + k, {})
                     yr[g] = yr.get(g, 0) + part
         carried = next_carried
         results.append(res)
-    ledger = pd.DataFrame(rows, columns=list(LEDGER_COLUMNS))
-    ints = [c for c in LEDGER_COLUMNS if c not in (GEO, YEAR, "deduction")]
-    ledger = ledger.astype({c: np.int64 for c in ints} | {YEAR: np.int64})
+    ledger = frame("ledger", rows)
+    from .verify import verify_ledger
     violations = verify_ledger(ledger)
     if violations:
         raise VerificationError(violations)

@@ -505,3 +505,29 @@ def type_floors(inp: ModelInput, ratio: Fraction) -> np.ndarray:
     need = inp.needs.sum(axis=0)
     return np.array([math.ceil(ratio * int(need[t])) if need[t] > 0 else 0 for t in range(3)],
                     dtype=np.int64)
+
+
+#: Every whole number up to this is exact in float64 (2**53).
+FLOAT_EXACT = 2**53
+
+
+def objective_bounds(problem: MilpProblem) -> dict[str, float]:
+    """The largest absolute value each level's objective can take, from the
+    variables' bounds (auxiliaries bounded by what they measure). The fixed
+    rows ``cost @ x <= optimum + 1/2`` are exact only while this stays below
+    :data:`FLOAT_EXACT`; :func:`check_exact` says so."""
+    inp, blk = problem.inputs, problem.blocks
+    top = np.maximum(np.abs(problem.lb), np.abs(problem.ub))
+    p_hi = problem.ub[blk["p"]]
+    st = np.flatnonzero(inp.stated)
+    fs = np.flatnonzero(inp.free & inp.stated)
+    top[blk["dpos"]] = p_hi[st]
+    top[blk["dneg"]] = inp.preferred[st]
+    top[blk["q"]] = (p_hi[fs][:, list(IN_KIND)] * inp.unit_value[list(IN_KIND)])
+    return {lv.name: float(np.abs(lv.cost) @ top) for lv in problem.levels if lv.cost is not None}
+
+
+def check_exact(problem: MilpProblem) -> list[str]:
+    """Levels whose objective could exceed 2**53 (empty: all exact)."""
+    return [f"level {k}: objective up to {v:.3g} > 2**53" for k, v in objective_bounds(problem).items()
+            if v >= FLOAT_EXACT]

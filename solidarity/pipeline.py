@@ -18,7 +18,7 @@ from .apportionment import bounded
 from .data import Indicator, load_indicator
 from .errors import ConflictError, InputError, LimitError, Problem, SolveError, VerificationError
 from .key import FairShares, ceil_div, fair_shares, half_up
-from .model import ALT, REL, MilpProblem, ModelInput, Solution, build
+from .model import ALT, REL, MilpProblem, ModelInput, Solution, build, check_exact
 from .rules import Crisis, OffsetParams, Offsets, crisis_plan, offsets
 from .scenario import Scenario, StateSettings
 from .schema import GDP, POPULATION, TYPES, Priority, SolverName, SolveStatus
@@ -244,6 +244,11 @@ def run(scenario: Scenario, solver: SolverName | str | None = None,
     shares = compute_shares(scenario, population, gdp)
     inputs = model_input(scenario, shares)
     problem = build(inputs)
+    too_big = check_exact(problem)
+    if too_big:
+        raise InputError(Problem(scenario.path, "pool, needs", "; ".join(too_big),
+                                 "amounts too large for exact arithmetic in the solver",
+                                 "pools and needs whose total value in EUR stays below about 10**15"))
     name = SolverName(solver) if solver is not None else scenario.solver.name
     result = solve(problem, name, time_limit=scenario.solver.time_limit,
                    mip_gap=scenario.solver.mip_gap, write_lp=write_lp)

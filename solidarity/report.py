@@ -363,7 +363,7 @@ def _md_cell(v, unit: str = "") -> str:
 def markdown_table(df: pd.DataFrame, name: str | None = None) -> str:
     out = flat(name, df) if name else (df.reset_index() if df.index.names != [None] else df)
     spec = REGISTRY.get(name or "")
-    units = {c.name: c.unit for c in spec.columns} if spec else {}
+    units = {c.name: c.unit for c in spec.columns} if spec else {"year": "year"}
     head = "| " + " | ".join(out.columns) + " |"
     sep = "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(out[c]) and out[c].dtype != bool
                          else "---" for c in out.columns) + "|"

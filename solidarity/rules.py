@@ -67,7 +67,7 @@ class Offsets:
     voluntary_open: bool
     needs_threshold: Fraction  #: Art 63(3)(a)
     reference_threshold: int  #: Art 63(3)(b)
-    triggered: bool  #: pledges below the higher of the two
+    triggered: bool  #: pledges below the higher of the two, with relocation needs left to cover
     uncovered_needs: int  #: relocation needs not covered by the pool
     gap: int  #: offsets to share: up to the higher threshold, at most the uncovered needs
     fair: Mapping[str, int]  #: fair share in persons (after deduction): the cap basis
@@ -108,16 +108,16 @@ def offsets(fair: Mapping[str, int], pledged: Mapping[str, int], key: Mapping[st
     -----
     Mandatory offsets (Art 63(3)) are triggered when relocation pledges are
     below the higher of ``needs_share x identified_needs`` and
-    ``reference_relocations``; the gap to that number, never more than the
-    uncovered needs, is shared pro rata to the key, each state owing at most
+    ``reference_relocations`` while relocation needs are left uncovered; the
+    gap to that number, never more than the uncovered needs, is shared pro rata to the key, each state owing at most
     its fair share in persons minus its pledge (Art 63(7)), whole persons
     adding up exactly to ``min(gap, sum of caps)``.
     """
     total = sum(pledged.values())
     needs_thr = params.needs_share * params.identified_needs
     higher = max(math.ceil(needs_thr), params.reference_relocations)
-    triggered = total < higher
-    gap = max(0, min(higher - total, uncovered_needs)) if triggered else 0
+    gap = max(0, min(higher - total, uncovered_needs)) if total < higher else 0
+    triggered = gap > 0
     caps = {g: max(0, fair[g] - pledged.get(g, 0)) for g in fair}
     owed = capped_apportion(gap, key, caps) if gap else {g: 0 for g in fair}
     return Offsets(

@@ -34,23 +34,31 @@ def test_worked_two_state_key():
 
 def test_real_key_26_states(real):
     pop, gdp = real
-    fs = fair_shares(pop, gdp, HALF, 21_000, 420_000_000, 20_000)
+    fs = fair_shares(pop, gdp, HALF, 420_000_000, 21_000, 20_000)
     t = fs.table
     assert len(t) == 26 and "DK" not in t.index
     assert abs(t["key_share"].sum() - 1) < 1e-12
-    assert t["fair_relocations"].sum() == 21_000
-    assert t["fair_financial_eur"].sum() == 420_000_000
-    assert t["obligation_eur"].sum() == 20_000 * 21_000 + 420_000_000
-    assert check(fs.relocations).quota_ok and check(fs.relocations).sum_ok
+    # one obligation per state: the euros add up to F, not to F + e x R
+    assert t["fair_share_eur"].sum() == 420_000_000 == t["obligation_eur"].sum()
+    assert t["relocations_apportioned"].sum() == 21_000
+    assert check(fs.relocations).quota_ok and check(fs.euros).quota_ok
 
 
-def test_real_key_germany_largest(real):
+def test_real_key_germany_and_belgium(real):
+    """The published form of a fair share (SPEC section 3): "4 555 relocations
+    or about EUR 91.09 million" for DE; BE's money-only EUR 12.9 million is
+    its whole fair share (3.07 % x EUR 420 million), not half of it."""
     pop, gdp = real
-    t = fair_shares(pop, gdp, HALF, 21_000, 420_000_000, 20_000).table
-    # DE 2025 population 83 577 140 of 444.4 million; GDP 2024 4 328 970 of 17.6 trillion
+    t = fair_shares(pop, gdp, HALF, 420_000_000, 21_000, 20_000).table
     assert t["key_share"].idxmax() == "DE"
     assert t.loc["DE", "key_share"] == pytest.approx(0.216857, abs=1e-6)
-    assert t.loc["DE", "fair_relocations"] == 4554
+    # 0.216857 x 420 000 000 = 91 080 039 (largest remainder); / 20 000 =
+    # 4 554.002 persons, rounded up: the relocation equivalent 4 555.
+    assert t.loc["DE", "fair_share_eur"] == 91_080_039
+    assert t.loc["DE", "fair_share_relocations"] == 4_555
+    assert t.loc["DE", "relocations_apportioned"] == 4_554  # adds up to R, a column of its own
+    assert t.loc["BE", "fair_share_eur"] == 13_014_787
+    assert 12_900_000 / t.loc["BE", "fair_share_eur"] > 0.99
 
 
 def test_exact_key_matches_float(real):
@@ -77,27 +85,61 @@ def test_batched_matches_single_and_masks(real):
 
 def test_deductions_shrink_obligation_only_for_that_state(real):
     pop, gdp = real
-    base = fair_shares(pop, gdp, HALF, 21_000, 420_000_000, 20_000).table
-    ded = fair_shares(pop, gdp, HALF, 21_000, 420_000_000, 20_000,
+    base = fair_shares(pop, gdp, HALF, 420_000_000, 21_000, 20_000).table
+    ded = fair_shares(pop, gdp, HALF, 420_000_000, 21_000, 20_000,
                       deductions={"AT": Fraction(1, 2)}).table
-    # AT: r = 512, f = 10 233 876 -> deduct round(256) = 256 and 5 116 938
-    assert ded.loc["AT", "deducted_relocations"] == 256
-    assert ded.loc["AT", "deducted_financial_eur"] == 5_116_938
-    assert ded.loc["AT", "obligation_eur"] == 20_000 * 256 + 5_116_938
+    # AT: fair share EUR 10 233 876 -> deduct half: 5 116 938; its relocation
+    # equivalent falls from ceil(511.69) = 512 to ceil(255.85) = 256.
+    assert base.loc["AT", "fair_share_eur"] == 10_233_876
+    assert ded.loc["AT", "deduction_eur"] == 5_116_938
+    assert ded.loc["AT", "obligation_eur"] == 5_116_938
+    assert (base.loc["AT", "obligation_relocations"], ded.loc["AT", "obligation_relocations"]) == (512, 256)
     others = base.index != "AT"
     assert (ded.loc[others, "obligation_eur"] == base.loc[others, "obligation_eur"]).all()
 
 
+def test_redistributed_deduction_worked_example():
+    # key 0.5 / 0.3 / 0.2, pool EUR 1 000: fair shares 500 / 300 / 200.
+    # AA fully deducted. Off: the pool shrinks to 500. On: AA's 500 go to BB
+    # and CC by 0.3 : 0.2 -> 300 and 200: obligations 0 / 600 / 400 = 1 000.
+    toy = pd.Series({"AA": 5.0, "BB": 3.0, "CC": 2.0})
+    off = fair_shares(toy, toy, HALF, 1000, 10, 100, deductions={"AA": Fraction(1)}).table
+    assert off["obligation_eur"].tolist() == [0, 300, 200]
+    on = fair_shares(toy, toy, HALF, 1000, 10, 100, deductions={"AA": Fraction(1)}, redistribute=True).table
+    assert on["redistributed_eur"].tolist() == [0, 300, 200]
+    assert on["obligation_eur"].tolist() == [0, 600, 400]
+
+
+def test_credit_reduces_the_obligation_up_to_what_is_owed():
+    toy = pd.Series({"AA": 5.0, "BB": 3.0, "CC": 2.0})
+    t = fair_shares(toy, toy, HALF, 1000, 10, 100, credits={"AA": 120, "BB": 999}).table
+    assert t["credit_used_eur"].tolist() == [120, 300, 0]
+    assert t["obligation_eur"].tolist() == [380, 0, 200]
+
+
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 10**8), st.integers(1, 10**7)), min_size=2, max_size=30),
-       st.integers(0, 40_000), st.sampled_from(list(Method)))
-def test_fair_shares_sum_exactly(rows, house, method):
+@given(st.lists(st.tuples(st.integers(1, 10**8), st.integers(1, 10**7),
+                          st.sampled_from([0, 0, Fraction(1, 4), Fraction(1, 2), Fraction(1)])),
+                min_size=2, max_size=30),
+       st.integers(0, 40_000), st.sampled_from(list(Method)), st.booleans())
+def test_fair_shares_sum_exactly(rows, house, method, redistribute):
     idx = [f"S{i:02d}" for i in range(len(rows))]
-    pop = pd.Series([float(p) for p, _ in rows], index=idx)
-    gdp = pd.Series([g / 10 for _, g in rows], index=idx)
-    fs = fair_shares(pop, gdp, HALF, house, house * 20_000, 20_000, method=method)
-    assert fs.table["fair_financial_eur"].sum() == house * 20_000
+    pop = pd.Series([float(p) for p, _, _ in rows], index=idx)
+    gdp = pd.Series([g / 10 for _, g, _ in rows], index=idx)
+    ded = {g: d for g, (_, _, d) in zip(idx, rows)}
+    fs = fair_shares(pop, gdp, HALF, house * 20_000, house, 20_000, method=method, deductions=ded,
+                     redistribute=redistribute)
+    t = fs.table
+    assert t["fair_share_eur"].sum() == house * 20_000
+    assert (t["fair_share_relocations"] * 20_000 >= t["fair_share_eur"]).all()
+    assert (t["fair_share_relocations"] * 20_000 < t["fair_share_eur"] + 20_000).all()
     if method is not Method.CEILING:
-        assert fs.table["fair_relocations"].sum() == house
+        assert t["relocations_apportioned"].sum() == house
     if method is Method.HAMILTON:
         assert check(fs.relocations).quota_ok
+    # deductions never raise an obligation unless redistributed; redistributed
+    # deductions keep the pool whole when some state has none
+    if not redistribute:
+        assert (t["obligation_eur"] <= t["fair_share_eur"]).all()
+    elif any(d == 0 and fs.key[g] > 0 for g, d in ded.items()):
+        assert t["obligation_eur"].sum() == house * 20_000

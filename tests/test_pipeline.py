@@ -1,13 +1,17 @@
-"""Full runs on the bundled scenarios: golden files, backends, determinism."""
+"""Full runs on the bundled scenarios: golden files, backends, determinism.
+
+The golden files are regression guards; the numbers they rest on are
+checked against hand computations and published figures in
+tests/test_scenarios.py and tests/test_key.py.
+"""
 
 import os
+import pickle
 
-import pandas as pd
 import pytest
 
 import solidarity
-from solidarity.errors import InputError
-from solidarity.report import render, write_atomic
+from solidarity.report import render
 from solidarity.schema import SolverName
 
 from .conftest import BUNDLED, GOLDEN, MINIMAL
@@ -27,65 +31,51 @@ def test_golden(path, runs):
     files = render({k: res.tables[k] for k in GOLDEN_TABLES}, ["csv"])
     folder = GOLDEN / path.stem
     if os.environ.get("UPDATE_GOLDEN"):
-        write_atomic(files, folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            (folder / name).write_bytes(data)
     for name, data in files.items():
         assert data == (folder / name).read_bytes(), f"{path.stem}/{name} differs from golden"
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
-def test_backends_agree(path, runs):
-    base = runs[path.stem]
+def test_backends_give_identical_tables(path, runs):
+    """Every level has a unique optimum or an exact rule after it, so every
+    backend gives byte-identical tables (meta aside: it names the solver)."""
+    base = render({k: v for k, v in runs[path.stem].tables.items() if k != "meta"}, ["csv"])
     sc = solidarity.load_scenario(path)
-    for solver in (SolverName.CBC, SolverName.PULP_HIGHS):
+    for solver in (SolverName.SCIPY, SolverName.CBC, SolverName.PULP_HIGHS):
         other = solidarity.run(sc, solver=solver)
-        assert other.solve.objective == base.solve.objective, solver
-        pd.testing.assert_frame_equal(other.tables["pledges"], base.tables["pledges"])
-        pd.testing.assert_frame_equal(other.tables["flows"], base.tables["flows"])
+        assert other.solve.objective == runs[path.stem].solve.objective, solver
+        assert render({k: v for k, v in other.tables.items() if k != "meta"}, ["csv"]) == base, solver
 
 
-def test_adopted_2026_facts(runs):
-    t = runs["2026-adopted"].tables
-    shares = t["shares"].set_index("geo")
-    assert shares["fair_relocations"].sum() == 21_000
-    assert (shares.loc[["AT", "CZ", "HR", "PL", "CY", "EL", "IT", "ES"], "obligation_eur"] == 0).all()
-    ob = t["obligations"].set_index("geo")
-    # HU and SK pledged nothing: their whole obligation is unmet
-    assert (ob.loc[["HU", "SK"], "unmet_eur"] == ob.loc[["HU", "SK"], "obligation_eur"]).all()
-    pl = t["pledges"].set_index(["geo", "type"])["units"]
-    assert pl[("BE", "financial")] == 12_900_000 and pl[("BE", "relocation")] == 0
-    pool = t["pool"].set_index("item")
-    assert pool.loc["value", "shortfall"] == ob["unmet_eur"].sum()
-    meta = dict(zip(t["meta"]["key"], t["meta"]["value"]))
-    assert meta["verification"] == "passed" and meta["status"] == "optimal"
-    assert meta["param_sar_share"] == "0.42" and "2025" in meta["population"]
-
-
-def test_byte_identical_outputs(tmp_path, runs):
-    path = BUNDLED[0]
-    sc = solidarity.load_scenario(path)
+def test_byte_identical_outputs(runs):
+    sc = solidarity.load_scenario(BUNDLED[0])
     a = render(solidarity.run(sc).tables, ["csv", "parquet", "json", "md"])
     b = render(solidarity.run(sc).tables, ["csv", "parquet", "json", "md"])
-    assert a == b and len(a) == 8 * 3 + 1
+    assert a == b and len(a) == 3 * len(solidarity.run(sc).tables) + 1
 
 
-def test_atomic_write_leaves_nothing_on_failure(tmp_path):
-    files = {"a.csv": b"1\n", "b.csv": None}  # None cannot be written
-    with pytest.raises(TypeError):
-        write_atomic(files, tmp_path)
-    assert list(tmp_path.iterdir()) == []
+def test_result_api(runs):
+    res = runs["2026-adopted"]
+    assert res.tables["shares"].loc["DE", "fair_share_relocations"] == 4_555
+    assert res.tables["pledges"].loc[("BE", "financial"), "units"] == 12_900_000
+    text = repr(res)
+    assert len(text.splitlines()) <= 4 and len(text) < 600
+    trace = {t.name: t for t in res.solve.trace}
+    assert trace["unmet"].method in ("milp", "shortcut") and trace["fairness"].method == "exact"
+    meta = res.tables["meta"]["value"]
+    assert meta["verification"] == "passed" and meta["level_balance"].startswith("exact; optimal")
+    assert meta["benefitting_states_deducted_by_default"] == "CY EL ES IT"
 
 
-def test_alternative_without_request_is_a_domain_error():
-    sc = solidarity.parse_scenario(MINIMAL + "[states.AT]\nfixed = {alternative_eur = 1000}\n")
-    with pytest.raises(InputError, match="Art 57\\(2\\)"):
-        solidarity.run(sc)
-
-
-def test_preference_mix_is_followed_when_nothing_else_binds():
-    sc = solidarity.parse_scenario(MINIMAL + "[states.LU]\nmix = {financial = 1.0}\n")
-    t = solidarity.run(sc).tables["pledges"].set_index(["geo", "type"])
-    assert t.loc[("LU", "relocation"), "units"] == 0
-    assert t.loc[("LU", "financial"), "units"] == t.loc[("LU", "financial"), "preferred_units"] > 0
+def test_results_pickle(runs):
+    """Scenarios, data and results travel to worker processes."""
+    res = runs["crisis-frontline"]
+    back = pickle.loads(pickle.dumps(res))
+    assert back.tables["crisis"].equals(res.tables["crisis"])
+    assert pickle.loads(pickle.dumps(res.scenario)) == res.scenario
 
 
 def test_scenario_with_users_eurostat_files(tmp_path):
@@ -101,6 +91,9 @@ def test_scenario_with_users_eurostat_files(tmp_path):
     (tmp_path / "s.toml").write_text(f"participants = {parts!r}\n".replace("'", '"') + MINIMAL.replace(
         "21000", "100").replace("420000000", "2000000") + "[data]\ngdp_file = 'gdp.tsv'\npopulation_file = 'pop.csv'\n")
     res = solidarity.run(solidarity.load_scenario(tmp_path / "s.toml"))
-    meta = dict(zip(res.tables["meta"]["key"], res.tables["meta"]["value"]))
-    assert "gdp.tsv (sha256" in meta["gdp"] and "last update 11/07/2025" in meta["population"]
-    assert res.tables["shares"]["fair_relocations"].sum() == 100
+    meta = res.tables["meta"]["value"]
+    assert "gdp.tsv" in meta["gdp"] and "last update 11/07/2025" in meta["population"]
+    assert "CP_MEUR" in meta["gdp"]
+    sh = res.tables["shares"]
+    assert sh["fair_share_eur"].sum() == 2_000_000 and sh["relocations_apportioned"].sum() == 100
+    assert sh.at["AT", "gdp_flag"] == "p" and sh.at["BE", "gdp_flag"] == ""

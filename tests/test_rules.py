@@ -23,28 +23,46 @@ def test_capped_apportion_water_filling():
     assert capped_apportion(10, KEY, {"AA": None, "BB": None, "CC": None}) == {"AA": 5, "BB": 3, "CC": 2}
 
 
+def _params(**kw) -> OffsetParams:
+    base = dict(proposal_relocations=200, identified_needs=300, reference_relocations=150)
+    return OffsetParams(**{**base, **kw})
+
+
 def test_mandatory_offsets_worked_example():
-    # fair shares 100, 60, 40 (key 0.5, 0.3, 0.2); pledged 20, 50, 10 = 80.
-    # Needs 300 -> 60 % = 180; minimum 150 -> the higher, 180; gap 180 - 80 = 100.
+    # fair shares in persons 100, 60, 40 (key 0.5, 0.3, 0.2); pledged 20, 50, 10 = 80.
+    # Needs 300 -> 60 % = 180 (Art 63(3)(a)); reference 150 (63(3)(b)) -> the
+    # higher is 180; 250 needs left uncovered, so the gap is 180 - 80 = 100.
     # caps: AA 80, BB 10, CC 30. Key shares of 100: AA 50, BB 30 > 10 -> BB 10;
-    # remaining 90 by 0.5/0.2: AA 64.29, CC 25.71 -> AA 64, CC 26 (Hamilton).
-    p = OffsetParams(proposal_relocations=200, minimum_relocations=150)
-    o = offsets({"AA": 100, "BB": 60, "CC": 40}, {"AA": 20, "BB": 50, "CC": 10}, KEY, 300, p)
-    assert o.triggered and o.gap == 100 and o.needs_threshold == 180
+    # remaining 90 by 0.5/0.2: AA 64.29, CC 25.71 -> AA 64, CC 26 (largest remainder).
+    o = offsets({"AA": 100, "BB": 60, "CC": 40}, {"AA": 20, "BB": 50, "CC": 10}, KEY, 250, _params(),
+                {"AA": 2000, "BB": 1200, "CC": 800}, 20)
+    assert o.triggered and o.gap == 100 and o.needs_threshold == 180 and o.higher_threshold == 180
     assert o.owed == {"AA": 64, "BB": 10, "CC": 26} and o.uncovered == 0
     assert o.caps == {"AA": 80, "BB": 10, "CC": 30}
-    # voluntary: 80 < 0.5 x 200; BB pledged 50 >= 0.5 x 60
+    # Art 63(1): 80 < 0.5 x 200 (the proposal's number). Art 63(2)(b):
+    # e x pledged >= 0.5 x fair share in EUR: BB 20 x 50 = 1000 >= 600.
     assert not o.voluntary_open and o.state_voluntary == {"AA": False, "BB": True, "CC": False}
 
 
-def test_offsets_not_triggered_and_capped_gap():
-    p = OffsetParams(proposal_relocations=100, minimum_relocations=50)
-    o = offsets({"AA": 100}, {"AA": 90}, {"AA": F(1)}, 100, p)
-    assert not o.triggered and o.gap == 0 and o.voluntary_open  # 90 >= 60 and >= 50
+def test_offsets_gap_capped_by_uncovered_needs_and_caps():
+    # below the reference (500) by 410, but only 30 needs are uncovered
+    o = offsets({"AA": 100, "BB": 50}, {"AA": 90, "BB": 0}, {"AA": F(2, 3), "BB": F(1, 3)}, 30,
+                _params(reference_relocations=500, identified_needs=100), {"AA": 100, "BB": 50}, 1)
+    assert o.gap == 30 and o.triggered and o.covered == 30
     # gap larger than all caps: offsets stop at the caps, the rest is uncovered
-    p = OffsetParams(proposal_relocations=100, minimum_relocations=500)
-    o = offsets({"AA": 100, "BB": 50}, {"AA": 90, "BB": 0}, {"AA": F(2, 3), "BB": F(1, 3)}, 100, p)
+    o = offsets({"AA": 100, "BB": 50}, {"AA": 90, "BB": 0}, {"AA": F(2, 3), "BB": F(1, 3)}, 1000,
+                _params(reference_relocations=500, identified_needs=100), {"AA": 100, "BB": 50}, 1)
     assert o.gap == 410 and o.owed == {"AA": 10, "BB": 50} and o.uncovered == 350
+
+
+def test_offsets_not_triggered():
+    # pledges at the higher threshold; or below it with every need covered
+    o = offsets({"AA": 100}, {"AA": 90}, {"AA": F(1)}, 10, _params(reference_relocations=90, identified_needs=100),
+                {"AA": 100}, 1)
+    # 90 >= max(0.6 x 100, 90): not triggered; Art 63(1): 90 < 0.5 x 200, closed
+    assert not o.triggered and o.gap == 0 and not o.voluntary_open
+    o = offsets({"AA": 100}, {"AA": 50}, {"AA": F(1)}, 0, _params(), {"AA": 100}, 1)
+    assert not o.triggered and o.gap == 0
 
 
 def test_crisis_worked_example():
@@ -80,10 +98,12 @@ def test_offsets_properties(rows, needs, minimum):
     key = {g: F(w, total) for g, (w, _, _) in zip(names, rows)}
     fair = {g: f for g, (_, f, _) in zip(names, rows)}
     pledged = {g: min(p, f + 50) for g, (_, f, p) in zip(names, rows)}
-    o = offsets(fair, pledged, key, needs, OffsetParams(proposal_relocations=needs,
-                                                        minimum_relocations=minimum))
-    # never above a state's fair share minus its pledge (outside crisis mode)
+    o = offsets(fair, pledged, key, needs, _params(reference_relocations=minimum, identified_needs=needs),
+                {g: 10 * f for g, f in fair.items()}, 10)
+    # never above a state's fair share minus its pledge (outside crisis mode),
+    # never more than the uncovered needs
     assert all(0 <= o.owed[g] <= max(0, fair[g] - pledged[g]) for g in names)
+    assert o.gap <= needs
     # exactly the gap, or every cap if the gap is larger
     assert o.covered == min(o.gap, sum(o.caps.values()))
 

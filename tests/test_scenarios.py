@@ -1,0 +1,157 @@
+"""Each bundled scenario's expected outcome, as stated in its comments.
+
+Numbers come from the scenario files' own arithmetic (hand computations with
+the key from the data), and from the Council's published figures where the
+2026 pool has them.
+"""
+
+from fractions import Fraction as F
+
+import pytest
+
+import solidarity
+from solidarity.ledger import load_cycle, run_cycle
+
+from .conftest import SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def runs():
+    names = ("2026-adopted", "2026-commission-proposal", "alternative-capped", "crisis-frontline",
+             "deductions-redistributed", "offsets-mandatory", "sar-binding")
+    return {n: solidarity.run(solidarity.load_scenario(SCENARIOS / f"{n}.toml")) for n in names}
+
+
+def units(res, geo, typ, col="units"):
+    return int(res.tables["pledges"].at[(geo, typ), col])
+
+
+def test_2026_adopted(runs):
+    """Done when: obligations before deductions sum to exactly EUR 420 000 000;
+    DE's relocation equivalent is 4 555; BE's recorded EUR 12 900 000 covers
+    more than 99 % of its obligation; no pool row is a relocation target; the
+    pledges carry their source."""
+    res = runs["2026-adopted"]
+    t = res.tables
+    sh, pool, ob = t["shares"], t["pool"], t["obligations"]
+    assert sh["fair_share_eur"].sum() == 420_000_000
+    assert sh.at["DE", "fair_share_relocations"] == 4_555  # published: "4 555 relocations"
+    assert sh.at["BE", "fair_share_eur"] == 13_014_787
+    assert F(12_900_000, int(ob.at["BE", "obligation_eur"])) > F(99, 100)
+    assert ob.at["BE", "unmet_eur"] == 114_787
+    assert (ob.at["HU", "unmet_eur"], ob.at["SK", "unmet_eur"]) == (6_963_201, 4_112_593)
+    assert ob["unmet_eur"].sum() == 11_190_581
+    # deductions: AT, CZ, HR, PL (A1) and the four benefitting states (A2)
+    assert (sh.loc[["AT", "CZ", "HR", "PL", "CY", "EL", "IT", "ES"], "obligation_eur"] == 0).all()
+    assert set(sh.index[sh["deduction_source"] != "scenario"]) == {"CY", "EL", "IT", "ES"}
+    assert pool.at["obligations", "amount"] == 265_706_984
+    assert pool.at["pledged_value", "amount"] == 254_516_403
+    assert pool.at["assumed_value", "amount"] == 241_616_403
+    # no row is a target that states must meet: relocations are measured against needs
+    assert "target" not in pool.columns
+    assert pool.at["relocation_pledged", "reference"] == 30_000  # the needs (A5)
+    assert set(t["pledges"]["source"]) == {"recorded", "assumed"}
+    assert units(res, "BE", "financial") == 12_900_000
+    assert t["pledges"].at[("BE", "financial"), "source"] == "recorded"
+    # types covered in equal proportion of the needs (type balance)
+    cov_rel = F(int(pool.at["relocation_received", "amount"]), 30_000)
+    cov_fin = F(int(pool.at["financial_received", "amount"]), 600_000_000)
+    assert abs(cov_rel - cov_fin) < F(1, 30_000)
+    # Art 63: below both Art 63(3) thresholds; Art 63(1) against the proposal's 30 000
+    assert pool.at["art63_3_mandatory_offsets", "status"] == "triggered"
+    assert pool.at["art63_1_voluntary_offsets", "reference"] == 15_000
+    assert pool.at["art63_3b_reference_threshold", "reference"] == 21_000
+
+
+def test_2026_commission_proposal(runs):
+    res = runs["2026-commission-proposal"]
+    sh = res.tables["shares"]
+    assert sh["obligation_eur"].sum() == 600_000_000 and (sh["deduction_eur"] == 0).all()
+    assert (res.tables["pledges"]["source"] == "assumed").all()
+
+
+def test_alternative_capped(runs):
+    res = runs["alternative-capped"]
+    p = res.tables["pledges"]
+    assert p.xs("alternative", level="type")["units"].sum() == 5_000_000
+    # the cut shared pro rata to obligations 67 228 662 : 21 902 319
+    assert (units(res, "FR", "alternative"), units(res, "NL", "alternative")) == (3_771_340, 1_228_660)
+    # what cannot be alternative goes to money, not relocations
+    assert (units(res, "FR", "relocation"), units(res, "NL", "relocation")) == (841, 274)
+    assert units(res, "FR", "relocation", "deviation_units") == 0
+    assert res.tables["obligations"]["unmet_eur"].sum() == 0
+    b = res.tables["beneficiaries"]
+    assert (b.at[("EL", "alternative"), "received"], b.at[("CY", "alternative"), "received"]) == (3_000_000, 2_000_000)
+
+
+def test_crisis_frontline(runs):
+    res = runs["crisis-frontline"]
+    t = res.tables
+    assert [units(res, g, "relocation") for g in ("DE", "FR", "NL", "EL")] == [4_555, 3_362, 1_096, 388]
+    assert [units(res, g, "relocation", "called_units") for g in ("DE", "FR", "NL", "EL")] == [2_907, 2_146, 699, 248]
+    f = t["flows"].xs("relocation", level="type")
+    assert ("EL", "EL") not in f.index and f.at[("EL", "IT"), "units"] == 248
+    c = t["crisis"]
+    assert c["from_unallocated"].sum() == 3_261 and c.at["EL", "from_unallocated"] == 0
+    assert [int(c.at[g, "from_unallocated"]) for g in ("DE", "FR", "NL")] == [1_648, 1_216, 397]
+    assert c["additional"].sum() == 800 and c["within_fair_share"].sum() == 3_939
+    assert c["above_fair_share"].sum() == 0 and c["credit_eur"].sum() == 0
+    assert c.at["IT", "total"] == 0  # benefitting states take no offsets
+    assert t["pool"].at["art63_3_mandatory_offsets", "status"] == "not triggered"
+
+
+def test_deductions_redistributed(runs):
+    sh = runs["deductions-redistributed"].tables["shares"]
+    assert sh["deduction_eur"].sum() == 111_224_986 == sh["redistributed_eur"].sum()
+    assert sh["obligation_eur"].sum() == 420_000_000
+    assert sh.at["DE", "obligation_eur"] == 123_888_316
+    assert int((sh["redistributed_eur"] > 0).sum()) == 20
+
+
+def test_offsets_mandatory(runs):
+    t = runs["offsets-mandatory"].tables
+    pool, off = t["pool"], t["offsets"]
+    assert pool.at["art63_3a_needs_threshold", "reference"] == 24_000
+    assert pool.at["art63_3b_reference_threshold", "reference"] == 20_000
+    assert pool.at["art63_3_mandatory_offsets", "amount"] == 9_994
+    assert pool.at["art63_3_mandatory_offsets", "reference"] == 9_994
+    assert (int(off.at["DE", "offset"]), int(off.at["PL", "offset"])) == (5_844, 1_755)
+    binding = off[off["binding"]]
+    assert len(binding) == 20 and binding["offset"].sum() == 2_395
+    assert pool.at["art63_1_voluntary_offsets", "status"] == "closed"
+
+
+def test_sar_binding(runs):
+    t = runs["sar-binding"].tables
+    pool, b = t["pool"], t["beneficiaries"]
+    assert pool.at["sar_target", "reference"] == 270_112_145  # 0.6 x 450 186 909, halves up
+    assert pool.at["sar_target", "shortfall"] == 0
+    sar = b[b["sar"]]
+    assert sar["received_eur"].sum() == 270_112_145
+    assert sar.xs("financial", level="type")["received"].sum() == 141_472_145
+    cov = b.xs("relocation", level="type")["coverage"]
+    assert cov.max() - cov.min() < 1e-3  # relocations by need alone
+    fin = b.xs("financial", level="type")["coverage"]
+    assert fin["IT"] == pytest.approx(fin["ES"], abs=1e-6) and fin["EL"] == pytest.approx(fin["CY"], abs=1e-6)
+    assert fin["IT"] > 0.4 > 0.09 > fin["EL"]
+
+
+def test_three_year_ledger():
+    cyc = run_cycle(load_cycle(SCENARIOS / "ledger-3y"))
+    led = cyc.ledger
+    years = led.groupby(level="year").sum(numeric_only=True)
+    c26 = cyc.results[0].tables["crisis"]
+    assert c26["from_unallocated"].sum() == 0 and c26["additional"].sum() == 500
+    assert (c26["within_fair_share"].sum(), c26["above_fair_share"].sum()) == (5_921, 13_579)
+    assert years.loc[2026, "credit_earned_eur"] == 271_580_000
+    assert years.loc[2027, "credit_used_eur"] == years.loc[2028, "credit_used_eur"] == 54_316_000
+    assert led.at[("DE", 2027), "credit_used_eur"] == 13_812_000 == led.at[("DE", 2026), "credit_earned_eur"] // 5
+    p27 = cyc.results[1].tables["pledges"].xs("relocation", level="type")
+    assert [int(p27.at[g, "units"]) for g in ("DE", "FR", "NL")] == [3_864, 2_852, 930]
+    assert [int(p27.at[g, "called_units"]) for g in ("DE", "FR", "NL")] == [3_032, 2_238, 730]
+    assert [int(led.at[(g, 2027), "carried_out_relocations"]) for g in ("DE", "FR", "NL")] == [832, 1_062, 346]
+    c28 = cyc.results[2].tables["crisis"]
+    assert c28["from_unallocated"].sum() == 2_240 and c28["above_fair_share"].sum() == 6_760
+    assert years.loc[2028, "credit_earned_eur"] == 135_200_000
+    # carried values go through the document layer and are logged
+    assert any("carried from 2027" in o for o in cyc.results[2].scenario.overrides)
