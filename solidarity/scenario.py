@@ -10,8 +10,10 @@ is allowed. No arithmetic happens here.
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -26,6 +28,8 @@ from .schema import (DEFAULT_EQUIVALENCE_EUR, DEFAULT_PARTICIPANTS, EU27, GDP, K
 #: optimiser builds is a sum of such amounts with weights of at most 3, so it
 #: stays below 2**53, where float64 still holds every whole number exactly.
 MAX_AMOUNT = 10**15
+#: Longest solver time limit, in seconds (a year); leave it out for no limit.
+MAX_TIME_LIMIT = 365 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -216,6 +220,13 @@ class Scenario:
     digest: str = ""
     document: Mapping[str, Any] = field(default_factory=FrozenDict, repr=False, compare=False)
     overrides: tuple[str, ...] = ()
+    #: The document as read, before overrides, and the overrides asked for
+    #: (a multi-year cycle sets carried values first, then re-applies them).
+    source: Any = field(default=None, repr=False, compare=False)
+    #: The effective document this scenario was validated from (what ran).
+    effective: Any = field(default=None, repr=False, compare=False)
+    sets: tuple[str, ...] = ()
+    variant: str | None = None
 
     def state(self, geo: str) -> StateSettings:
         return self.states.get(geo) or StateSettings(geo=geo)
@@ -252,6 +263,7 @@ _STATE = {"status", "deduction", "fixed", "min", "max", "preferred", "mix", "not
 _BENEF = {"needs", "sar", "note"}
 _SOLVER = {"name", "time_limit", "mip_gap"}
 _AMOUNT_KEYS = {t.toml_key: t for t in TYPES}
+_PERSONS, _EUROS = "whole persons", "whole euros"
 _MIX_KEYS = {t.value: t for t in TYPES}
 
 
@@ -260,8 +272,128 @@ def _choices(values) -> str:
 
 
 def _near(word: Any, options) -> str:
-    near = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
-    return f" (did you mean '{near[0]}'?)" if near else ""
+    """`` (did you mean 'x'?)`` naming the closest option, ignoring case."""
+    by_lower = {str(o).lower(): str(o) for o in options}
+    near = difflib.get_close_matches(str(word).lower(), list(by_lower), n=1, cutoff=0.6)
+    return f" (did you mean '{by_lower[near[0]]}'?)" if near else ""
+
+
+def _n(x: int) -> str:
+    """A whole number as a scenario file may spell it: 1_000_000 from a million on."""
+    return f"{x:_}" if abs(x) >= 1_000_000 else str(x)
+
+
+#: Longest value text shown in a message; longer values are cut.
+_SHOWN_MAX = 80
+
+
+class _Shown:
+    """A bad value as TOML text, for messages: ``true``, ``2026-01-01``,
+    ``{relocations = 0}``; strings keep Python's quotes, as everywhere in the
+    package; numbers of 30 digits or more are cut to their first digits."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, value: Any):
+        text = _toml(value)
+        self.text = text if len(text) <= _SHOWN_MAX else text[:_SHOWN_MAX - 3] + "..."
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Shown) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __getstate__(self):
+        return self.text
+
+    def __setstate__(self, text):
+        self.text = text
+
+
+def _toml(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        try:
+            digits = str(v)
+        except ValueError:  # beyond Python's limit on digits for str(int)
+            return f"a whole number of about {int(v.bit_length() * 0.30103)} digits"
+        n = len(digits.lstrip("-"))
+        return digits if n < 30 else f"{digits[:13]}... ({n} digits)"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k if _BARE.fullmatch(k) else repr(k)} = {_toml(x)}"
+                               for k, x in v.items()) + "}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml(x) for x in v) + "]"
+    if isinstance(v, (_dt.date, _dt.time)):
+        return v.isoformat()
+    return repr(v)  # floats (nan, inf, 1e+300) and strings ('text')
+
+
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
+_NUMBER_TEXT = re.compile(r"\s*[+-]?(\d[\d_ ,]*(\.\d*)?([eE][+-]?\d+)?|nan|inf)\s*", re.IGNORECASE)
+
+
+def _kind(v: Any) -> str:
+    """The TOML type of a value, in words."""
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, int):
+        return "a whole number"
+    if isinstance(v, float):
+        return "a decimal number"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, dict):
+        return "a table"
+    if isinstance(v, list):
+        return "an array"
+    if isinstance(v, _dt.datetime):
+        return "a date-time"
+    if isinstance(v, _dt.date):
+        return "a date"
+    if isinstance(v, _dt.time):
+        return "a time of day"
+    return type(v).__name__
+
+
+def _wrong(v: Any, expected: str = "") -> str:
+    """``wrong type: a string (write numbers without quotes)``."""
+    hint = ""
+    if isinstance(v, str) and expected == "number" and _NUMBER_TEXT.fullmatch(v):
+        hint = " (write numbers without quotes)"
+    elif isinstance(v, str) and expected == "boolean" and v.strip().lower() in ("true", "false"):
+        hint = " (write true or false without quotes)"
+    elif isinstance(v, dict) and expected:
+        hint = " (a [header] or {...} where a single value belongs)"
+    return f"wrong type: {_kind(v)}{hint}"
+
+
+def _below(lo: int) -> str:
+    return "negative" if lo == 0 else f"too small: the smallest allowed is {_n(lo)}"
+
+
+def _above(hi: int) -> str:
+    return f"too large: the largest allowed is {_n(hi)}"
+
+
+def _not_finite(v: float) -> str:
+    return "not a number" if math.isnan(v) else "infinite"
+
+
+#: Country names (lower case) to their codes, for a "did you mean".
+_NAMES = {name.lower(): code for code, name in KNOWN_CODES.items()}
+
+
+def _sub(path: str, key: Any) -> str:
+    """``path.key``, with the key quoted when it is not a bare TOML key."""
+    k = str(key)
+    k = k if _BARE.fullmatch(k) else '"' + k.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{path}.{k}" if path else k
 
 
 class _Checker:
@@ -271,6 +403,9 @@ class _Checker:
         self.file = file
         self.document = document
         self.problems: list[Problem] = []
+        #: (key path, value) of every number of persons read, checked against
+        #: the pool's rate once it is known (see :func:`_persons_value`)
+        self.persons: list[tuple[str, int | float]] = []
 
     def where(self, path: str) -> str:
         """The file, or ``--set`` / a variant when an override set this path."""
@@ -279,67 +414,93 @@ class _Checker:
         from .document import origin_of
         return origin_of(self.document, path)
 
-    def add(self, key: str, value: Any, message: str, allowed: str = "") -> None:
-        self.problems.append(Problem(self.where(key), key, value, message, allowed))
+    def add(self, key: str, value: Any, message: str, allowed: str = "",
+            origin: Sequence[str] = ()) -> None:
+        """Record a problem at ``key``. A problem about several values names
+        the place of the first of ``origin`` that an override set (else the
+        place of ``key``)."""
+        places = [self.where(p) for p in origin]
+        place = next((w for w in places if w != self.file), self.where(key))
+        shown = value if value is MISSING else _Shown(value)
+        self.problems.append(Problem(place, key, shown, message, allowed))
 
-    def table(self, doc: Any, path: str, allowed: set[str]) -> dict:
+    def table(self, doc: Any, path: str, allowed: set[str], what: str = "") -> dict:
         if doc is None:
             return {}
         if not isinstance(doc, dict):
-            self.add(path, doc, "must be a table", "a TOML table")
+            keys = what or (f"a table with keys among {_choices(sorted(allowed))}" if allowed
+                            else "a TOML table")
+            self.add(path, doc, f"must be a table, not {_kind(doc)}", keys)
             return {}
         for k in doc:
-            full = f"{path}.{k}" if path else str(k)
+            full = _sub(path, k)
             if full in _MOVED:
                 self.add(full, doc[k], "this key was replaced", f"use {_MOVED[full]}")
             elif k not in allowed:
-                self.add(full, MISSING, f"unknown key{_near(k, sorted(allowed))}",
-                         _choices(sorted(allowed)))
+                hint = _near(k, sorted(allowed))
+                if path and k == "participants":  # a top-level key written after a [table] header
+                    hint = " (participants belongs at the top of the file, above the first [table] header)"
+                self.add(full, MISSING, f"unknown key{hint}", _choices(sorted(allowed)))
         return doc
 
     def integer(self, doc: dict, key: str, path: str, lo: int | None = 0, hi: int | None = MAX_AMOUNT,
                 required: bool = False, what: str = "a whole number") -> int | None:
+        """A whole number in ``[lo, hi]``; a float is accepted when whole (``420e6``)."""
+        full = _sub(path, key)
         if key not in doc:
             if required:
-                self.add(f"{path}.{key}", MISSING, "required key is missing", what)
+                self.add(full, MISSING, "required key is missing", what)
             return None
         v = doc[key]
-        rng = (f"{what} from {lo} to {hi}" if lo is not None and hi is not None
-               else f"{what} >= {lo}" if lo is not None else what)
-        if isinstance(v, float) and math.isfinite(v) and v.is_integer():
-            v = int(v)  # 420e6 is a whole number written as a float: accepted
-        if isinstance(v, bool) or not isinstance(v, int):
-            msg = "not a whole number" if isinstance(v, float) and math.isfinite(v) else "wrong type"
-            self.add(f"{path}.{key}", v, msg, rng)
-            return None
-        if hi is not None and v > hi:
-            self.add(f"{path}.{key}", v, f"too large: the largest allowed is {hi}", rng)
-            return None
-        if lo is not None and v < lo:
-            self.add(f"{path}.{key}", v, "out of range", rng)
-            return None
-        return v
+        rng = (f"{what} from {_n(lo)} to {_n(hi)}" if lo is not None and hi is not None
+               else f"{what} >= {_n(lo)}" if lo is not None else what)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            self.add(full, v, _wrong(v, "number"), rng)
+        elif isinstance(v, float) and not math.isfinite(v):
+            self.add(full, v, _not_finite(v), rng)
+        elif isinstance(v, float) and not v.is_integer():
+            self.add(full, v, "not a whole number", rng)
+        elif hi is not None and v > hi:
+            self.add(full, v, _above(hi), rng)
+        elif lo is not None and v < lo:
+            self.add(full, v, _below(lo), rng)
+        else:
+            if what == _PERSONS:
+                self.persons.append((full, v))  # as written: 1e6 stays 1e6 in messages
+            return int(v)
+        return None
 
-    def fraction(self, doc: dict, key: str, path: str, lo=0, hi=1) -> Fraction | None:
+    def number(self, doc: dict, key: str, path: str, lo: int = 0, hi: int = 1,
+               what: str = "a number", above_lo: bool = False, allowed: str = "") -> Fraction | None:
+        """A finite number in ``[lo, hi]`` (``(lo, hi]`` if ``above_lo``), exact
+        as written (``0.42`` is 21/50); ``hi`` None: no upper bound."""
+        full = _sub(path, key)
         if key not in doc:
             return None
         v = doc[key]
-        allowed = f"a number from {lo} to {hi}"
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            self.add(f"{path}.{key}", v, "wrong type" if not isinstance(v, float) else "not a finite number",
-                     allowed)
-            return None
-        if not lo <= v <= hi:
-            self.add(f"{path}.{key}", v, "out of range", allowed)
-            return None
-        return Fraction(repr(v)) if isinstance(v, float) else Fraction(v)
+        allowed = allowed or (f"{what} above {lo}" if above_lo else f"{what} from {lo}") + (
+            "" if hi is None else f" to {_n(hi)}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            self.add(full, v, _wrong(v, "number"), allowed)
+        elif isinstance(v, float) and not math.isfinite(v):
+            self.add(full, v, _not_finite(v), allowed)
+        elif v < lo or (above_lo and v == lo):
+            self.add(full, v, f"must be above {lo}" if v == lo else _below(lo), allowed)
+        elif hi is not None and v > hi:
+            self.add(full, v, _above(hi), allowed)
+        else:
+            return Fraction(repr(v)) if isinstance(v, float) else Fraction(v)
+        return None
+
+    def fraction(self, doc: dict, key: str, path: str, lo=0, hi=1) -> Fraction | None:
+        return self.number(doc, key, path, lo, hi)
 
     def string(self, doc: dict, key: str, path: str) -> str | None:
         if key not in doc:
             return None
         v = doc[key]
         if not isinstance(v, str):
-            self.add(f"{path}.{key}", v, "wrong type", "a string")
+            self.add(_sub(path, key), v, _wrong(v), "a string in quotes")
             return None
         return v
 
@@ -347,40 +508,53 @@ class _Checker:
         if key not in doc:
             return None
         if not isinstance(doc[key], bool):
-            self.add(f"{path}.{key}", doc[key], "wrong type", "true or false")
+            self.add(_sub(path, key), doc[key], _wrong(doc[key], "boolean"), "true or false")
             return None
         return doc[key]
 
     def enum(self, doc: dict, key: str, path: str, enum):
         if key not in doc:
             return None
+        v = doc[key]
+        values = [e.value for e in enum]
+        if not isinstance(v, str):
+            self.add(_sub(path, key), v, _wrong(v), "one of the strings " + _choices(values))
+            return None
         try:
-            return enum(doc[key])
-        except (ValueError, TypeError):
-            values = [e.value for e in enum]
-            self.add(f"{path}.{key}", doc[key], f"unknown value{_near(doc[key], values)}",
-                     _choices(values))
+            return enum(v)
+        except ValueError:
+            self.add(_sub(path, key), v, f"unknown value{_near(v, values)}", _choices(values))
             return None
 
     def code(self, code: Any, path: str) -> bool:
+        """True for a known country code; otherwise a problem with a hint."""
         if isinstance(code, str) and code in KNOWN_CODES:
             return True
-        hint = ""
-        if code == "GR":
+        allowed = "Eurostat two-letter codes: " + _choices(sorted(KNOWN_CODES))
+        if not isinstance(code, str):
+            self.add(path, code, _wrong(code), allowed + ', each in quotes ("AT")')
+            return False
+        c = code.strip().upper()
+        if c == "GR":
             hint = " (Eurostat writes Greece as EL)"
-        elif code == "UK":
+        elif c in ("UK", "GB"):
             hint = " (the United Kingdom is not bound by the AMMR)"
-        elif isinstance(code, str) and code.upper() in KNOWN_CODES:
-            hint = f" (codes are upper case: {code.upper()})"
-        self.add(path, code, f"unknown country code{hint}",
-                 "Eurostat two-letter codes: " + _choices(sorted(KNOWN_CODES)))
+        elif c in KNOWN_CODES:
+            hint = f" (codes are upper case: {c})" if code.strip() == code else f" (did you mean {c}?)"
+        elif code.strip().lower() in _NAMES:
+            hint = f" (did you mean {_NAMES[code.strip().lower()]}?)"
+        else:
+            near = difflib.get_close_matches(code.strip().lower(), list(_NAMES), n=1, cutoff=0.8)
+            hint = f" (did you mean {_NAMES[near[0]]}?)" if near else ""
+        self.add(path, code, f"unknown country code{hint}", allowed)
         return False
 
     def per_country(self, doc: Any, name: str, participants, allowed: set[str]):
         """Yield ``(code, key path, body)`` for each valid participant's table."""
-        doc = self.table(doc, name, set(doc) if isinstance(doc, dict) else set())
+        doc = self.table(doc, name, set(doc) if isinstance(doc, dict) else set(),
+                         what=f"[{name}.CODE] tables, one per country code")
         for code, body in doc.items():
-            path = f"{name}.{code}"
+            path = _sub(name, code)
             if not self.code(code, path):
                 continue
             if code not in participants:
@@ -390,7 +564,7 @@ class _Checker:
 
     def amounts(self, doc: Any, path: str) -> Amounts:
         doc = self.table(doc, path, set(_AMOUNT_KEYS))
-        vals = {t.value: self.integer(doc, k, path, what=f"whole {t.unit}")
+        vals = {t.value: self.integer(doc, k, path, what=_PERSONS if t.unit == "persons" else _EUROS)
                 for k, t in _AMOUNT_KEYS.items()}
         return Amounts(**vals)
 
@@ -411,10 +585,9 @@ def load_scenario(path: str | Path, sets: Sequence[str] = (), variant: str | Non
     """
     from .document import apply_overrides, read_document
 
-    doc = read_document(path)
-    if sets or variant:
-        doc = apply_overrides(doc, sets, variant)
-    return from_document(doc)
+    raw = read_document(path)
+    doc = apply_overrides(raw, sets, variant) if sets or variant else raw
+    return from_document(doc, source=raw, sets=tuple(sets), variant=variant)
 
 
 def parse_scenario(text: str, file: str = "<string>", base: Path | None = None) -> Scenario:
@@ -424,12 +597,20 @@ def parse_scenario(text: str, file: str = "<string>", base: Path | None = None) 
     return from_document(parse_document(text, file=file, base=base))
 
 
-def from_document(doc) -> Scenario:
-    """Validate an effective :class:`~solidarity.document.Document`."""
+def from_document(doc, source=None, sets: tuple[str, ...] = (), variant: str | None = None) -> Scenario:
+    """Validate an effective :class:`~solidarity.document.Document`.
+
+    ``source`` is the document before the overrides ``sets`` and ``variant``
+    (default: ``doc`` itself).
+    """
+    from dataclasses import replace
+
     from .document import digest, format_override
 
-    return validate(doc.data, file=doc.file, base=doc.base, document=doc,
-                    digest_=digest(doc), overrides=tuple(format_override(o) for o in doc.applied))
+    sc = validate(doc.data, file=doc.file, base=doc.base, document=doc,
+                  digest_=digest(doc), overrides=tuple(format_override(o) for o in doc.applied))
+    return replace(sc, source=source if source is not None else doc, effective=doc, sets=tuple(sets),
+                   variant=variant)
 
 
 def validate(data: Mapping[str, Any], file: str = "<memory>", base: Path | None = None,
@@ -448,20 +629,24 @@ def validate(data: Mapping[str, Any], file: str = "<memory>", base: Path | None 
     if "scenario" not in doc:
         c.add("scenario", MISSING, "required table is missing", "a [scenario] table with name and year")
     name = c.string(meta, "name", "scenario") or Path(file).stem
-    year = c.integer(meta, "year", "scenario", lo=2024, hi=2100, required="scenario" in doc,
-                     what="a cycle year") or 0
+    year = c.integer(meta, "year", "scenario", lo=2024, hi=2100,
+                     required=isinstance(doc.get("scenario"), dict), what="a cycle year") or 0
     description = c.string(meta, "description", "scenario") or ""
 
     participants = _participants(c, doc.get("participants"))
     data_sel = _data(c, doc.get("data"), base)
     key = _key(c, doc.get("key"))
+    before = len(c.problems)
     pool = _pool(c, doc.get("pool"), "pool" in doc)
+    pool_ok = len(c.problems) == before
     benefs = _beneficiaries(c, doc.get("beneficiaries"), participants)
     states = _states(c, doc.get("states"), participants, benefs)
     allocation = _allocation(c, doc.get("allocation"))
     solver = _solver(c, doc.get("solver"))
     offsets = _offsets(c, doc.get("offsets"))
     crisis = _crisis(c, doc.get("crisis"), participants) if "crisis" in doc else None
+    if pool_ok:
+        _persons_value(c, pool)
 
     if c.problems:
         raise InputError(c.problems)
@@ -483,9 +668,12 @@ def _freeze(value: Any) -> Any:
 def _participants(c: _Checker, value: Any) -> tuple[str, ...]:
     if value is None:
         return DEFAULT_PARTICIPANTS
-    if not isinstance(value, (list, tuple)) or not value:
-        c.add("participants", value, "wrong type" if not isinstance(value, (list, tuple))
-              else "empty participant set", "a non-empty list of country codes")
+    allowed = 'a non-empty array of country codes, such as ["AT", "BE"] (default: EU-27 minus DK)'
+    if not isinstance(value, (list, tuple)):
+        c.add("participants", value, _wrong(value), allowed)
+        return DEFAULT_PARTICIPANTS
+    if not value:
+        c.add("participants", value, "empty participant set", allowed)
         return DEFAULT_PARTICIPANTS
     seen, out = set(), []
     for i, code in enumerate(value):
@@ -510,10 +698,14 @@ def _data(c: _Checker, doc: Any, base: Path | None) -> DataSelection:
             p = Path(f) if base is None or Path(f).is_absolute() else base / f
             allowed = ("a path to a Eurostat TSV, SDMX-CSV or tidy CSV file (optionally gzipped), "
                        "relative to the scenario file")
-            if p.is_dir():
-                c.add(f"data.{k}", f, "is a folder, not a file", allowed)
-            elif not p.is_file():
-                c.add(f"data.{k}", f, "file not found", allowed)
+            try:
+                if p.is_dir():
+                    c.add(f"data.{k}", f, "is a folder, not a file", allowed)
+                elif not p.is_file():
+                    c.add(f"data.{k}", f, "file not found", allowed)
+            except (OSError, ValueError) as exc:  # a name too long, a NUL byte, no permission
+                c.add(f"data.{k}", f, f"cannot be read ({getattr(exc, 'strerror', None) or exc})",
+                      allowed)
             out[k] = str(p)
     for k in ("population_vintage", "gdp_vintage"):
         out[k] = c.string(doc, k, "data")
@@ -521,8 +713,14 @@ def _data(c: _Checker, doc: Any, base: Path | None) -> DataSelection:
         f = doc.get(k)
         if f is None:
             continue
-        if not isinstance(f, dict) or not all(isinstance(v, str) for v in f.values()):
-            c.add(f"data.{k}", f, "wrong type", "a table of Eurostat dimension = code strings")
+        allowed = 'a table of Eurostat dimension = "code" strings, such as { unit = "CP_MEUR" }'
+        if not isinstance(f, dict):
+            c.add(f"data.{k}", f, _wrong(f), allowed)
+            continue
+        bad = [d for d, v in f.items() if not isinstance(v, str)]
+        for d in bad:
+            c.add(_sub(f"data.{k}", d), f[d], _wrong(f[d]), allowed)
+        if bad:
             continue
         out[k] = FrozenDict(f)
     return DataSelection(**{k: v for k, v in out.items() if v is not None})
@@ -547,28 +745,41 @@ def _pool(c: _Checker, doc: Any, present: bool) -> PoolSettings:
               "a [pool] table with relocations and financial_eur")
     required = isinstance(doc, dict)  # a non-table is reported once, not per key
     doc = c.table(doc, "pool", _POOL)
-    r = c.integer(doc, "relocations", "pool", required=required, what="whole persons")
-    f = c.integer(doc, "financial_eur", "pool", required=required, what="whole euros")
+    r = c.integer(doc, "relocations", "pool", required=required, what=_PERSONS)
+    f = c.integer(doc, "financial_eur", "pool", required=required, what=_EUROS)
     e = c.integer(doc, "equivalence_eur", "pool", lo=1, what="whole euros per relocation")
     sar = c.fraction(doc, "sar_share", "pool")
     redis = c.boolean(doc, "redistribute_deductions", "pool")
-    pr = c.integer(doc, "proposal_relocations", "pool", what="whole persons")
-    pf = c.integer(doc, "proposal_financial_eur", "pool", what="whole euros")
+    pr = c.integer(doc, "proposal_relocations", "pool", what=_PERSONS)
+    pf = c.integer(doc, "proposal_financial_eur", "pool", what=_EUROS)
     pool = PoolSettings(relocations=r or 0, financial_eur=f or 0, equivalence_eur=e,
                         sar_share=sar or Fraction(0), redistribute_deductions=bool(redis),
                         proposal_relocations=pr, proposal_financial_eur=pf)
     if r is not None and f is not None:
+        both = ("pool.relocations", "pool.financial_eur")
         if r == 0 and f == 0:
             c.add("pool", {"relocations": 0, "financial_eur": 0}, "the pool is empty",
-                  "relocations or financial_eur above 0")
+                  "relocations or financial_eur above 0", origin=both)
         elif e is None and r > 0 and f > 0 and pool.rate == 0:
-            c.add("pool.financial_eur", f, f"the rate per relocation F / R = {f} / {r} rounds to "
-                  "zero euros", f"financial_eur >= relocations / 2 ({(r + 1) // 2}), or set "
-                  "pool.equivalence_eur")
+            c.add("pool.financial_eur", f, f"the rate per relocation F / R = {_n(f)} / {_n(r)} "
+                  "rounds to zero euros", f"financial_eur >= relocations / 2 ({_n((r + 1) // 2)}), "
+                  "or set pool.equivalence_eur", origin=both)
         elif pool.rate * r > MAX_AMOUNT:
-            c.add("pool.relocations", r, f"the pool's value {pool.rate} x {r} EUR is too large",
-                  f"at most {MAX_AMOUNT} EUR")
+            c.add("pool.relocations", r, f"the pool's value {_n(pool.rate)} x {_n(r)} EUR is too "
+                  f"large", f"at most {_n(MAX_AMOUNT)} EUR", origin=(*both, "pool.equivalence_eur"))
     return pool
+
+
+def _persons_value(c: _Checker, pool: PoolSettings) -> None:
+    """Each number of persons is worth the pool's rate in EUR apiece (pledges,
+    needs, a crisis plan and its credits); its value must stay within
+    MAX_AMOUNT like every amount in EUR."""
+    rate = pool.rate
+    most = MAX_AMOUNT // rate
+    for path, v in c.persons:
+        if path != "pool.relocations" and v > most:  # the pool itself: checked in _pool
+            c.add(path, v, f"too large: worth {_n(int(v) * rate)} EUR at EUR {_n(rate)} per relocation; the "
+                  f"largest allowed is {_n(most)} persons", f"{_PERSONS} from 0 to {_n(most)}")
 
 
 def _allocation(c: _Checker, doc: Any) -> AllocationSettings:
@@ -581,6 +792,9 @@ def _mix(c: _Checker, body: dict, path: str) -> Mapping[SolidarityType, Fraction
     if "mix" not in body:
         return None
     allowed = "shares of relocation, financial, alternative summing to 1"
+    if not isinstance(body["mix"], dict):
+        c.table(body["mix"], f"{path}.mix", set(_MIX_KEYS), what="a table of " + allowed)
+        return None
     mix_doc = c.table(body["mix"], f"{path}.mix", set(_MIX_KEYS))
     parts = {t: c.fraction(mix_doc, k, f"{path}.mix") for k, t in _MIX_KEYS.items()}
     if all(v is None for v in parts.values()):
@@ -619,8 +833,8 @@ def _states(c: _Checker, doc: Any, participants: tuple[str, ...],
             fixed=fixed, minimum=lo, maximum=hi, preferred=pref, mix=mix,
             note=c.string(body, "note", path) or "",
             implemented=Fraction(1) if implemented is None else implemented,
-            credit_eur=c.integer(body, "credit_eur", path, what="whole euros") or 0,
-            carried_relocations=c.integer(body, "carried_relocations", path, what="whole persons") or 0)
+            credit_eur=c.integer(body, "credit_eur", path, what=_EUROS) or 0,
+            carried_relocations=c.integer(body, "carried_relocations", path, what=_PERSONS) or 0)
         if deduction is None and code in benefs:
             out[code] = _benefitting_default(out[code])
     for code in benefs:
@@ -650,8 +864,8 @@ def _beneficiaries(c: _Checker, doc: Any, participants) -> dict[str, Beneficiary
 def _offsets(c: _Checker, doc: Any) -> OffsetSettings:
     doc = c.table(doc, "offsets", _OFFSETS)
     out: dict[str, Any] = {
-        "identified_needs": c.integer(doc, "identified_needs", "offsets", what="whole persons"),
-        "reference_relocations": c.integer(doc, "reference_relocations", "offsets", what="whole persons"),
+        "identified_needs": c.integer(doc, "identified_needs", "offsets", what=_PERSONS),
+        "reference_relocations": c.integer(doc, "reference_relocations", "offsets", what=_PERSONS),
     }
     for k in ("voluntary_share", "state_share", "needs_share"):
         v = c.fraction(doc, k, "offsets")
@@ -669,20 +883,22 @@ def _crisis(c: _Checker, doc: Any, participants) -> CrisisSettings | None:
     if state is None:
         c.add("crisis.state", MISSING, "required key is missing", "the country code of the state in crisis")
     elif c.code(state, "crisis.state") and state not in participants:
-        c.add("crisis.state", state, "not a participant", "one of the scenario's participants")
-    rel = c.integer(doc, "relocations", "crisis", required=True, what="whole persons")
+        c.add("crisis.state", state, "not a participant",
+              "one of the scenario's participants: " + _choices(participants))
+    rel = c.integer(doc, "relocations", "crisis", required=True, what=_PERSONS)
     years = c.integer(doc, "credit_years", "crisis", lo=1, hi=20, what="a number of cycles")
     extra: dict[str, int] = {}
     add = doc.get("additional", {})
     if not isinstance(add, dict):
-        c.add("crisis.additional", add, "must be a table", "a table of country code = whole persons")
+        c.add("crisis.additional", add, f"must be a table, not {_kind(add)}",
+              "a table of country code = whole persons, such as { DE = 500 }")
     else:
         for code in add:
             if c.code(code, f"crisis.additional.{code}"):
                 if code not in participants:
                     c.add(f"crisis.additional.{code}", code, "not a participant",
-                          "one of the scenario's participants")
-                n = c.integer(add, code, "crisis.additional", what="whole persons")
+                          "one of the scenario's participants: " + _choices(participants))
+                n = c.integer(add, code, "crisis.additional", what=_PERSONS)
                 if n is not None:
                     extra[code] = n
     return CrisisSettings(state=state if isinstance(state, str) else "", relocations=rel or 0,
@@ -692,11 +908,9 @@ def _crisis(c: _Checker, doc: Any, participants) -> CrisisSettings | None:
 def _solver(c: _Checker, doc: Any) -> SolverSettings:
     doc = c.table(doc, "solver", _SOLVER)
     name = c.enum(doc, "name", "solver", SolverName) or SolverName.HIGHS
-    tl = doc.get("time_limit")
-    if tl is not None and (isinstance(tl, bool) or not isinstance(tl, (int, float))
-                           or not math.isfinite(tl) or tl <= 0):
-        c.add("solver.time_limit", tl, "out of range", "a number of seconds > 0")
-        tl = None
+    tl = c.number(doc, "time_limit", "solver", lo=0, hi=MAX_TIME_LIMIT, above_lo=True,
+                  allowed=f"a number of seconds above 0, at most {_n(MAX_TIME_LIMIT)} (a year); "
+                          "leave it out for no limit")
     gap = c.fraction(doc, "mip_gap", "solver")
     return SolverSettings(name=name, time_limit=float(tl) if tl is not None else None,
                           mip_gap=float(gap or 0))

@@ -1,18 +1,26 @@
-"""Command line: outputs, streams and exact exit codes."""
+"""Command line: outputs, streams and exact exit codes (see solidarity.errors.ExitCode)."""
 
 import json
+import os
 import subprocess
 import sys
+import textwrap
+from io import StringIO
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from solidarity import __version__
 from solidarity.cli import app
+from solidarity.errors import ExitCode
+from solidarity.scenario import load_scenario
 
 from .conftest import MINIMAL, SCENARIOS
 
-ADOPTED = str(SCENARIOS / "2026-adopted.toml")
+ADOPTED = SCENARIOS / "2026-adopted.toml"
+SAR = SCENARIOS / "sar-binding.toml"
+TABLES = ["shares", "obligations", "pledges", "flows", "beneficiaries", "pool", "offsets", "meta"]
 
 
 @pytest.fixture
@@ -24,139 +32,386 @@ def cli():
     return invoke
 
 
-def test_key_default_prints_26_states(cli):
+@pytest.fixture
+def minimal(write):
+    return write("minimal.toml", MINIMAL)
+
+
+def python_m(*args, **kwargs) -> subprocess.CompletedProcess:
+    """``python -m solidarity ARGS`` in a child process."""
+    return subprocess.run([sys.executable, "-m", "solidarity", *map(str, args)], capture_output=True,
+                          text=True, timeout=300, check=False, **kwargs)
+
+
+def no_traceback(res) -> None:
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    assert "Traceback" not in res.stderr and "internal error" not in res.stderr
+
+
+def meta(folder) -> pd.Series:
+    return pd.read_csv(folder / "meta.csv").set_index("key")["value"]
+
+
+def test_exit_codes_are_the_documented_ones():
+    assert [int(c) for c in ExitCode] == list(range(9))
+
+
+# --- run -------------------------------------------------------------------------
+
+def test_run_writes_tables_manifest_and_prints_a_summary(cli, tmp_path):
+    out = tmp_path / "out"
+    res = cli("run", ADOPTED, "-o", out)
+    assert res.exit_code == 0, res.stderr
+    names = {p.name for p in out.iterdir()}
+    assert names == ({f"{t}.{f}" for t in TABLES for f in ("csv", "parquet", "json")}
+                     | {"summary.md", "scenario.toml", "manifest.json"})
+    manifest = json.loads((out / "manifest.json").read_text())
+    sc = load_scenario(ADOPTED)
+    assert manifest["identity"] == "run 2026-adopted.toml" and manifest["scenario_sha256"] == sc.digest
+    assert set(manifest["outputs"]) == names - {"manifest.json"}
+    assert {i["role"] for i in manifest["inputs"]} == {"scenario", "population", "gdp"}
+    assert meta(out)["scenario_sha256"] == sc.digest and meta(out)["overrides"] == "none"
+    # the summary on stdout, messages on stderr
+    assert res.stdout.startswith("2026 adopted pool (2026): 26 participants share a pool of EUR 420 000 000 "
+                                 "(21 000 relocations at EUR 20 000 each).")
+    assert "| pool_value | EUR | 420 000 000 |" in res.stdout
+    assert f"wrote {len(names)} files to {out}" in res.stderr
+    assert "2026 adopted pool: optimal with HiGHS via highspy, verified" in res.stderr
+    no_traceback(res)
+    # the same run again gives the same tables, byte for byte
+    again = tmp_path / "again"
+    assert cli("run", ADOPTED, "-o", again, "-q").exit_code == 0
+    for name in names - {"manifest.json"}:
+        assert (out / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def test_run_default_output_folder_and_quiet(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = cli("run", ADOPTED, "-f", "csv", "-q")
+    assert res.exit_code == 0, res.stderr
+    assert res.stderr == "" and res.stdout.startswith("2026 adopted pool (2026)")
+    assert (tmp_path / "out" / "2026-adopted" / "pool.csv").is_file()
+
+
+def test_run_set_logs_the_override_and_changes_the_digest(cli, tmp_path):
+    res = cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "--set", "pool.relocations=25000")
+    assert res.exit_code == 0, res.stderr
+    assert res.stderr.startswith("override pool.relocations: 21000 -> 25000 (--set)\n")
+    digest = meta(tmp_path)["scenario_sha256"]
+    assert digest != load_scenario(ADOPTED).digest
+    assert digest == load_scenario(ADOPTED, sets=["pool.relocations=25000"]).digest
+    assert meta(tmp_path)["overrides"] == "pool.relocations: 21000 -> 25000 (--set)"
+    effective = (tmp_path / "scenario.toml").read_text()
+    assert "# pool.relocations: 21000 -> 25000 (--set)\n" in effective
+    assert "\nrelocations = 25000\n" in effective
+    assert "(25 000 relocations at EUR 16 800 each)" in res.stdout  # F / R = 420 M / 25 000
+
+
+def test_run_into_another_scenarios_folder_needs_force(cli, tmp_path):
+    assert cli("run", ADOPTED, "-o", tmp_path, "-f", "csv").exit_code == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    res = cli("run", SAR, "-o", tmp_path, "-f", "csv")
+    assert res.exit_code == 7
+    assert res.stderr.endswith(f"error: cannot write {tmp_path}: the folder holds the outputs of another "
+                               "run ('run 2026-adopted.toml') (use --force to replace them, or choose "
+                               "another folder)\n")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # untouched
+    no_traceback(res)
+    # the same scenario again replaces its own outputs without --force
+    assert cli("run", ADOPTED, "-o", tmp_path, "-f", "csv").exit_code == 0
+    res = cli("run", SAR, "-o", tmp_path, "-f", "csv", "--force")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads((tmp_path / "manifest.json").read_text())["identity"] == "run sar-binding.toml"
+    assert meta(tmp_path)["scenario"] == "SAR share binding"
+
+
+def test_output_path_that_is_a_file_exits_7(cli, tmp_path, minimal):
+    target = tmp_path / "taken"
+    target.write_text("keep me")
+    for args in (("run", minimal, "-o", target), ("key", "-o", target)):
+        res = cli(*args)
+        assert res.exit_code == 7, args
+        assert f"error: cannot write {target}: it is a file, not a folder" in res.stderr
+        no_traceback(res)
+    assert target.read_text() == "keep me"
+
+
+def test_run_bad_scenario_exits_3_with_every_problem(cli, write):
+    path = write("bad.toml", MINIMAL.replace("relocations", "relocatons")
+                 + "[states.AT]\ndeduction = -0.2\n[states.XX]\n")
+    res = cli("run", path)
+    assert res.exit_code == 3 and res.stdout == ""
+    assert res.stderr == (
+        "error: 4 problems found:\n"
+        f"  - {path}: pool.relocatons: unknown key (did you mean 'relocations'?); allowed: equivalence_eur, "
+        "financial_eur, proposal_financial_eur, proposal_relocations, redistribute_deductions, relocations, "
+        "sar_share\n"
+        f"  - {path}: pool.relocations: required key is missing; allowed: whole persons\n"
+        f"  - {path}: states.AT.deduction = -0.2: negative; allowed: a number from 0 to 1\n"
+        f"  - {path}: states.XX = 'XX': unknown country code; allowed: Eurostat two-letter codes: AT, BE, BG, "
+        "CH, CY, CZ, DE, DK, EE, EL, ES, FI, FR, HR, HU, IE, IS, IT, LI, LT, LU, LV, MT, NL, NO, PL, PT, RO, "
+        "SE, SI, SK\n")
+
+
+def test_run_bad_set_names_set_as_the_place(cli):
+    res = cli("run", ADOPTED, "--set", "pool.relocations=-5")
+    assert res.exit_code == 3
+    assert ("  - --set: pool.relocations = -5: negative; allowed: whole persons from 0 to "
+            "1_000_000_000_000_000\n") in res.stderr
+    res = cli("run", ADOPTED, "--variant", "nope")
+    assert res.exit_code == 3
+    assert f"{ADOPTED}: variants.nope: unknown variant; allowed: none: this file has no" in res.stderr
+
+
+def test_conflicting_scenario_exits_4(cli, write):
+    path = write("conflict.toml", MINIMAL + "[states.AT]\nfixed = { alternative_eur = 1000 }\n")
+    res = cli("run", path)
+    assert res.exit_code == 4 and res.stdout == ""
+    assert res.stderr == (
+        f"error: {path}: the scenario's constraints conflict:\n"
+        "  - the recorded pledges of AT (1 000 EUR of alternative measures) exceed the alternative measures "
+        "requested by all beneficiaries (0 EUR); Art 57(2) allows them only up to requests\n")
+
+
+def test_verifier_rejection_exits_5(cli, minimal, monkeypatch, tmp_path):
+    import solidarity.verify
+
+    monkeypatch.setattr(solidarity.verify, "verify_outcomes", lambda *a, **k: ["AT: invented violation"])
+    res = cli("run", minimal, "-o", tmp_path / "out")
+    assert res.exit_code == 5
+    assert res.stderr.endswith("error: verification failed:\n  - AT: invented violation\n")
+    assert not (tmp_path / "out").exists()  # nothing written
+    no_traceback(res)
+
+
+def _backend(monkeypatch, fake):
+    import solidarity.solve as S
+    from solidarity.schema import SolverName
+
+    monkeypatch.setitem(S._BACKENDS, SolverName.HIGHS, fake)
+    return S
+
+
+def test_time_limit_reached_exits_6(cli, minimal, monkeypatch):
+    from solidarity.schema import SolveStatus
+    S = _backend(monkeypatch, lambda *a: S._Raw(SolveStatus.NOT_SOLVED, None, None, "time limit reached"))
+    res = cli("run", minimal, "--time-limit", "0.001")
+    assert res.exit_code == 6
+    assert "error: HiGHS via highspy: stopped by a limit at level" in res.stderr
+    assert "no solution to accept" in res.stderr
+    no_traceback(res)
+
+
+def test_missing_solver_exits_8(cli, minimal, monkeypatch):
+    def missing(*a):
+        raise ImportError("No module named 'highspy'")
+    _backend(monkeypatch, missing)
+    res = cli("run", minimal)
+    assert res.exit_code == 8
+    assert "error: No module named 'highspy'; available solvers: " in res.stderr
+    no_traceback(res)
+
+
+def test_no_usable_solution_exits_8(cli, minimal, monkeypatch):
+    from solidarity.schema import SolveStatus
+    S = _backend(monkeypatch, lambda *a: S._Raw(SolveStatus.INFEASIBLE, None, None, "infeasible"))
+    res = cli("run", minimal)
+    assert res.exit_code == 8 and "no usable solution" in res.stderr
+
+
+# --- internal errors and --debug ------------------------------------------------------
+
+def _boom(*a, **k):
+    raise RuntimeError("boom")
+
+
+def test_internal_error_exits_1_without_a_traceback(cli, minimal, monkeypatch):
+    import solidarity.pipeline
+
+    monkeypatch.setattr(solidarity.pipeline, "load_data", _boom)
+    res = cli("validate", minimal)
+    assert res.exit_code == 1
+    assert res.stderr == ("internal error: RuntimeError: boom\n"
+                          "(run with --debug for a traceback and please report it)\n")
+    assert isinstance(res.exception, SystemExit)
+
+
+@pytest.mark.parametrize("where", ["after", "before"])
+def test_debug_shows_the_exception(cli, minimal, monkeypatch, where):
+    import solidarity.pipeline
+
+    monkeypatch.setattr(solidarity.pipeline, "load_data", _boom)
+    args = ["validate", minimal, "--debug"] if where == "after" else ["--debug", "validate", minimal]
+    res = cli(*args)
+    assert isinstance(res.exception, RuntimeError) and str(res.exception) == "boom"
+    assert res.exit_code == 1
+
+
+_CHILD = textwrap.dedent("""
+    import sys
+    import solidarity.pipeline
+    def boom(*a, **k):
+        raise RuntimeError("boom")
+    solidarity.pipeline.load_data = boom
+    from solidarity.cli import main
+    sys.argv = ["solidarity", *sys.argv[1:]]
+    main()
+""")
+
+
+def test_debug_after_the_command_prints_a_traceback(minimal):
+    proc = subprocess.run([sys.executable, "-c", _CHILD, "validate", str(minimal), "--debug"],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("Traceback (most recent call last):")
+    assert proc.stderr.rstrip().endswith("RuntimeError: boom")
+    proc = subprocess.run([sys.executable, "-c", _CHILD, "validate", str(minimal)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("internal error: RuntimeError: boom\n")
+
+
+# --- key -----------------------------------------------------------------------------
+
+def test_key_to_stdout_as_csv(cli):
     res = cli("key")
-    assert res.exit_code == 0
-    lines = res.stdout.strip().splitlines()
-    assert lines[0].startswith("geo,country,status,population") and len(lines) == 27
-    from io import StringIO
+    assert res.exit_code == 0, res.stderr
     t = pd.read_csv(StringIO(res.stdout))
-    assert t["fair_relocations"].sum() == 21_000 and abs(t["key_share"].sum() - 1) < 1e-12
+    assert res.stdout.startswith("geo,country,status,population,") and len(t) == 26
+    assert t["fair_share_eur"].sum() == 420_000_000 and t["relocations_apportioned"].sum() == 21_000
+    assert (t["fair_share_relocations"] * 20_000 >= t["fair_share_eur"]).all()  # equivalents round up
+    assert abs(t["key_share"].sum() - 1) < 1e-12
+    assert res.stderr.endswith("EUR 20000 per relocation\n")
 
 
-def test_key_options(cli):
+def test_key_to_stdout_as_json_and_markdown(cli):
     res = cli("key", "--participants", "DE,FR,IT", "--relocations", "100", "--financial-eur", "1000000",
               "--method", "webster", "--population-year", "2024", "-f", "json")
-    assert res.exit_code == 0
+    assert res.exit_code == 0, res.stderr
     doc = json.loads(res.stdout)
-    assert [r["geo"] for r in doc["rows"]] == ["DE", "FR", "IT"]
-    assert sum(r["fair_relocations"] for r in doc["rows"]) == 100
-    assert doc["columns"]["obligation_eur"].startswith("obligation")
-
-
-def test_key_markdown_and_files(cli, tmp_path):
-    assert cli("key", "-f", "md").stdout.startswith("| geo | country |")
-    res = cli("key", "-o", tmp_path, "-f", "parquet", "-f", "csv")
+    assert doc["table"] == "shares" and [r["geo"] for r in doc["rows"]] == ["DE", "FR", "IT"]
+    assert sum(r["relocations_apportioned"] for r in doc["rows"]) == 100
+    assert sum(r["fair_share_eur"] for r in doc["rows"]) == 1_000_000
+    assert "EUR 10000 per relocation" in res.stderr  # F / R
+    res = cli("key", "-f", "md", "--participants", "AT,BE")
     assert res.exit_code == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["shares.csv", "shares.parquet"]
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith("| geo | country |") and lines[2].startswith("| AT | Austria |")
+    assert len(lines) == 4
+
+
+def test_key_relocations_keep_eur_20000_unless_equivalence_given(cli):
+    t = pd.read_csv(StringIO(cli("key", "--relocations", "1000").stdout))
+    assert t["fair_share_eur"].sum() == 1000 * 20_000 and t["relocations_apportioned"].sum() == 1000
+    res = cli("key", "--relocations", "1000", "--equivalence-eur", "30000")
+    assert res.exit_code == 0 and "EUR 30000 per relocation" in res.stderr
+    t = pd.read_csv(StringIO(res.stdout))
+    assert t["fair_share_eur"].sum() == 1000 * 30_000 and t["relocations_apportioned"].sum() == 1000
+
+
+def test_key_to_a_folder(cli, tmp_path):
+    res = cli("key", "-o", tmp_path, "-f", "parquet", "-f", "csv")
+    assert res.exit_code == 0, res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "shares.csv", "shares.parquet"]
 
 
 def test_key_errors(cli):
+    res = cli("key", "-f", "parquet")
+    assert res.exit_code == 3 and res.stdout == ""
+    assert ("command line: --format = ['parquet']: stdout takes exactly one text format; allowed: csv, json "
+            "or md; use --output DIR for parquet") in res.stderr
     res = cli("key", "--participants", "DE,XX,DE")
-    assert res.exit_code == 3
-    assert "2 problems" in res.stderr and "'XX'" in res.stderr and "duplicate" in res.stderr
-    assert cli("key", "-f", "parquet").exit_code == 3  # binary to stdout refused
+    assert res.exit_code == 3 and res.stdout == ""
+    assert ("error: 2 problems found:\n  - command line: --participants = 'XX': unknown country code"
+            in res.stderr)
+    assert "command line: --participants = 'DE': duplicate country code" in res.stderr
+    res = cli("key", "--relocations", "-5")
+    assert res.exit_code == 2 and "--relocations" in res.stderr
     assert cli("key", "--gdp-year", "1990").exit_code == 3
-    assert cli("key", "--relocations", "-5").exit_code == 2  # usage error
+    assert cli("key", "--no-such-option").exit_code == 2
+    res = cli("key", "--relocations", "1000", "--financial-eur", "1")
+    assert res.exit_code == 3 and "F / R rounds to zero euros" in res.stderr
 
 
-def test_run_writes_every_table_in_every_format(cli, tmp_path):
-    res = cli("run", ADOPTED, "-o", tmp_path)
-    assert res.exit_code == 0, res.stderr
-    names = {p.name for p in tmp_path.iterdir()}
-    tables = ["shares", "obligations", "pledges", "flows", "beneficiaries", "pool", "offsets", "meta"]
-    assert names == {f"{t}.{f}" for t in tables for f in ("csv", "parquet", "json")} | {"summary.md"}
-    assert "| relocations | persons | 21 000 |" in res.stdout
-    assert "verified" in res.stderr
-    again = tmp_path / "again"
-    assert cli("run", ADOPTED, "-o", again).exit_code == 0
-    for name in names:
-        assert (tmp_path / name).read_bytes() == (again / name).read_bytes(), name
+# --- cycle, validate, version, help -------------------------------------------------
 
-
-def test_run_options(cli, tmp_path):
-    lp = tmp_path / "model.lp"
-    res = cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "--solver", "cbc", "--write-lp", lp,
-              "--record-runtime")
-    assert res.exit_code == 0, res.stderr
-    meta = pd.read_csv(tmp_path / "meta.csv").set_index("key")["value"]
-    assert meta["solver"] == "CBC bundled with PuLP" and float(meta["runtime_s"]) > 0
-    assert lp.read_text().startswith("\\*")
-
-
-def test_run_bad_scenario_exit_3_no_traceback(cli, write):
-    path = write("bad.toml", MINIMAL.replace("relocations", "relocatons") +
-                 "[states.AT]\ndeduction = -0.2\n[states.XX]\n")
-    res = cli("run", path)
-    assert res.exit_code == 3
-    assert "4 problems found" in res.stderr and str(path) in res.stderr
-    assert "pool.relocatons: unknown key (did you mean 'relocations'?)" in res.stderr
-    assert "pool.relocations: required key is missing" in res.stderr
-    assert "Traceback" not in res.stderr and res.stdout == ""
-
-
-def test_run_missing_file(cli, tmp_path):
-    res = cli("run", tmp_path / "none.toml")
-    assert res.exit_code == 3 and "cannot read" in res.stderr
-
-
-def test_run_solver_failure_exit_4(cli, write, monkeypatch):
-    import solidarity.solve as S
-    from solidarity.schema import SolverName, SolveStatus
-
-    monkeypatch.setitem(S._BACKENDS, SolverName.HIGHS,
-                        lambda *a: S._Raw(SolveStatus.INFEASIBLE, None, None, "infeasible"))
-    res = cli("run", write("s.toml", MINIMAL))
-    assert res.exit_code == 4 and "no usable solution" in res.stderr
-
-
-def test_run_verification_failure_exit_5(cli, write, monkeypatch):
-    import solidarity.pipeline as P
-
-    monkeypatch.setattr(P, "verify", lambda *a: ["AT: invented violation"])
-    res = cli("run", write("s.toml", MINIMAL))
-    assert res.exit_code == 5 and "AT: invented violation" in res.stderr
-
-
-def test_internal_error_exit_1_and_debug(cli, write, monkeypatch):
-    import solidarity.pipeline as P
-
-    def boom(*a, **k):
-        raise RuntimeError("bug")
-    monkeypatch.setattr(P, "build", boom)
-    path = write("s.toml", MINIMAL)
-    res = cli("run", path)
-    assert res.exit_code == 1 and "internal error: RuntimeError: bug" in res.stderr
-    res = CliRunner().invoke(app, ["--debug", "run", str(path)])
-    assert isinstance(res.exception, RuntimeError)
-
-
-def test_validate(cli, write):
-    res = cli("validate", ADOPTED)
-    assert res.exit_code == 0 and "valid" in res.stdout and "26 participants" in res.stdout
-    bad = write("bad.toml", MINIMAL + "[data]\npopulation_year = 2030\n")
-    res = cli("validate", bad)
-    assert res.exit_code == 3 and "year = 2030: year not in the file" in res.stderr
-
-
-def test_installed_entry_point_no_traceback(write):
-    path = write("bad.toml", "[scenario]\n")
-    proc = subprocess.run([sys.executable, "-m", "solidarity", "validate", str(path)],
-                          capture_output=True, text=True)
-    assert proc.returncode == 3 and "Traceback" not in proc.stderr
-    assert "scenario.year: required key is missing" in proc.stderr
-
-
-def test_cycle_command(cli, tmp_path):
+def test_cycle_runs_the_three_years(cli, tmp_path):
     res = cli("cycle", SCENARIOS / "ledger-3y", "-o", tmp_path, "-f", "csv")
     assert res.exit_code == 0, res.stderr
-    assert (tmp_path / "ledger.csv").is_file() and (tmp_path / "2027" / "pool.csv").is_file()
-    assert (tmp_path / "2026" / "credits.csv").is_file() and "3 cycles run and verified" in res.stderr
-    assert "| 2 027 |" in res.stdout
+    assert (tmp_path / "ledger.csv").is_file() and (tmp_path / "manifest.json").is_file()
+    for year in (2026, 2027, 2028):
+        assert (tmp_path / str(year) / "pool.csv").is_file()
+        assert (tmp_path / str(year) / "scenario.toml").is_file()
+    assert (tmp_path / "2026" / "credits.csv").is_file()
+    assert "3 cycles run and verified" in res.stderr
+    assert res.stdout.startswith("| year | obligation_eur |") and "| 2028 |" in res.stdout
     led = pd.read_csv(tmp_path / "ledger.csv")
     assert set(led["year"]) == {2026, 2027, 2028} and len(led) == 3 * 26
 
 
-def test_cycle_bad_input_exit_3(cli, tmp_path):
+def test_cycle_of_an_empty_folder_exits_3(cli, tmp_path):
     res = cli("cycle", tmp_path)
     assert res.exit_code == 3 and "no scenario files" in res.stderr
+    no_traceback(res)
+
+
+def test_validate(cli, write):
+    res = cli("validate", ADOPTED)
+    assert res.exit_code == 0 and res.stderr == ""
+    assert res.stdout == (f"{ADOPTED}: valid (2026 adopted pool, 2026; 26 participants, 4 beneficiaries; "
+                          "population 2025, GDP 2024)\n")
+    bad = write("bad.toml", MINIMAL + "[data]\npopulation_year = 2030\n")
+    res = cli("validate", bad)
+    assert res.exit_code == 3 and res.stdout == ""
+    assert "population.csv: year = 2030: year not in the file; allowed: 2023-2025" in res.stderr
+
+
+def test_version(cli):
+    res = cli("--version")
+    assert res.exit_code == 0 and res.stdout == f"solidarity {__version__}\n"
+
+
+@pytest.mark.parametrize("args", [["-h"], ["--help"], ["run", "-h"], ["key", "-h"], ["cycle", "-h"],
+                                  ["validate", "-h"]])
+def test_help(cli, args):
+    res = cli(*args)
+    assert res.exit_code == 0 and "Usage:" in res.stdout
+    if args == ["-h"]:
+        assert "Exit codes: 0 success;" in " ".join(res.stdout.split())
+        assert all(c in res.stdout for c in ("run", "key", "cycle", "validate"))
+
+
+def test_no_command_shows_help_and_exits_2(cli):
+    res = cli()
+    assert res.exit_code == 2 and "Usage:" in res.stdout + res.stderr
+
+
+# --- process level ---------------------------------------------------------------------
+
+def test_entry_point_bad_scenario_no_traceback(write):
+    path = write("bad.toml", "[scenario]\n")
+    proc = python_m("validate", path)
+    assert proc.returncode == 3 and "Traceback" not in proc.stderr and proc.stdout == ""
+    assert f"  - {path}: scenario.year: required key is missing; allowed: a cycle year\n" in proc.stderr
+    assert f"  - {path}: pool: required table is missing" in proc.stderr
+
+
+def test_closed_stdout_ends_quietly():
+    """The reader goes away before anything is written: the write fails with EPIPE."""
+    proc = subprocess.Popen([sys.executable, "-m", "solidarity", "key"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 0
+    assert "Traceback" not in err and "Exception ignored" not in err and "Broken pipe" not in err
+    assert "error" not in err
+
+
+def test_pipe_into_head():
+    """``solidarity key | head -1``: one line out, exit 0, nothing on stderr but the data note."""
+    proc = subprocess.run(["bash", "-o", "pipefail", "-c",
+                           f"'{sys.executable}' -m solidarity key -f md | head -1"],
+                          capture_output=True, text=True, timeout=300, check=False, env={**os.environ})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("| geo | country |") and proc.stdout.count("\n") == 1
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
