@@ -1,0 +1,93 @@
+"""`solidarity compare`: two or more scenarios side by side (see :mod:`solidarity.compare`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..cli import (
+    Charts,
+    Debug,
+    Force,
+    Formats,
+    OutDir,
+    Quiet,
+    Sets,
+    SolverOpt,
+    Variant,
+    _fail,
+    _load,
+    _out,
+    _render,
+    _say,
+    _set_debug,
+    _solver_name,
+    _state,
+    _write,
+    app,
+)
+
+
+@app.command()
+def compare(scenarios: Annotated[list[Path], typer.Argument(
+                help="Two or more scenario files; the first is the base.")],
+            sets: Sets = None, variant: Variant = None,
+            changed_only: Annotated[bool, typer.Option(
+                "--changed-only", help="Keep only the rows whose values differ (tables and pool totals).")] = False,
+            output: OutDir = None, fmt: Formats = None, force: Force = False, charts: Charts = None,
+            quiet: Quiet = False, solver: SolverOpt = None, debug: Debug = False) -> None:
+    """Compare scenarios: input differences, then per-state changes, then pool totals.
+
+    Every run is verified; deltas are against the first scenario. --set and
+    --variant apply to every scenario. With --output, the tables
+    compare_inputs, compare_states and compare_pool are written there.
+
+    Example: solidarity compare scenarios/2026-commission-proposal.toml scenarios/2026-adopted.toml
+    """
+    _set_debug(debug)
+    _state["quiet"] = quiet
+    if len(scenarios) < 2:
+        raise typer.BadParameter("give at least two scenario files", param_hint="SCENARIOS")
+    try:
+        from ..compare import compare as compare_runs
+        from ..pipeline import run
+
+        loaded = [_load(path, sets, variant) for path in scenarios]  # every file checked before any run
+        results = []
+        for sc in loaded:
+            results.append(run(sc, solver=_solver_name(solver)))
+            _say(f"{sc.name}: {results[-1].solve.status.value} with {results[-1].solve.solver}, verified")
+        comp = compare_runs(results)
+        shown = comp.changed_only() if changed_only else comp
+        names = " ".join(comp.labels)
+        if output is not None:
+            intro = f"Base: {comp.base}. Compared: {', '.join(comp.labels[1:])}."
+            _write(_render(shown.tables, fmt, f"Comparison: {names}", intro), output, force,
+                   f"compare {names}", "", results)
+        if charts is not None:
+            pictures = _charts(comp)
+            if pictures:
+                _write(pictures, charts, force, f"charts compare {names}", "", results)
+        _out(comp.text(changed_only))
+    except BaseException as exc:  # noqa: BLE001 - every error is reported, not raised
+        _fail(exc)
+
+
+#: How each unit of compare_states is drawn: (axis unit, divisor).
+_AXES = {"EUR": ("EUR million", 1e6), "persons": ("persons", 1.0), "fraction": ("%", 0.01)}
+
+
+def _charts(comp) -> dict[str, bytes]:
+    """Per-state deltas drawn by :func:`solidarity.charts.compare_charts`;
+    skipped with a message when charts cannot be drawn here."""
+    try:
+        from ..charts import compare_charts
+
+        d = comp.deltas()
+        units = {m: _AXES[u] for m, u in zip(d["metric"], d["unit"])}
+        return compare_charts(d, baseline=comp.base, units=units, title="Comparison of scenarios")
+    except ImportError as exc:
+        _say(f"charts skipped: {exc} (install with: pip install 'solidarity[charts]')")
+        return {}

@@ -1,0 +1,60 @@
+"""`solidarity explain`: one state's result in words and numbers (see :mod:`solidarity.explain`)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..cli import (
+    Debug,
+    Quiet,
+    Sets,
+    SolverOpt,
+    Variant,
+    _fail,
+    _load,
+    _out,
+    _say,
+    _set_debug,
+    _solver_name,
+    _state,
+    app,
+)
+
+
+class ExplainFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def explain(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+            state: Annotated[str, typer.Option("--state", help="The participant to explain (EL for Greece).")],
+            sets: Sets = None, variant: Variant = None,
+            fmt: Annotated[ExplainFormat, typer.Option(
+                "--format", "-f", help="text (default) or json (the same content, keyed).")] = ExplainFormat.text,
+            quiet: Quiet = False, solver: SolverOpt = None, debug: Debug = False) -> None:
+    """Explain one state's result: data, key share, fair share, deduction,
+    obligation, pledges and what bound them at each solver level, offsets,
+    calls and flows (and, for a beneficiary, what it receives).
+
+    Example: solidarity explain scenarios/2026-adopted.toml --state DE
+    """
+    _set_debug(debug)
+    _state["quiet"] = quiet
+    try:
+        from ..explain import check_state
+        from ..explain import explain as explain_state
+        from ..pipeline import run
+
+        sc = _load(scenario, sets, variant)
+        check_state(sc, state, where="--state", file="command line")
+        res = run(sc, solver=_solver_name(solver))
+        _say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified")
+        ex = explain_state(res, state)
+        _out(ex.to_json() if fmt is ExplainFormat.json else ex.text())
+    except BaseException as exc:  # noqa: BLE001 - every error is reported, not raised
+        _fail(exc)
