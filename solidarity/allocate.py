@@ -29,20 +29,29 @@ from .schema import FlowsMode
 
 # --- fairness -----------------------------------------------------------------
 
-
 def fair_bounds(inp: ModelInput, p: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per state, the range of its type-``t`` pledge with its value, its other
-    in-kind pledge and every limit kept: money absorbs the change, within its
-    own floor and cap; a beneficiary that also pledges keeps what it receives
-    from the others (nobody sends to itself)."""
+    """Per state, the range of its type-``t`` in-kind pledge with its value and
+    every limit kept, money taking up the difference within its own floor
+    and cap; a beneficiary that also pledges keeps what it receives from the
+    others (nobody sends to itself).
+
+    For relocations the range does not depend on the state's alternative
+    measures (taken at their floor for the upper end, at their cap for the
+    lower end); for alternative measures it is what the relocations in ``p``
+    leave. So the step depends on the totals and the bounds only, never on
+    where a solver happened to put the pledges.
+    """
     u = inp.unit_value
     caps = inp.caps()
-    other = ALT if t == REL else REL
     value = (p * u).sum(axis=1)
-    rest = value - u[other] * p[:, other]  # what type t and money share
-    lo = np.maximum(inp.lower[:, t], -((caps[:, FIN] - rest) // u[t]))  # money <= its cap
-    lo = np.maximum(lo, 0)
-    hi = np.minimum(caps[:, t], (rest - inp.lower[:, FIN]) // u[t])  # money >= its floor
+    if t == REL:
+        room_hi = value - inp.lower[:, FIN] - inp.lower[:, ALT]
+        room_lo = value - caps[:, FIN] - np.minimum(caps[:, ALT], value)
+    else:
+        room_hi = value - u[REL] * p[:, REL] - inp.lower[:, FIN]
+        room_lo = value - u[REL] * p[:, REL] - caps[:, FIN]
+    lo = np.maximum(np.maximum(inp.lower[:, t], 0), -((-np.maximum(room_lo, 0)) // u[t]))
+    hi = np.minimum(caps[:, t], np.maximum(room_hi, 0) // u[t])
     total = int(p[:, t].sum())
     me = inp.self_index
     for b in np.flatnonzero(me >= 0):
@@ -51,13 +60,14 @@ def fair_bounds(inp: ModelInput, p: np.ndarray, y: np.ndarray, t: int) -> tuple[
 
 
 def fairness_step(problem: MilpProblem, sol: Solution) -> Solution:
-    """The in-kind pledges of the states the model chooses for (``free``),
-    type by type (relocations, then alternative measures): their total is
-    kept and shared again so that each state's adjustment from its reference
-    (0 for a state that stated nothing, its preference otherwise) is
-    proportional to its obligation, within its bounds
-    (:func:`~solidarity.apportionment.bounded`). Money takes up the
-    difference, so every value, type total and receipt stays as it was."""
+    """The in-kind pledges of the states the model chooses for (``free``):
+    per type (relocations, then alternative measures) their total is kept
+    and shared again so that each state's adjustment from its reference (0
+    for a state that stated nothing, its preference otherwise) is
+    proportional to its obligation, within its bounds (:func:`fair_bounds`,
+    :func:`~solidarity.apportionment.bounded`). Money takes up the
+    difference, so every value, type total and receipt stays as it was.
+    """
     inp = problem.inputs
     p = sol.pledges.copy()
     free = np.flatnonzero(inp.free)
@@ -68,9 +78,8 @@ def fairness_step(problem: MilpProblem, sol: Solution) -> Solution:
     ref = np.where(inp.stated[:, None], inp.preferred, 0)
     for t in IN_KIND:
         lo, hi = fair_bounds(inp, p, sol.received, t)
-        lo_f, hi_f = np.minimum(lo[free], p[free, t]), np.maximum(hi[free], p[free, t])
         share = bounded(int(p[free, t].sum()), [int(v) for v in inp.obligation[free]],
-                        lo_f.tolist(), hi_f.tolist(), base=ref[free, t].tolist())
+                        lo[free].tolist(), hi[free].tolist(), base=ref[free, t].tolist())
         p[free, t] = share.units
         p[free, FIN] = value[free] - u[REL] * p[free, REL] - u[ALT] * p[free, ALT]
     return solution_of(inp, p, sol.received)

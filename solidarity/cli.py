@@ -38,6 +38,11 @@ class Fmt(StrEnum):
     parquet = "parquet"
     json = "json"
     md = "md"
+    xlsx = "xlsx"
+    html = "html"
+
+
+DEFAULT_FMTS = (Fmt.csv, Fmt.parquet, Fmt.json, Fmt.md)
 
 
 class SolverChoice(StrEnum):
@@ -50,14 +55,15 @@ class SolverChoice(StrEnum):
 # --- one set of options, shared by every command that takes them ---------------
 OutDir = Annotated[Optional[Path], typer.Option("--output", "-o", help="Folder to write tables to.")]
 Formats = Annotated[Optional[list[Fmt]], typer.Option(
-    "--format", "-f", help="Output format; repeat for several. Default: csv, parquet, json and md "
-                           "for a folder; csv for stdout.")]
+    "--format", "-f", help="Output format; repeat for several: csv, parquet, json, md (summary.md), "
+                           "xlsx (one workbook), html (one page to circulate). Default: csv, parquet, "
+                           "json and md for a folder; csv for stdout.")]
 Force = Annotated[bool, typer.Option("--force", help="Replace a folder that holds another run's outputs.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or 'wrote' lines on stderr.")]
 Sets = Annotated[Optional[list[str]], typer.Option(
     "--set", help="Override a scenario value: key.path=value (TOML value; repeatable). "
                   "Command line wins over --variant, which wins over the file.")]
-Variant = Annotated[Optional[str], typer.Option("--variant", help="Apply the scenario's [variants.NAME] block.")]
+Variant = Annotated[Optional[str], typer.Option("--variant", help="Apply the scenario's \\[variants.NAME] block.")]
 SolverOpt = Annotated[Optional[SolverChoice], typer.Option(
     "--solver", help="MILP backend (default: the scenario's, else highs).")]
 TimeLimit = Annotated[Optional[float], typer.Option(
@@ -67,6 +73,9 @@ MipGap = Annotated[Optional[float], typer.Option("--mip-gap", min=0.0, max=1.0,
 Suboptimal = Annotated[bool, typer.Option(
     "--allow-suboptimal", help="Write tables even when a limit stopped the solver (status in meta).")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+Charts = Annotated[Optional[Path], typer.Option(
+    "--charts", help="Also draw charts (PNG and SVG) into this folder (needs matplotlib: "
+                     "pip install 'solidarity[charts]').")]
 
 
 def _version(value: bool) -> None:
@@ -161,19 +170,21 @@ def _write(files: dict[str, bytes], out: Path, force: bool, identity: str, diges
     _say(f"wrote {len(report.files)} files to {report.outdir}")
 
 
-def _render(tables: dict, formats: list[Fmt] | None, title: str, intro: str = "") -> dict[str, bytes]:
+def _render(tables: dict, formats: list[Fmt] | None, title: str, intro: str = "",
+            charts: dict[str, bytes] | None = None) -> dict[str, bytes]:
     from .report import render
-    return render(tables, [f.value for f in (formats or list(Fmt))], title=title, intro=intro)
+    return render(tables, [f.value for f in (formats or DEFAULT_FMTS)], title=title, intro=intro,
+                  charts=charts)
 
 
 def _stdout_tables(tables: dict, formats: list[Fmt] | None) -> None:
     from .report import markdown_table, to_csv, to_json
 
     fmts = formats or [Fmt.csv]
-    if len(fmts) != 1 or fmts[0] is Fmt.parquet:
+    if len(fmts) != 1 or fmts[0] in (Fmt.parquet, Fmt.xlsx, Fmt.html):
         raise InputError(Problem("command line", "--format", [f.value for f in fmts],
                                  "stdout takes exactly one text format", "csv, json or md; "
-                                 "use --output DIR for parquet or several formats"))
+                                 "use --output DIR for parquet, xlsx, html or several formats"))
     for name, df in tables.items():
         writer = {Fmt.csv: lambda: to_csv(name, df).decode(), Fmt.json: lambda: to_json(name, df).decode(),
                   Fmt.md: lambda: markdown_table(df, name) + "\n"}[fmts[0]]
@@ -203,7 +214,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
             "--write-lp", help="Also write the model as an LP file (last solver level).")] = None,
         record_runtime: Annotated[bool, typer.Option(
             "--record-runtime", help="Add solver times to meta (outputs then differ run to run).")] = False,
-        debug: Debug = False) -> None:
+        charts: Charts = None, debug: Debug = False) -> None:
     """Run a scenario: fair shares, pledges, calls and flows; verify; write every table.
 
     Tables go to --output (default out/<scenario file name>) with a manifest;
@@ -227,9 +238,12 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
                                   res.solution, res.allocation, res.rules, include_runtime=True)
         out = output if output is not None else Path("out") / scenario.stem
         text = intro(res)
-        files = _render(tables, fmt, title=f"{sc.name} ({sc.year})", intro=text)
+        pictures = _run_charts(res, charts, fmt)
+        files = _render(tables, fmt, title=f"{sc.name} ({sc.year})", intro=text, charts=pictures)
         files["scenario.toml"] = _effective_toml(sc)
         _write(files, out, force, f"run {Path(sc.path).name}", sc.digest, [res])
+        if charts is not None:
+            _write(pictures, charts, force, f"charts {Path(sc.path).name}", sc.digest, [res])
         if write_lp is not None:
             _say(f"wrote {write_lp}")
         _say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified; "
@@ -239,36 +253,60 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         _fail(exc)
 
 
+def _run_charts(res, folder: Path | None, formats) -> dict[str, bytes]:
+    """Charts of a run (file name -> bytes) when asked for, or for the HTML brief."""
+    if folder is None and not (formats and Fmt.html in formats):
+        return {}
+    from .charts import run_charts
+    return run_charts(res)
+
+
 def _effective_toml(sc) -> bytes:
+    """The effective scenario that ran (overrides and carried values applied)."""
     from .document import to_toml
-    doc = sc.source
-    if sc.sets or sc.variant:
-        from .document import apply_overrides
-        doc = apply_overrides(doc, sc.sets, sc.variant)
-    return to_toml(doc).encode("utf-8")
+    return to_toml(sc.effective).encode("utf-8")
 
 
 def _codes(text: str | None) -> tuple[str, ...]:
-    from .schema import DEFAULT_PARTICIPANTS, KNOWN_CODES
+    """--participants, checked as a scenario's participants are (same hints)."""
+    from .scenario import _Checker, _participants
+    from .schema import DEFAULT_PARTICIPANTS
 
     if text is None:
         return DEFAULT_PARTICIPANTS
-    codes = [c.strip() for c in text.replace(" ", ",").split(",") if c.strip()]
-    allowed = "Eurostat two-letter codes: " + ", ".join(sorted(KNOWN_CODES))
-    problems = []
-    for c in codes:
-        if c not in KNOWN_CODES:
-            hint = f" (codes are upper case: {c.upper()})" if c.upper() in KNOWN_CODES else (
-                " (Eurostat writes Greece as EL)" if c.upper() == "GR" else "")
-            problems.append(Problem("command line", "--participants", c, f"unknown country code{hint}", allowed))
-    problems += [Problem("command line", "--participants", c, "duplicate country code", "each code once")
-                 for c in sorted({c for c in codes if codes.count(c) > 1})]
-    if not codes:
-        problems.append(Problem("command line", "--participants", text, "empty participant set",
-                                "comma-separated country codes"))
-    if problems:
-        raise InputError(problems)
-    return tuple(sorted(set(codes)))
+    c = _Checker("command line")
+    codes = [p.strip() for p in text.replace(" ", ",").split(",") if p.strip()]
+    parts = _participants(c, codes)
+    for p in c.problems:  # name the option, not a position in a list
+        c.problems[c.problems.index(p)] = Problem(p.file, "--participants", p.value, p.message, p.allowed)
+    if c.problems:
+        raise InputError(c.problems)
+    return parts
+
+
+def _key_pool(relocations, financial_eur, equivalence_eur, method):
+    """The key command's pool and method, checked as a scenario's are."""
+    from .scenario import _Checker, _pool
+    from .schema import DEFAULT_EQUIVALENCE_EUR, Method
+
+    c = _Checker("command line")
+    r = 21_000 if relocations is None else relocations
+    doc: dict = {"relocations": r}
+    if financial_eur is None:
+        doc["financial_eur"] = r * (equivalence_eur or DEFAULT_EQUIVALENCE_EUR)
+        doc["equivalence_eur"] = equivalence_eur or DEFAULT_EQUIVALENCE_EUR
+    else:
+        doc["financial_eur"] = financial_eur
+        if equivalence_eur is not None:
+            doc["equivalence_eur"] = equivalence_eur
+    pool = _pool(c, doc, True)
+    meth = c.enum({"method": method}, "method", "key", Method)
+    names = {"pool.relocations": "--relocations", "pool.financial_eur": "--financial-eur",
+             "pool.equivalence_eur": "--equivalence-eur", "key.method": "--method", "pool": "--relocations"}
+    if c.problems:
+        raise InputError([Problem("command line", names.get(p.key, p.key), p.value, p.message, p.allowed)
+                          for p in c.problems])
+    return pool, meth
 
 
 @app.command()
@@ -304,28 +342,11 @@ def key(population_year: Annotated[Optional[int], typer.Option(help="Population 
         from .data import load_indicator
         from .key import fair_shares
         from .report import shares_table
-        from .scenario import PoolSettings
-        from .schema import DEFAULT_EQUIVALENCE_EUR, GDP, POPULATION, Method
+        from .schema import GDP, POPULATION
 
-        try:
-            meth = Method(method)
-        except ValueError:
-            raise InputError(Problem("command line", "--method", method, "unknown method",
-                                     ", ".join(m.value for m in Method)))
         parts = _codes(participants)
-        r = 21_000 if relocations is None else relocations
-        if financial_eur is None:
-            e = equivalence_eur or DEFAULT_EQUIVALENCE_EUR
-            f = r * e
-        else:
-            f, e = financial_eur, equivalence_eur
-        if r == 0 and f == 0:
-            raise InputError(Problem("command line", "--relocations/--financial-eur", 0, "the pool is empty",
-                                     "relocations or financial_eur above 0"))
-        pool = PoolSettings(r, f, e)
-        if pool.rate == 0:
-            raise InputError(Problem("command line", "--financial-eur", f, "F / R rounds to zero euros",
-                                     "--financial-eur >= relocations / 2, or --equivalence-eur"))
+        pool, meth = _key_pool(relocations, financial_eur, equivalence_eur, method)
+        r = pool.relocations
         pop = load_indicator(POPULATION, year=population_year, require=parts)
         gdp = load_indicator(GDP, year=gdp_year, require=parts)
         wp = Fraction(repr(population_weight))
@@ -402,6 +423,14 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
              f"{len(sc.beneficiaries)} beneficiaries; population {pop.year}, GDP {gdp.year})\n")
     except BaseException as exc:  # noqa: BLE001
         _fail(exc)
+
+
+# Commands in their own modules register on `app` when imported.
+from .commands import compare as _compare  # noqa: E402,F401
+from .commands import explain as _explain  # noqa: E402,F401
+from .commands import sweep as _sweep  # noqa: E402,F401
+from .commands import verify as _verify  # noqa: E402,F401
+from .commands import synthetic as _synthetic  # noqa: E402,F401
 
 
 def main() -> None:

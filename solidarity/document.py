@@ -166,6 +166,9 @@ def parse_document(text: str, file: str = "<string>", base: Path | None = None) 
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(_syntax_problem(file, text, str(exc))) from None
+    except ValueError as exc:  # Python's limit on digits in an integer (4300)
+        raise InputError(Problem(file, "file", MISSING, f"a number cannot be read ({exc})",
+                                 "numbers of at most 16 digits")) from None
     if not data:
         what = "is empty" if not text.strip() else "holds only comments and blank lines"
         raise InputError(Problem(file, "file", MISSING, what,
@@ -358,6 +361,11 @@ def _parse_set(text: str, problems: list[Problem]) -> tuple[tuple[str, ...], Any
         elif raw[0] not in "\"'":
             msg += "; numbers take no spaces or commas (25000 or 25_000); quote text like this"
         problems.append(Problem(SET, path, raw, msg, _VALUE_ALLOWED))
+        return None
+    except ValueError as exc:  # Python's limit on digits in an integer (4300)
+        shown = raw if len(raw) <= 40 else raw[:30] + f"... ({len(raw)} characters)"
+        problems.append(Problem(SET, path, shown, f"a number cannot be read ({exc})",
+                                "numbers of at most 16 digits"))
         return None
     if list(parsed) != ["v"]:  # a newline in the value smuggled in more keys
         problems.append(Problem(SET, path, raw, "not a single TOML value", _VALUE_ALLOWED))

@@ -81,6 +81,9 @@ class InputError(SolidarityError):
         head = f"{n} problem{'s' if n != 1 else ''} found:"
         super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
 
+    def __reduce__(self):  # errors travel back from worker processes
+        return (type(self), (self.problems,))
+
 
 class ConflictError(SolidarityError):
     """The scenario's hard constraints conflict; ``reasons`` say which, in
@@ -90,9 +93,13 @@ class ConflictError(SolidarityError):
 
     def __init__(self, reasons: list[str], file: str = ""):
         self.reasons = list(reasons)
+        self.file = file
         where = f"{file}: " if file else ""
         super().__init__(f"{where}the scenario's constraints conflict:\n"
                          + "\n".join(f"  - {r}" for r in self.reasons))
+
+    def __reduce__(self):
+        return (type(self), (self.reasons, self.file))
 
 
 class SolveError(SolidarityError):
@@ -122,6 +129,9 @@ class VerificationError(SolidarityError):
         self.violations = violations
         super().__init__("verification failed:\n" + "\n".join(f"  - {v}" for v in violations))
 
+    def __reduce__(self):
+        return (type(self), (self.violations,))
+
 
 class OutputError(SolidarityError):
     """Outputs cannot be written where asked; names the path and the reason."""
@@ -129,5 +139,8 @@ class OutputError(SolidarityError):
     exit_code = ExitCode.OUTPUT
 
     def __init__(self, path: str, reason: str, hint: str = ""):
-        self.path, self.reason = path, reason
+        self.path, self.reason, self.hint = path, reason, hint
         super().__init__(f"cannot write {path}: {reason}" + (f" ({hint})" if hint else ""))
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.reason, self.hint))

@@ -28,7 +28,8 @@ Variables::
                 alternative), for states with a preference that the model may move
     y[b,t]      received, integer, 0 <= y <= need
     ssar        SAR target not reached (EUR)
-    lam         smallest pool-wide coverage ratio over the types with needs
+    lam         smallest pool-wide coverage ratio over the types with needs,
+                times the largest need W (for the solvers' tolerances)
 
 Rows::
 
@@ -37,7 +38,7 @@ Rows::
     sum_b y[b,t] <= sum_i p[i,t]  (= for alternative)      supply
     y[b,t] <= sum_{i != b} p[i,t]                          nobody sends to itself
     sum_{b SAR} sum_t u_t y[b,t] + ssar >= S               SAR target
-    sum_b y[b,t] - lam N_t >= 0                            type balance
+    sum_b y[b,t] - lam N_t / W >= 0                        type balance
     q[i,t] - u_t p[i,t] >= -u_t pref[i,t]                  in-kind above reference
 
 Levels (SPEC section 7), each a :class:`Level`; :mod:`solidarity.solve`
@@ -264,7 +265,12 @@ def build(inp: ModelInput) -> MilpProblem:
     q = B.var((fs.size, 2), 0, inf, False)
     y = B.var((m, 3), 0, inp.needs.astype(float), True)
     ssar = B.var((1,), 0, float(inp.sar_target), False)
-    lam = B.var((1,), 0, 1, False)
+    # lam is the coverage ratio scaled by the largest need W (in its own
+    # units), so lam runs over [0, W]: two ratios within reach differ by at
+    # least 1 / N_t, worth at least 1 in lam, far above the solvers' absolute
+    # tolerances, and the rows' coefficients N_t / W stay within (0, 1].
+    scale = float(max(int(inp.needs.sum(axis=0).max(initial=0)), 1))
+    lam = B.var((1,), 0, scale, False)
 
     r = B.rows_(n, O, O)  # obligation
     B.coef(r[:, None], p, u[None, :])
@@ -302,7 +308,7 @@ def build(inp: ModelInput) -> MilpProblem:
     has = np.flatnonzero(need_t > 0)
     r = B.rows_(has.size, 0.0, inf)  # type balance
     B.coef(r[None, :], y[:, has], 1.0)
-    B.coef(r, lam[0], -need_t[has].astype(float))
+    B.coef(r, lam[0], -need_t[has].astype(float) / scale)
 
     for k, t in enumerate(IN_KIND):  # in-kind above the reference
         r = B.rows_(fs.size, -u[t] * inp.preferred[fs, t], inf)
@@ -331,7 +337,7 @@ def _levels(inp: ModelInput, blk: Mapping[str, np.ndarray], N: int) -> tuple[Lev
     c_needs[blk["y"]] = -np.broadcast_to(u, blk["y"].shape)
     c_needs[blk["ssar"]] = 1.0
     c_bal = np.zeros(N)
-    c_bal[blk["lam"]] = -1.0
+    c_bal[blk["lam"]] = -1.0  # lam is the ratio scaled by the largest need (see build)
     c_kind = np.zeros(N)
     plain = np.flatnonzero(inp.free & ~inp.stated)
     for t in IN_KIND:
@@ -496,7 +502,8 @@ def as_vector(problem: MilpProblem, s: Solution) -> np.ndarray:
     x[blk["q"]] = in_kind_above(inp, s.pledges)[fs]
     x[blk["ssar"]] = s.sar_shortfall
     cov = coverage_by_type(inp, s.received)
-    x[blk["lam"]] = float(min(cov.values())) if cov else 1.0
+    scale = max(int(inp.needs.sum(axis=0).max(initial=0)), 1)
+    x[blk["lam"]] = float(min(cov.values()) * scale) if cov else float(scale)
     return x
 
 

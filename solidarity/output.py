@@ -573,8 +573,15 @@ def runtime_versions() -> dict[str, str]:
     """
     from importlib.metadata import PackageNotFoundError, version
 
+    try:  # the package's own version, even from an editable install with stale metadata
+        from . import __version__ as own
+    except ImportError:
+        own = None
     out = {"python": platform.python_version()}
-    for dist in ("solidarity", "numpy", "scipy", "pandas", "pyarrow", "pulp", "highspy"):
+    if own:
+        out["solidarity"] = own
+    for dist in ("numpy", "scipy", "pandas", "pyarrow", "pulp", "highspy") if own else (
+            "solidarity", "numpy", "scipy", "pandas", "pyarrow", "pulp", "highspy"):
         try:
             out[dist] = version(dist)
         except PackageNotFoundError:

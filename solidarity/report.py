@@ -28,7 +28,9 @@ from .schema import BENEFICIARY, COUNTRY, GEO, KNOWN_CODES, TYPE, TYPES, Source
 from .solve import SolveResult
 from .tables import REGISTRY, flat, frame
 
-FORMATS = ("csv", "parquet", "json", "md")
+FORMATS = ("csv", "parquet", "json", "md", "xlsx", "html")
+#: Formats written when none is asked for (one file per table, plus summary.md).
+DEFAULT_FORMATS = ("csv", "parquet", "json", "md")
 
 
 def _country(g: str) -> str:
@@ -382,13 +384,27 @@ def to_markdown(tables: Mapping[str, pd.DataFrame], title: str, intro: str = "")
 
 
 def render(tables: Mapping[str, pd.DataFrame], formats: Iterable[str],
-           title: str = "solidarity", intro: str = "") -> dict[str, bytes]:
-    """File name -> content for every table in every format."""
+           title: str = "solidarity", intro: str = "",
+           charts: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+    """File name -> content for every table in every format.
+
+    ``md`` gives one ``summary.md``, ``xlsx`` one ``tables.xlsx`` (a sheet per
+    table and one of column documentation), ``html`` one self-contained
+    ``brief.html`` (``charts``: file name -> SVG or PNG bytes to inline).
+    """
     files: dict[str, bytes] = {}
     writers = {"csv": to_csv, "json": to_json, "parquet": to_parquet}
     for fmt in formats:
         if fmt == "md":
             files["summary.md"] = to_markdown(tables, title, intro)
+            continue
+        if fmt == "xlsx":
+            from .workbook import to_xlsx
+            files["tables.xlsx"] = to_xlsx(tables, title)
+            continue
+        if fmt == "html":
+            from .brief import to_html
+            files["brief.html"] = to_html(tables, title, intro, charts or {})
             continue
         for name, df in tables.items():
             files[f"{name}.{fmt}"] = writers[fmt](name, df)

@@ -172,6 +172,27 @@ REGISTRY: dict[str, TableSpec] = {t.name: t for t in (
     )),
 )}
 
+
+
+def register(spec: TableSpec) -> TableSpec:
+    """Add a table defined by another module (compare, sweep...) to the registry."""
+    if spec.name in REGISTRY and REGISTRY[spec.name] != spec:
+        raise ValueError(f"table {spec.name!r} is already registered differently")
+    REGISTRY[spec.name] = spec
+    return spec
+
+
+def all_specs() -> dict[str, TableSpec]:
+    """Every table, including those of the optional commands (imported here)."""
+    import importlib
+    for mod in ("compare", "sweep"):
+        try:
+            importlib.import_module(f"solidarity.{mod}")
+        except ModuleNotFoundError:
+            pass
+    return dict(REGISTRY)
+
+
 _DTYPES = {"str": object, "int": np.int64, "float": np.float64, "bool": bool, "Int": "Int64"}
 
 

@@ -330,7 +330,7 @@ def test_key_errors(cli):
     assert cli("key", "--gdp-year", "1990").exit_code == 3
     assert cli("key", "--no-such-option").exit_code == 2
     res = cli("key", "--relocations", "1000", "--financial-eur", "1")
-    assert res.exit_code == 3 and "F / R rounds to zero euros" in res.stderr
+    assert res.exit_code == 3 and "the rate per relocation F / R = 1 / 1000 rounds to zero euros" in res.stderr
 
 
 # --- cycle, validate, version, help -------------------------------------------------

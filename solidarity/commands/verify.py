@@ -1,0 +1,34 @@
+"""`solidarity verify OUTPUT_DIR`: re-check a run's outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..cli import Debug, _fail, _out, _set_debug, app
+
+
+@app.command()
+def verify(folder: Annotated[Path, typer.Argument(help="Output folder of `solidarity run` or `cycle`.")],
+           debug: Debug = False) -> None:
+    """Re-check an output folder: every file's SHA-256 against manifest.json
+    (a changed CSV cell is located by row and column), the data files read,
+    and every rule's outcome re-derived from the written tables.
+
+    Exit code 0 when everything matches, 5 with the list of mismatches.
+
+    Example: solidarity verify out/2026-adopted
+    """
+    _set_debug(debug)
+    try:
+        from ..audit import audit
+        from ..errors import VerificationError
+
+        found = audit(folder)
+        if found:
+            raise VerificationError([str(f) for f in found])
+        _out(f"{folder}: every file matches its manifest and every rule's outcome verifies\n")
+    except BaseException as exc:  # noqa: BLE001
+        _fail(exc)
