@@ -285,16 +285,74 @@ def proportional_target(a: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple
     return f, frac.astype(np.int64), False
 
 
-def _max_flow_round(rows_left: np.ndarray, cols_left: np.ndarray, allowed: np.ndarray) -> np.ndarray | None:
-    """A 0/1 matrix on ``allowed`` cells with the given row and column sums,
-    found as a maximum flow (deterministic); None if none exists."""
-    from scipy.sparse import csr_array
-    from scipy.sparse.csgraph import maximum_flow
+#: Up to this many candidate cells the rounding is found by augmenting paths
+#: in Python; above it by scipy's maximum flow (whose import, through
+#: scipy.linalg, costs more than a small pool's whole run).
+SMALL_ROUNDING = 4096
 
+
+def _augment_round(rows_left: np.ndarray, cols_left: np.ndarray, allowed: np.ndarray,
+                   weight: np.ndarray | None = None) -> np.ndarray | None:
+    """The same as :func:`_max_flow_round` for small matrices: augmenting
+    paths, breadth first, each row trying its cells with the largest
+    ``weight`` (the remainders) first, then in index order: deterministic."""
+    R, C = allowed.shape
+    w = np.zeros(allowed.shape) if weight is None else weight
+    adj = [sorted(np.flatnonzero(allowed[i]).tolist(), key=lambda b, i=i: (-w[i, b], b)) for i in range(R)]
+    x = np.zeros((R, C), dtype=np.int64)
+    row_need = rows_left.astype(np.int64).copy()
+    col_room = cols_left.astype(np.int64).copy()
+    for start in range(R):
+        while row_need[start] > 0:
+            # BFS over rows; an edge row -> col is usable if x == 0, col -> row if x == 1
+            prev_row: dict[int, tuple[int, int]] = {start: (-1, -1)}
+            queue, found = [start], None
+            while queue and found is None:
+                nxt = []
+                for i in queue:
+                    for b in adj[i]:
+                        if x[i, b]:
+                            continue
+                        if col_room[b] > 0:
+                            found = (i, b)
+                            break
+                        for k in np.flatnonzero(x[:, b]).tolist():
+                            if k not in prev_row:
+                                prev_row[k] = (i, b)
+                                nxt.append(k)
+                    if found is not None:
+                        break
+                queue = nxt
+            if found is None:
+                return None
+            i, b = found
+            col_room[b] -= 1
+            while True:  # flip the path back to the start
+                x[i, b] = 1
+                pi, pb = prev_row[i]
+                if pi < 0:
+                    break
+                x[i, pb] = 0
+                i, b = pi, pb
+            row_need[start] -= 1
+    return x if (col_room == 0).all() else None
+
+
+def _max_flow_round(rows_left: np.ndarray, cols_left: np.ndarray, allowed: np.ndarray,
+                    weight: np.ndarray | None = None) -> np.ndarray | None:
+    """A 0/1 matrix on ``allowed`` cells with the given row and column sums,
+    found as a maximum flow (deterministic for given inputs; small matrices
+    by :func:`_augment_round`, which prefers large ``weight``); None if none
+    exists."""
     R, C = allowed.shape
     need = int(rows_left.sum())
     if need == 0:
         return np.zeros(allowed.shape, dtype=np.int64)
+    if int(allowed.sum()) <= SMALL_ROUNDING:
+        return _augment_round(rows_left, cols_left, allowed, weight)
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import maximum_flow
+
     ri, ci = np.nonzero(allowed)
     src, sink = 0, 1 + R + C
     heads = np.concatenate([np.zeros(R, np.int64), 1 + ri, 1 + R + np.arange(C)])
@@ -314,7 +372,7 @@ def _proportional(a: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
     f, rem, _ = proportional_target(a, y, mask)
     rows_left = a - f.sum(axis=1)
     cols_left = y - f.sum(axis=0)
-    extra = _max_flow_round(rows_left, cols_left, (rem > 0) & mask)
+    extra = _max_flow_round(rows_left, cols_left, (rem > 0) & mask, rem)
     if extra is None:  # float target (forbidden pairs): allow any permitted cell
         extra = _max_flow_round(rows_left, cols_left, mask & (f >= 0))
     if extra is None:  # pragma: no cover - Hall's condition holds for margins from calls()
