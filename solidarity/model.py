@@ -78,9 +78,9 @@ from fractions import Fraction
 from typing import Callable, Mapping
 
 import numpy as np
-import scipy.sparse as sp
 
 from .schema import TYPES, Priority, SolidarityType
+from .sparse import Matrix
 
 REL, FIN, ALT = (TYPES.index(t) for t in (SolidarityType.RELOCATION, SolidarityType.FINANCIAL,
                                           SolidarityType.ALTERNATIVE))
@@ -165,7 +165,7 @@ class MilpProblem:
     lb: np.ndarray
     ub: np.ndarray
     integrality: np.ndarray
-    A: sp.csr_array
+    A: Matrix
     row_lb: np.ndarray
     row_ub: np.ndarray
     levels: tuple[Level, ...]
@@ -230,10 +230,9 @@ class _Builder:
         self.cols.append(cols.ravel())
         self.vals.append(vals.ravel())
 
-    def matrix(self) -> sp.csr_array:
-        return sp.csr_array((np.concatenate(self.vals), (np.concatenate(self.rows),
-                                                         np.concatenate(self.cols))),
-                            shape=(self.m, self.n))
+    def matrix(self) -> Matrix:
+        return Matrix(np.concatenate(self.rows), np.concatenate(self.cols), np.concatenate(self.vals),
+                      (self.m, self.n))
 
 
 def pledge_bounds(inp: ModelInput) -> tuple[np.ndarray, np.ndarray]:

@@ -33,10 +33,10 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 from .model import Level, MilpProblem, Solution, as_vector, extract, type_floors
 from .schema import SolverName, SolveStatus
+from .sparse import Matrix
 
 #: Largest distance from an integer accepted for an integer variable.
 INTEGRALITY_TOL = 1e-4
@@ -135,7 +135,7 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
     backend = _BACKENDS[name]
     label, version = solver_version(name)
     inp = problem.inputs
-    A, rlb, rub = problem.A, problem.row_lb, problem.row_ub
+    A, rlb, rub = Matrix.coerce(problem.A), problem.row_lb, problem.row_ub
     lb, ub = problem.lb.copy(), problem.ub.copy()
     start = time.perf_counter()
     sol: Solution | None = None
@@ -211,7 +211,7 @@ def _keep(problem: MilpProblem, lv: Level, sol: Solution, A, rlb, rub, lb, ub):
         # The value is a whole number at the tightest auxiliaries, so "< value
         # + 1/2" admits no worse solution and is immune to float tolerances.
         bound = float(lv.cost @ as_vector(problem, sol)) + 0.5
-        return (*_stack(A, rlb, rub, (sp.csr_array(lv.cost[None, :]), [-np.inf], [bound])), lb, ub)
+        return (*_stack(A, rlb, rub, (Matrix.coerce(lv.cost[None, :]), [-np.inf], [bound])), lb, ub)
     if lv.fix == "ratio_floors":
         floors = type_floors(inp, lv.value(inp, sol))
         has = np.flatnonzero(inp.needs.sum(axis=0) > 0)
@@ -219,7 +219,7 @@ def _keep(problem: MilpProblem, lv: Level, sol: Solution, A, rlb, rub, lb, ub):
         m = y.shape[0]
         rows = np.repeat(np.arange(has.size), m)
         cols = y[:, has].T.ravel()
-        M = sp.csr_array((np.ones(cols.size), (rows, cols)), shape=(has.size, problem.n_vars))
+        M = Matrix(rows, cols, np.ones(cols.size), (has.size, problem.n_vars))
         return (*_stack(A, rlb, rub, (M, floors[has].astype(float), np.full(has.size, np.inf))), lb, ub)
     lb, ub = lb.copy(), ub.copy()  # "values": fix what the exact step decided
     decided = {"p": sol.pledges, "y": sol.received}
@@ -260,7 +260,7 @@ def _feasible(problem: MilpProblem, x: np.ndarray, A, rlb, rub, lb, ub, tol: flo
 
 
 def _stack(A, rlb, rub, rows):
-    return (sp.vstack([A, rows[0]], format="csr"), np.append(rlb, rows[1]), np.append(rub, rows[2]))
+    return (A.vstack(rows[0]), np.append(rlb, rows[1]), np.append(rub, rows[2]))
 
 
 def _round(problem: MilpProblem, x: np.ndarray) -> np.ndarray | None:
@@ -319,11 +319,11 @@ def _highs(problem, c, A, rlb, rub, lb, ub, time_limit, mip_gap, x0) -> _Raw:
     inf = highspy.kHighsInf
     lp.row_lower_ = np.where(np.isinf(rlb), -inf, rlb)
     lp.row_upper_ = np.where(np.isinf(rub), inf, rub)
-    csc = sp.csc_array(A)
+    start, index, value = A.csc()
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr
-    lp.a_matrix_.index_ = csc.indices
-    lp.a_matrix_.value_ = csc.data
+    lp.a_matrix_.start_ = start
+    lp.a_matrix_.index_ = index
+    lp.a_matrix_.value_ = value
     kinds = [highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger]
     lp.integrality_ = [kinds[int(k)] for k in problem.integrality]
     with _quiet_stdout():
@@ -366,7 +366,7 @@ def _scipy(problem, c, A, rlb, rub, lb, ub, time_limit, mip_gap, x0) -> _Raw:
         # scipy passes the HiGHS options it does not know to HiGHS as they are, and says so
         warnings.filterwarnings("ignore", message="Unrecognized options detected")
         res = milp(c, integrality=problem.integrality, bounds=Bounds(lb, ub),
-                   constraints=LinearConstraint(A, rlb, rub), options=options)
+                   constraints=LinearConstraint(A.tocsr(), rlb, rub), options=options)
     status = {0: SolveStatus.OPTIMAL, 2: SolveStatus.INFEASIBLE,
               3: SolveStatus.UNBOUNDED}.get(res.status, SolveStatus.UNKNOWN)
     if res.status == 1:  # iteration or time limit
@@ -424,10 +424,10 @@ def to_pulp(problem: MilpProblem, c: np.ndarray, A, rlb, rub, lb, ub, split: boo
 
     nz = np.flatnonzero(c)
     lp += affine(nz, c[nz]), "objective"
-    A = sp.csr_array(A)
+    indptr, indices, data = Matrix.coerce(A).csr()
     for i in range(A.shape[0]):
-        lo, hi = A.indptr[i], A.indptr[i + 1]
-        expr = affine(A.indices[lo:hi], A.data[lo:hi])
+        lo, hi = indptr[i], indptr[i + 1]
+        expr = affine(indices[lo:hi], data[lo:hi])
         if rlb[i] == rub[i]:
             lp += pulp.LpConstraint(expr, pulp.LpConstraintEQ, f"r{i}", float(rlb[i]))
             continue
@@ -436,7 +436,7 @@ def to_pulp(problem: MilpProblem, c: np.ndarray, A, rlb, rub, lb, ub, split: boo
         if not np.isinf(rub[i]):
             lp += pulp.LpConstraint(expr, pulp.LpConstraintLE, f"r{i}_hi", float(rub[i]))
 
-    used = set(np.flatnonzero(c)) | set(A.indices.tolist())
+    used = set(np.flatnonzero(c)) | set(indices.tolist())
 
     def values() -> np.ndarray:
         out = np.empty(len(terms))
