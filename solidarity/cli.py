@@ -257,8 +257,20 @@ def _run_charts(res, folder: Path | None, formats) -> dict[str, bytes]:
     """Charts of a run (file name -> bytes) when asked for, or for the HTML brief."""
     if folder is None and not (formats and Fmt.html in formats):
         return {}
-    from .charts import run_charts
-    return run_charts(res)
+    try:
+        from .charts import run_charts
+        return run_charts(res)
+    except ImportError as exc:  # matplotlib is an optional extra
+        if folder is not None:
+            raise SolidarityErrorWithCode(f"--charts needs matplotlib ({exc}): pip install 'solidarity[charts]'")
+        _say(f"charts skipped in the brief ({exc}): pip install 'solidarity[charts]'")
+        return {}
+
+
+class SolidarityErrorWithCode(SolidarityError):
+    """An optional extra a command needs is missing (exit 3: the option asked for it)."""
+
+    exit_code = ExitCode.INVALID_INPUT
 
 
 def _effective_toml(sc) -> bytes:
