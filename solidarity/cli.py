@@ -75,7 +75,7 @@ Suboptimal = Annotated[bool, typer.Option(
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 Charts = Annotated[Optional[Path], typer.Option(
     "--charts", help="Also draw charts (PNG and SVG) into this folder (needs matplotlib: "
-                     "pip install 'solidarity[charts]').")]
+                     "pip install 'solidarity\\[charts]').")]
 
 
 def _version(value: bool) -> None:

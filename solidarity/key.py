@@ -18,9 +18,9 @@ Three forms of the same formula:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -79,7 +79,9 @@ def batched_key(values: np.ndarray, weights: np.ndarray,
         mask = np.ones(vals.shape[:2], dtype=bool)
     else:
         mask = np.asarray(participants, dtype=bool)
-    masked = np.where(mask[:, :, None], vals, 0.0)
+    # C order, so the sums over states run in the same order whatever layout
+    # the caller's array has (pairwise summation follows the memory layout).
+    masked = np.ascontiguousarray(np.where(mask[:, :, None], vals, 0.0))
     totals = masked.sum(axis=1, keepdims=True)  # (S, 1, K)
     return np.einsum("snk,sk->sn", masked / totals, weights)
 
@@ -139,7 +141,8 @@ def fair_shares(population: pd.Series, gdp: pd.Series, weights: Mapping[str, Fra
                 method: Method = Method.HAMILTON,
                 deductions: Mapping[str, Fraction] | None = None,
                 redistribute: bool = False,
-                credits: Mapping[str, int] | None = None) -> FairShares:
+                credits: Mapping[str, int] | None = None,
+                key: tuple[pd.Series, Mapping[str, Fraction]] | None = None) -> FairShares:
     """Fair shares, deductions and obligations for a participant set.
 
     Parameters
@@ -156,6 +159,8 @@ def fair_shares(population: pd.Series, gdp: pd.Series, weights: Mapping[str, Fra
         deduction, pro rata to the key (largest remainder), instead of
         shrinking the pool.
     credits : country code -> crisis credit in EUR usable this cycle (CR Art 9).
+    key : the key already computed, as (float shares, exact shares) (a sweep
+        computes many at once with :func:`batched_key`); default: from the data.
 
     Notes
     -----
@@ -169,9 +174,12 @@ def fair_shares(population: pd.Series, gdp: pd.Series, weights: Mapping[str, Fra
     geos = sorted(population.index)
     ind = pd.DataFrame({POPULATION: population.reindex(geos), GDP: gdp.reindex(geos)})
     ind.index.name = GEO
-    exact_ind = {k: {g: Fraction(repr(float(v))) for g, v in ind[k].items()} for k in weights}
-    share_exact = exact_key(exact_ind, weights)
-    share = reference_key(ind, {k: float(w) for k, w in weights.items()})
+    if key is None:
+        exact_ind = {k: {g: Fraction(repr(float(v))) for g, v in ind[k].items()} for k in weights}
+        share_exact = exact_key(exact_ind, weights)
+        share = reference_key(ind, {k: float(w) for k, w in weights.items()})
+    else:
+        share, share_exact = key[0].reindex(geos).rename("key_share"), key[1]
     euros = apportion(share_exact, value_eur, Method.HAMILTON)
     reloc = apportion(share_exact, relocations, method)
     ded = {g: Fraction(deductions.get(g, 0)) for g in geos} if deductions else {g: Fraction(0) for g in geos}

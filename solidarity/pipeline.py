@@ -16,7 +16,14 @@ import pandas as pd
 from .allocate import calls, flows
 from .apportionment import bounded
 from .data import Indicator, load_indicator
-from .errors import ConflictError, InputError, LimitError, Problem, SolveError, VerificationError
+from .errors import (
+    ConflictError,
+    InputError,
+    LimitError,
+    Problem,
+    SolveError,
+    VerificationError,
+)
 from .key import FairShares, ceil_div, fair_shares, half_up
 from .model import ALT, REL, MilpProblem, ModelInput, Solution, build, check_exact
 from .rules import Crisis, OffsetParams, Offsets, crisis_plan, offsets
@@ -90,15 +97,17 @@ def load_data(scenario: Scenario) -> tuple[Indicator, Indicator]:
     return out[0], out[1]
 
 
-def compute_shares(scenario: Scenario, population: Indicator, gdp: Indicator) -> FairShares:
-    """Fair shares, deductions and obligations (stage 2)."""
+def compute_shares(scenario: Scenario, population: Indicator, gdp: Indicator, key=None) -> FairShares:
+    """Fair shares, deductions and obligations (stage 2); ``key`` as in
+    :func:`~solidarity.key.fair_shares`."""
     parts = list(scenario.participants)
     pool = scenario.pool
     return fair_shares(population.values[parts], gdp.values[parts], scenario.key.weights,
                        pool.value_eur, pool.relocations, pool.rate, method=scenario.key.method,
                        deductions={g: s.deduction for g, s in scenario.states.items()},
                        redistribute=pool.redistribute_deductions,
-                       credits={g: s.credit_eur for g, s in scenario.states.items() if s.credit_eur})
+                       credits={g: s.credit_eur for g, s in scenario.states.items() if s.credit_eur},
+                       key=key)
 
 
 def preferred_pledge(st: StateSettings, obligation: int, rate: int) -> list[int]:
@@ -226,8 +235,12 @@ def apply_rules(scenario: Scenario, shares: FairShares, inp: ModelInput, sol: So
 
 
 def run(scenario: Scenario, solver: SolverName | str | None = None,
-        write_lp: str | Path | None = None, allow_suboptimal: bool = False) -> Result:
+        write_lp: str | Path | None = None, allow_suboptimal: bool = False,
+        data: tuple[Indicator, Indicator] | None = None, key=None) -> Result:
     """Run a scenario end to end and return verified tables.
+
+    ``data`` (population, GDP) and ``key`` (see :func:`compute_shares`) may
+    be given when already loaded, as a sweep does for many points.
 
     Raises
     ------
@@ -240,8 +253,8 @@ def run(scenario: Scenario, solver: SolverName | str | None = None,
     from .report import build_tables
     from .verify import verify_outcomes
 
-    population, gdp = load_data(scenario)
-    shares = compute_shares(scenario, population, gdp)
+    population, gdp = data if data is not None else load_data(scenario)
+    shares = compute_shares(scenario, population, gdp, key)
     inputs = model_input(scenario, shares)
     problem = build(inputs)
     too_big = check_exact(problem)
@@ -276,5 +289,14 @@ def run(scenario: Scenario, solver: SolverName | str | None = None,
                   tables=tables)
 
 
-__all__ = ["Result", "Rules", "Allocation", "run", "load_data", "compute_shares", "model_input",
-           "preferred_pledge", "apply_rules"]
+__all__ = [
+    "Allocation",
+    "Result",
+    "Rules",
+    "apply_rules",
+    "compute_shares",
+    "load_data",
+    "model_input",
+    "preferred_pledge",
+    "run",
+]
