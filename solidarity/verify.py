@@ -7,11 +7,15 @@ allocation code: every rule is re-derived here, in its own code and in exact
 integer and rational arithmetic, and compared with what the tables say:
 
 * the key from the data, the fair shares (largest remainder), deductions,
-  redistribution, credits and obligations;
-* pledges: sources, recorded amounts, limits, value, unmet and excess; no
-  unmet obligation that the state's limits or recorded pledge did not force;
-  no deviation from a stated preference that a feasible pledge closer to it
-  avoids (priority ``preferences``);
+  redistribution, credits and obligations; the apportionment of R
+  (largest remainder, each quota rounded up, or one that a divisor gives);
+* pledges: sources, recorded amounts, limits (with the Art 57(2) cut of
+  alternative measures), preferences and deviations, value, unmet, excess
+  and assumed value; no unmet obligation that the state's limits or recorded
+  pledge did not force; no deviation from a stated preference that a
+  feasible pledge closer to it avoids (priority ``preferences``);
+* the beneficiaries table: the scenario's needs and SAR flags, caps, and
+  what follows from the receipts;
 * needs: no need left unmet that a free state's room could have covered; no
   in-kind pledge asked of a free state beyond what is received; the SAR
   target met whenever possible; the types covered evenly when short;
@@ -21,10 +25,12 @@ integer and rational arithmetic, and compared with what the tables say:
 * the balance: per type, no transfer between beneficiaries improves the
   leximin order of coverage ratios, within the SAR rule;
 * the calls (the same share of every pledge, within one unit) and the flows
-  (margins, nobody sending to itself, each flow within one unit of its
-  proportional value);
-* offsets (thresholds, gap, caps, pro rata shares), the crisis plan's order
-  of sources, credits, and the pool table.
+  (margins, values, nobody sending to itself, each flow within one unit of
+  its proportional value: ``call x received / total``, or, when a
+  beneficiary also pledges, the biproportional fit without self-flows);
+* offsets (thresholds and their pool rows, gap, caps, binding flags, pro
+  rata shares), the crisis plan's order of sources, totals and pool row,
+  credits, and every amount, reference and shortfall of the pool table.
 
 Each check returns sentences; an empty list means the result is what the
 rules say.
@@ -33,13 +39,14 @@ rules say.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from fractions import Fraction
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from .schema import DEFAULT_EQUIVALENCE_EUR, TYPES, Priority, Source
+from .schema import (DEFAULT_EQUIVALENCE_EUR, MIN_FINANCIAL_EUR, MIN_RELOCATIONS, TYPES, Priority,
+                     Source)
 
 _T = [t.value for t in TYPES]  # relocation, financial, alternative
 _REL, _FIN, _ALT = 0, 1, 2
@@ -88,6 +95,31 @@ def _water_fill(total: int, weights: Mapping[str, Fraction], caps: Mapping[str, 
     return out
 
 
+def _divisor_violation(weights: Mapping[str, Fraction], seats: Mapping[str, int], method: str):
+    """A divisor method's apportionment is one that some divisor gives: no
+    state's claim to one more seat, w / d(a), beats another's claim to its
+    last seat, w / d(a - 1), with d(k) = k + 1 (D'Hondt), k + 1/2 (Webster)
+    or sqrt(k (k + 1)) (Huntington-Hill, compared squared; d(0) = 0 is an
+    infinite claim). Returns ((state, its last claim), (state, its next
+    claim)) for the worst pair, or None."""
+    def claim(w: Fraction, k: int) -> tuple[int, Fraction]:  # (infinite?, value), comparable
+        if method == "dhondt":
+            return 0, w / (k + 1)
+        if method == "webster":
+            return 0, w / (k + Fraction(1, 2))
+        return (1, Fraction(0)) if k == 0 else (0, w * w / (k * (k + 1)))  # huntington_hill
+
+    last = [(claim(weights[g], seats[g] - 1), g) for g in weights if seats[g] > 0]
+    nxt = [(claim(weights[g], seats[g]), g) for g in weights]
+    if not last or not nxt:
+        return None
+    (lo, i), (hi, j) = min(last), max(nxt)
+    if hi <= lo:
+        return None
+    show = (lambda c: math.inf if c[0] else float(c[1]) ** (0.5 if method == "huntington_hill" else 1))
+    return (i, show(lo)), (j, show(hi))
+
+
 def _within_quota(got: int, quota: Fraction) -> bool:
     return math.floor(quota) <= got <= math.ceil(quota)
 
@@ -104,11 +136,14 @@ def _opt(v) -> int | None:
 
 def verify_outcomes(scenario, population, gdp, tables: Mapping[str, pd.DataFrame]) -> list[str]:
     """Every rule whose outcome in ``tables`` differs from what the rule says."""
-    ctx = _Context(scenario, population, gdp, tables)
+    try:
+        ctx = _Context(scenario, population, gdp, tables)
+    except (KeyError, ValueError, TypeError) as exc:
+        return [f"tables: the tables cannot be read ({type(exc).__name__}: {exc})"]
     out: list[str] = []
-    for check in (_check_shares, _check_pledges, _check_stated, _check_needs, _check_fairness,
-                  _check_balance, _check_calls, _check_flows, _check_offsets, _check_crisis,
-                  _check_pool):
+    for check in (_check_shares, _check_pledges, _check_stated, _check_receipts, _check_needs,
+                  _check_fairness, _check_balance, _check_calls, _check_flows, _check_offsets,
+                  _check_crisis, _check_pool):
         try:
             out += check(ctx)
         except (KeyError, ValueError, TypeError, ZeroDivisionError) as exc:
@@ -141,7 +176,8 @@ class _Context:
         self.p = {g: [_i(pl.at[(g, t), "units"]) for t in _T] for g in self.geos if (g, _T[0]) in pl.index}
         self.called = {g: [_i(pl.at[(g, t), "called_units"]) for t in _T] for g in self.p}
         bt = tables["beneficiaries"]
-        self.need = {b: [_i(bt.at[(b, t), "need"]) for t in _T] for b in self.benef}
+        # Needs are the scenario's (the table's copy is checked against them).
+        self.need = {b: [scenario.beneficiaries[b].needs.get(t) or 0 for t in TYPES] for b in self.benef}
         self.y = {b: [_i(bt.at[(b, t), "received"]) for t in _T] for b in self.benef}
         self.sar = [b for b in self.benef if scenario.beneficiaries[b].sar]
         self.needs_priority = scenario.allocation.priority is Priority.NEEDS
@@ -187,6 +223,14 @@ class _Context:
     def pledged_total(self, t: int) -> int:
         return sum(self.p[g][t] for g in self.p)
 
+    def spare(self, t: int) -> int:
+        """Pledges of type t not received that a call could still have used:
+        a beneficiary's own pledges beyond what the others receive can
+        reach nobody (nobody sends to itself)."""
+        total = self.received_total(t)
+        own = sum(max(0, self.p[b][t] - (total - self.y[b][t])) for b in self.benef if b in self.p)
+        return self.pledged_total(t) - total - own
+
     def receipt_cap(self, b: str, t: int) -> int:
         own = self.p[b][t] if b in self.p else 0
         return min(self.need[b][t], self.pledged_total(t) - own)
@@ -204,21 +248,34 @@ def _check_shares(c: _Context) -> list[str]:
     ded, redis = {}, {}
     for g in c.geos:
         if _i(sh.at[g, "population"]) != round(c.pop[g]) or Fraction(repr(float(sh.at[g, "gdp_meur"]))) != c.gdp[g]:
-            out.append(f"shares: {g}'s population or GDP is not the data's")
+            out.append(f"shares: {g}'s population or GDP ({_i(sh.at[g, 'population'])} persons, "
+                       f"{float(sh.at[g, 'gdp_meur'])} million EUR) is not the data's ({round(c.pop[g])}, "
+                       f"{float(c.gdp[g])})")
+        if abs(float(sh.at[g, "population_share"]) - float(c.pop[g] / tp)) > 1e-12 or \
+                abs(float(sh.at[g, "gdp_share"]) - float(c.gdp[g] / tg)) > 1e-12:
+            out.append(f"shares: {g}: population_share {float(sh.at[g, 'population_share']):.12f} or gdp_share "
+                       f"{float(sh.at[g, 'gdp_share']):.12f} is not its share of the participants' "
+                       f"({float(c.pop[g] / tp):.12f}, {float(c.gdp[g] / tg):.12f})")
         if abs(float(sh.at[g, "key_share"]) - float(key[g])) > 1e-12:
             out.append(f"shares: {g}: key_share {float(sh.at[g, 'key_share']):.12f} differs from the key "
                        f"re-derived from the data ({float(key[g]):.12f})")
+        quota = c.sc.pool.relocations * key[g]
+        if abs(float(sh.at[g, "relocations_quota"]) - float(quota)) > 1e-6:
+            out.append(f"shares: {g}: relocations_quota {float(sh.at[g, 'relocations_quota']):.6f} is not "
+                       f"key_share x R ({float(quota):.6f})")
         if _i(sh.at[g, "fair_share_eur"]) != fair[g]:
             out.append(f"shares: {g}: fair_share_eur {_i(sh.at[g, 'fair_share_eur'])} is not the largest-"
                        f"remainder share of EUR {c.value_eur} ({fair[g]})")
         if _i(sh.at[g, "fair_share_relocations"]) != _ceil_div(fair[g], c.e):
-            out.append(f"shares: {g}: fair_share_relocations is not ceil({fair[g]} / {c.e})")
+            out.append(f"shares: {g}: fair_share_relocations {_i(sh.at[g, 'fair_share_relocations'])} is not "
+                       f"ceil({fair[g]} / {c.e}) = {_ceil_div(fair[g], c.e)}")
         d = c.state(g).deduction
         if Fraction(repr(float(sh.at[g, "deduction"]))) != Fraction(repr(float(d))):
             out.append(f"shares: {g}: deduction {sh.at[g, 'deduction']} is not the scenario's {float(d)}")
         ded[g] = _half_up(d * fair[g])
         if _i(sh.at[g, "deduction_eur"]) != ded[g]:
-            out.append(f"shares: {g}: deduction_eur is not round({float(d)} x {fair[g]}) = {ded[g]}")
+            out.append(f"shares: {g}: deduction_eur {_i(sh.at[g, 'deduction_eur'])} is not "
+                       f"round({float(d)} x {fair[g]}) = {ded[g]}")
     if c.sc.pool.redistribute_deductions and sum(ded.values()):
         takers = {g: key[g] for g in c.geos if c.state(g).deduction == 0 and key[g] > 0}
         redis = _largest_remainder(takers, sum(ded.values())) if takers else {}
@@ -229,47 +286,102 @@ def _check_shares(c: _Context) -> list[str]:
         left = fair[g] - ded[g] + add
         used = min(c.state(g).credit_eur, left)
         if _i(sh.at[g, "credit_used_eur"]) != used:
-            out.append(f"shares: {g}: credit_used_eur is not min(credit, what is owed) = {used}")
+            out.append(f"shares: {g}: credit_used_eur {_i(sh.at[g, 'credit_used_eur'])} is not min(credit, "
+                       f"what is owed) = {used}")
         if _i(sh.at[g, "obligation_eur"]) != left - used:
             out.append(f"shares: {g}: obligation_eur {_i(sh.at[g, 'obligation_eur'])} is not fair share - "
                        f"deduction + redistribution - credit = {left - used}")
         if _i(sh.at[g, "obligation_relocations"]) != _ceil_div(left - used, c.e):
-            out.append(f"shares: {g}: obligation_relocations is not ceil(obligation / {c.e})")
+            out.append(f"shares: {g}: obligation_relocations {_i(sh.at[g, 'obligation_relocations'])} is not "
+                       f"ceil({left - used} / {c.e}) = {_ceil_div(left - used, c.e)}")
     r = c.sc.pool.relocations
     app = {g: _i(sh.at[g, "relocations_apportioned"]) for g in c.geos}
     method = c.sc.key.method.value
-    if method == "hamilton" and app != _largest_remainder(key, r):
-        out.append("shares: relocations_apportioned is not the largest-remainder apportionment of R")
-    elif method == "ceiling" and app != {g: math.ceil(r * key[g]) for g in c.geos}:
-        out.append("shares: relocations_apportioned is not each quota rounded up")
+    if method == "hamilton" and app != (want := _largest_remainder(key, r)):
+        bad = [g for g in c.geos if app[g] != want[g]]
+        out.append(f"shares: relocations_apportioned is not the largest-remainder apportionment of R = {r} "
+                   f"({', '.join(f'{g} {app[g]}, rule {want[g]}' for g in bad[:5])})")
+    elif method == "ceiling" and app != (want := {g: math.ceil(r * key[g]) for g in c.geos}):
+        bad = [g for g in c.geos if app[g] != want[g]]
+        out.append(f"shares: relocations_apportioned is not each quota rounded up "
+                   f"({', '.join(f'{g} {app[g]}, rule {want[g]}' for g in bad[:5])})")
     elif method not in ("hamilton", "ceiling") and sum(app.values()) != r:
         out.append(f"shares: relocations_apportioned adds up to {sum(app.values())}, not R = {r}")
+    elif method not in ("hamilton", "ceiling") and (bad := _divisor_violation(key, app, method)):
+        (i, last), (j, nxt) = bad
+        out.append(f"shares: relocations_apportioned is not a {method} apportionment of R = {r}: {j} (with "
+                   f"{app[j]}) has a stronger claim to one more person ({nxt:.6f}) than {i} to its last of "
+                   f"{app[i]} ({last:.6f}); no divisor gives these numbers")
+    ob = c.t["obligations"]
+    for g in c.geos:
+        if _i(ob.at[g, "obligation_eur"]) != _i(sh.at[g, "obligation_eur"]):
+            out.append(f"obligations: {g}: obligation_eur {_i(ob.at[g, 'obligation_eur'])} is not the "
+                       f"shares table's {_i(sh.at[g, 'obligation_eur'])}")
     return out
 
 
 def _check_pledges(c: _Context) -> list[str]:
     out: list[str] = []
     pl, ob = c.t["pledges"], c.t["obligations"]
-    alt_room = sum(c.need[b][_ALT] for b in c.benef)
-    alt_full = c.received_total(_ALT) >= alt_room
+    art57 = _art57_caps(c)
     for g in c.geos:
         st = c.state(g)
         lo, hi = c.bounds(g)
         p = c.p[g]
+        told = st.fixed is not None or c.stated(g)
+        pref = lo if st.fixed is not None else c.reference(g)
+        sources = []
         for t, typ in enumerate(TYPES):
+            row = pl.loc[(g, typ.value)]
             want = (Source.RECORDED if st.fixed is not None else Source.STATED
                     if c.stated(g) or st.minimum.get(typ) is not None or st.maximum.get(typ) is not None
                     else Source.ASSUMED).value
-            if pl.at[(g, typ.value), "source"] != want:
-                out.append(f"pledges: {g} {typ.value}: source {pl.at[(g, typ.value), 'source']}, the scenario makes it {want}")
-            if p[t] < lo[t] or (hi[t] is not None and p[t] > hi[t]):
-                out.append(f"pledges: {g} {typ.value}: {p[t]} outside its limits [{lo[t]}, {hi[t]}]")
-            if _i(pl.at[(g, typ.value), "value_eur"]) != c.u[t] * p[t]:
-                out.append(f"pledges: {g} {typ.value}: value_eur is not units x {c.u[t]}")
+            sources.append(want)
+            if row["source"] != want:
+                out.append(f"pledges: {g} {typ.value}: source {row['source']}, the scenario makes it {want}")
+            cap = hi[t]
+            if t == _ALT and g in art57:  # Art 57(2): alternative measures only up to the requests
+                cap = art57[g] if cap is None else min(cap, art57[g])
+            if p[t] < lo[t] or (cap is not None and p[t] > cap):
+                out.append(f"pledges: {g} {typ.value}: {p[t]} outside its limits [{lo[t]}, {cap}]")
+            if _i(row["value_eur"]) != c.u[t] * p[t]:
+                out.append(f"pledges: {g} {typ.value}: value_eur {_i(row['value_eur'])} is not units x {c.u[t]} "
+                           f"= {c.u[t] * p[t]}")
+            if _i(row["unallocated_units"]) != p[t] - c.called[g][t]:
+                out.append(f"pledges: {g} {typ.value}: unallocated_units {_i(row['unallocated_units'])} is not "
+                           f"units - called_units = {p[t] - c.called[g][t]}")
+            want_pref = pref[t] if told else None
+            want_dev = p[t] - pref[t] if told else None
+            if _opt(row["preferred_units"]) != want_pref or _opt(row["deviation_units"]) != want_dev:
+                out.append(f"pledges: {g} {typ.value}: preferred_units {_opt(row['preferred_units'])} and "
+                           f"deviation_units {_opt(row['deviation_units'])}, its recorded or stated amount "
+                           f"gives {want_pref} and {want_dev}")
+            floor = lo[t] if lo[t] > 0 or st.fixed is not None else None
+            limit = ("recorded" if st.fixed is not None else "cap" if cap is not None and p[t] == cap
+                     else "floor" if lo[t] > 0 and p[t] == lo[t] else "")
+            if (_opt(row["min_units"]), _opt(row["max_units"]), row["limit"]) != (floor, cap, limit):
+                out.append(f"pledges: {g} {typ.value}: limits min {_opt(row['min_units'])}, max "
+                           f"{_opt(row['max_units'])}, held by '{row['limit']}'; the scenario gives min {floor}, "
+                           f"max {cap}, held by '{limit}'")
         o, v = c.obligation[g], c.value(g)
         if _i(ob.at[g, "pledged_value_eur"]) != v or _i(ob.at[g, "unmet_eur"]) != max(0, o - v) \
                 or _i(ob.at[g, "above_obligation_eur"]) != max(0, v - o):
-            out.append(f"obligations: {g}: value, unmet or excess do not follow from its pledges")
+            out.append(f"obligations: {g}: value {_i(ob.at[g, 'pledged_value_eur'])}, unmet "
+                       f"{_i(ob.at[g, 'unmet_eur'])} or excess {_i(ob.at[g, 'above_obligation_eur'])} do not "
+                       f"follow from its pledges (value {v}, obligation {o})")
+        dev = sum(c.u[t] * abs(p[t] - pref[t]) for t in range(3)) if c.stated(g) else 0
+        if _i(ob.at[g, "deviation_value_eur"]) != dev:
+            out.append(f"obligations: {g}: deviation_value_eur {_i(ob.at[g, 'deviation_value_eur'])}, its pledges "
+                       f"deviate from its stated preference by EUR {dev}")
+        src = (Source.RECORDED.value if st.fixed is not None else Source.ASSUMED.value
+               if all(s == Source.ASSUMED.value for s in sources) else Source.STATED.value)
+        if ob.at[g, "source"] != src or bool(ob.at[g, "model_chooses"]) != c.free(g):
+            out.append(f"obligations: {g}: source {ob.at[g, 'source']}, model_chooses "
+                       f"{bool(ob.at[g, 'model_chooses'])}; the scenario makes it {src}, model_chooses {c.free(g)}")
+        assumed = sum(c.u[t] * p[t] for t in range(3) if sources[t] == Source.ASSUMED.value)
+        if _i(ob.at[g, "assumed_value_eur"]) != assumed:
+            out.append(f"obligations: {g}: assumed_value_eur {_i(ob.at[g, 'assumed_value_eur'])} is not the "
+                       f"value of its assumed pledges ({assumed})")
         ref = c.reference(g) if c.stated(g) else (lo if st.fixed is not None else [0, 0, 0])
         allowed = max(0, sum(c.u[t] * lo[t] for t in range(3)) - o)
         if c.stated(g) or st.fixed is not None:
@@ -279,8 +391,13 @@ def _check_pledges(c: _Context) -> list[str]:
                        f"floors, recorded pledge or stated preference imply ({allowed} EUR)")
         if v < o and st.fixed is None:
             # Nothing unmet unless the state's caps stop it: a type below its
-            # cap could add value (alternative measures only while requests are open).
-            room = [t for t in range(3) if (hi[t] is None or p[t] < hi[t]) and not (t == _ALT and alt_full)]
+            # cap could add value (alternative measures only while requests are
+            # open), one whole unit within what the state may pledge above its
+            # obligation, its money giving way down to its floor.
+            slack = o - v + allowed + p[_FIN] - lo[_FIN]
+            alt_open = sum(c.need[b][_ALT] - c.y[b][_ALT] for b in c.benef if b != g) > 0  # others' requests
+            room = [t for t in range(3) if (hi[t] is None or p[t] < hi[t]) and (t != _ALT or alt_open)
+                    and c.u[t] <= slack]
             if room:
                 out.append(f"{g}: EUR {o - v} of its obligation is unmet although nothing stops it "
                            f"(room left in {', '.join(_T[t] for t in room)})")
@@ -297,6 +414,9 @@ def _candidate(c: _Context, g: str) -> list[int]:
     hi = list(hi)
     if alt_cap is not None:
         hi[_ALT] = alt_cap if hi[_ALT] is None else min(hi[_ALT], alt_cap)
+    if g in c.benef:  # alternative measures are called in full, and only the others' requests can take them
+        others = sum(c.need[b][_ALT] for b in c.benef if b != g)
+        hi[_ALT] = others if hi[_ALT] is None else min(hi[_ALT], others)
     ref = c.reference(g)
     p = [max(lo[t], ref[t] if hi[t] is None else min(ref[t], hi[t])) for t in range(3)]
     o = c.obligation[g]
@@ -316,7 +436,10 @@ def _candidate(c: _Context, g: str) -> list[int]:
 
 def _art57_caps(c: _Context) -> dict[str, int]:
     """Alternative measures stated beyond what beneficiaries requested are cut
-    pro rata to obligations (the verifier's own water-filling)."""
+    pro rata to obligations (the verifier's own water-filling). What states
+    with an obligation cannot absorb falls on those without one; the rule
+    does not say how they share it, so each is held only to the part the
+    others cannot take (the reading most favourable to the state)."""
     want = {g: c.reference(g)[_ALT] for g in c.geos if c.stated(g) and c.reference(g)[_ALT] > 0}
     recorded = sum((c.state(g).fixed.alternative or 0) for g in c.geos if c.state(g).fixed is not None)
     room = sum(c.need[b][_ALT] for b in c.benef) - recorded
@@ -327,6 +450,10 @@ def _art57_caps(c: _Context) -> dict[str, int]:
     cut_total = sum(want.values()) - room
     cut = _water_fill(cut_total, {g: Fraction(c.obligation[g]) for g in want},
                       {g: want[g] - floors[g] for g in want})
+    rest = cut_total - sum(cut.values())
+    if rest > 0:
+        left = {g: want[g] - floors[g] - cut[g] for g in want}
+        cut = {g: cut[g] + max(0, rest - (sum(left.values()) - left[g])) for g in want}
     return {g: want[g] - cut[g] for g in want}
 
 
@@ -341,7 +468,7 @@ def _check_stated(c: _Context) -> list[str]:
         ref, p, cand = c.reference(g), c.p[g], _candidate(c, g)
         o = c.obligation[g]
 
-        def cost(q):
+        def cost(q, o=o, ref=ref):
             unmet = max(0, o - sum(c.u[t] * q[t] for t in range(3)))
             return unmet, sum(c.u[t] * abs(q[t] - ref[t]) for t in range(3))
 
@@ -351,46 +478,80 @@ def _check_stated(c: _Context) -> list[str]:
     return out
 
 
-def _money_room(c: _Context, g: str, more: bool) -> bool:
+def _money_room(c: _Context, g: str, more: bool, amount: int = 1) -> bool:
+    """Can g's money rise (``more``) or fall by ``amount`` within its floor and cap?"""
     lo, hi = c.bounds(g)
     f = c.p[g][_FIN]
-    return (hi[_FIN] is None or f < hi[_FIN]) if more else f > lo[_FIN]
+    return (hi[_FIN] is None or f + amount <= hi[_FIN]) if more else f - amount >= lo[_FIN]
+
+
+def _check_receipts(c: _Context) -> list[str]:
+    """The beneficiaries table: the scenario's needs and SAR flags, and what
+    follows from the receipts."""
+    out: list[str] = []
+    bt = c.t["beneficiaries"]
+    found = sorted(set(bt.index.get_level_values(0)))
+    if found != sorted(c.benef):
+        out.append(f"beneficiaries: the table has {found}, the scenario {sorted(c.benef)}")
+    for b in c.benef:
+        sar = b in c.sar
+        for t, typ in enumerate(TYPES):
+            row = bt.loc[(b, typ.value)]
+            need, y = c.need[b][t], c.y[b][t]
+            if _i(row["need"]) != need:
+                out.append(f"beneficiaries: {b} {typ.value}: need {_i(row['need'])} is not the scenario's {need}")
+            if bool(row["sar"]) != sar:
+                out.append(f"beneficiaries: {b}: sar {bool(row['sar'])}, the scenario says {sar}")
+            if _i(row["cap"]) != c.receipt_cap(b, t):
+                out.append(f"beneficiaries: {b} {typ.value}: cap {_i(row['cap'])} is not its need, within what "
+                           f"the others pledged ({c.receipt_cap(b, t)})")
+            cov = row["coverage"]
+            cov_ok = (pd.isna(cov) and need == 0) or (need > 0 and abs(float(cov) - y / need) <= 1e-12)
+            if _i(row["received_eur"]) != c.u[t] * y or _i(row["shortfall"]) != need - y or not cov_ok:
+                out.append(f"beneficiaries: {b} {typ.value}: received_eur {_i(row['received_eur'])}, shortfall "
+                           f"{_i(row['shortfall'])}, coverage {float(cov):.6f} do not follow from receiving {y} "
+                           f"of a need of {need} (EUR {c.u[t] * y}, shortfall {need - y})")
+    return out
 
 
 def _check_needs(c: _Context) -> list[str]:
     """Needs and the SAR target: nothing left unmet that a free state could cover."""
     out: list[str] = []
     free = [g for g in c.geos if c.free(g)]
-    unallocated_money = c.pledged_total(_FIN) - c.received_total(_FIN)
+    unallocated_money = c.spare(_FIN)
     for t in (_REL, _ALT):
         short = [b for b in c.benef if c.y[b][t] < c.need[b][t]]
         if not short:
             continue
         for g in free:
             lo, hi = c.bounds(g)
-            can_add = (hi[t] is None or c.p[g][t] < hi[t]) and _money_room(c, g, more=False)
-            if not can_add or c.p[g][_FIN] < c.u[t]:
+            if not ((hi[t] is None or c.p[g][t] < hi[t]) and _money_room(c, g, more=False, amount=c.u[t])):
                 continue
             # Would one more unit of type t from g reach a short beneficiary?
             if any(b != g for b in short) and unallocated_money >= c.u[t]:
-                out.append(f"{g} could pledge {_T[t]} instead of money that stays unallocated, while "
-                           f"{', '.join(b for b in short if b != g)} still need {_T[t]}: a need left "
-                           "unmet that its room could cover")
+                out.append(f"{g} could pledge {_T[t]} instead of money that stays unallocated (EUR "
+                           f"{unallocated_money}), while {', '.join(b for b in short if b != g)} still need "
+                           f"{_T[t]}: a need left unmet that its room could cover")
                 break
     for t in (_REL, _ALT):
-        unalloc = c.pledged_total(t) - c.received_total(t)
+        unalloc = c.spare(t)
         if unalloc <= 0:
             continue
+        asked = {}  # free states asked more than they stated, that money could relieve
         for g in free:
             ref = c.reference(g) if c.stated(g) else [0, 0, 0]
             lo, _ = c.bounds(g)
-            if c.p[g][t] > max(ref[t], lo[t]) and _money_room(c, g, more=True):
-                out.append(f"{g} is asked {c.p[g][t]} {TYPES[t].unit} of {_T[t]} beyond what it stated, "
-                           f"while {unalloc} of the pool's {_T[t]} pledges are not needed")
-                break
+            if c.p[g][t] > max(ref[t], lo[t]) and _money_room(c, g, more=True, amount=c.u[t]):
+                asked[g] = max(ref[t], lo[t])
+        if asked:  # name the one with the most pledged units not called on
+            g = max(asked, key=lambda g: c.p[g][t] - c.called[g][t])
+            out.append(f"{g} is asked {c.p[g][t]} {TYPES[t].unit} of {_T[t]}, beyond the {asked[g]} it stated "
+                       f"({c.p[g][t] - c.called[g][t]} not called on), while {unalloc} of the pool's {_T[t]} "
+                       "pledges are not needed")
     # SAR target: a shortfall only where no unit could still reach a SAR state.
-    sar_t = c.t["pool"]
-    short = _i(sar_t.at["sar_target", "shortfall"]) if "sar_target" in sar_t.index else 0
+    target = _half_up(c.sc.pool.sar_share * sum(c.obligation.values()))
+    sar_got = sum(c.u[t] * c.y[b][t] for b in c.sar for t in range(3))
+    short = max(0, target - sar_got) if c.sar else 0
     if short > 0:
         for t in range(3):
             room = [b for b in c.sar if c.y[b][t] < c.receipt_cap(b, t)]
@@ -412,11 +573,15 @@ def _check_needs(c: _Context) -> list[str]:
                 continue
             nt = sum(c.need[b][t] for b in c.benef)
             nf = sum(c.need[b][_FIN] for b in c.benef)
-            after = min(Fraction(c.received_total(t) + 1, nt), Fraction(c.received_total(_FIN) - c.u[t], nf))
-            movable = [g for g in free if _money_room(c, g, more=False) and c.p[g][_FIN] >= c.u[t]
-                       and (c.bounds(g)[1][t] is None or c.p[g][t] < c.bounds(g)[1][t])]
-            rec_room = any(c.y[b][t] < c.need[b][t] for b in c.benef)
-            if movable and rec_room and after > low and all(
+            drop = max(0, c.u[t] - c.spare(_FIN))  # money the beneficiaries would no longer receive
+            after = min(Fraction(c.received_total(t) + 1, nt), Fraction(c.received_total(_FIN) - drop, nf))
+            # ... taken from states without SAR arrivals, or from the SAR states' margin above the target
+            sar_ok = not c.sar or drop <= max(0, sar_got - target) or \
+                drop <= sum(c.y[b][_FIN] for b in c.benef if b not in c.sar)
+            movable = [g for g in free if _money_room(c, g, more=False, amount=c.u[t])
+                       and (c.bounds(g)[1][t] is None or c.p[g][t] < c.bounds(g)[1][t])
+                       and any(b != g and c.y[b][t] < c.need[b][t] for b in c.benef)]  # a unit someone can take
+            if movable and sar_ok and after > low and all(
                     v > low for k, v in cov.items() if k not in (t, _FIN)):
                 out.append(f"pool coverage of {_T[t]} ({float(cov[t]):.4f}) could rise towards that of "
                            f"money ({float(cov[_FIN]):.4f}) if {movable[0]} shifted money to {_T[t]}")
@@ -436,9 +601,9 @@ def _check_fairness(c: _Context) -> list[str]:
         # (above its floor, money can take it) and j can take one (below its
         # cap, its money can give it); it improves proportionality when i's
         # rate stays above j's after the move.
-        give = [g for g in free if c.p[g][t] > c.bounds(g)[0][t] and _money_room(c, g, more=True)]
+        give = [g for g in free if c.p[g][t] > c.bounds(g)[0][t] and _money_room(c, g, more=True, amount=c.u[t])]
         take = [g for g in free if (c.bounds(g)[1][t] is None or c.p[g][t] < c.bounds(g)[1][t])
-                and c.p[g][_FIN] - c.bounds(g)[0][_FIN] >= c.u[t]
+                and _money_room(c, g, more=False, amount=c.u[t])
                 and not (g in c.benef and c.p[g][t] + 1 > c.pledged_total(t) - c.y[g][t])]
         if not give or not take:
             continue
@@ -537,11 +702,15 @@ def _check_flows(c: _Context) -> list[str]:
     proportional = c.sc.allocation.flows.value == "proportional"
     for t, typ in enumerate(_T):
         part = df[df["type"] == typ]
-        if (part["units"] <= 0).any():
-            out.append(f"flows: a {typ} flow is not positive")
+        for r in part[part["units"] <= 0].head(3).itertuples():
+            out.append(f"flows: {r.geo} -> {r.beneficiary} sends {int(r.units)} {typ}: a flow must be positive")
         if (part["geo"] == part["beneficiary"]).any():
             out.append(f"flows: {', '.join(sorted(set(part.loc[part['geo'] == part['beneficiary'], 'geo'])))} "
                        f"send {typ} to themselves")
+        wrong = part[part["value_eur"] != part["units"] * c.u[t]]
+        for r in wrong.head(3).itertuples():
+            out.append(f"flows: {r.geo} -> {r.beneficiary} {typ}: value_eur {int(r.value_eur)} is not units x "
+                       f"{c.u[t]} = {int(r.units) * c.u[t]}")
         sent = part.groupby("geo")["units"].sum()
         got = part.groupby("beneficiary")["units"].sum()
         for g in c.p:
@@ -551,25 +720,55 @@ def _check_flows(c: _Context) -> list[str]:
             if int(got.get(b, 0)) != c.y[b][t]:
                 out.append(f"flows: {b} gets {int(got.get(b, 0))} {typ} in flows, {c.y[b][t]} in beneficiaries")
         total = c.received_total(t)
-        overlap = any(b in c.called and c.called[b][t] > 0 and c.y[b][t] > 0 for b in c.benef)
-        if proportional and total > 0 and not overlap:
+        if not proportional or total == 0:
+            continue
+        rows = [g for g in c.p if c.called[g][t] > 0]
+        cols = [b for b in c.benef if c.y[b][t] > 0]
+        x = np.zeros((len(rows), len(cols)), dtype=object)
+        ri = {g: k for k, g in enumerate(rows)}
+        ci = {b: k for k, b in enumerate(cols)}
+        for g, b, v in zip(part["geo"], part["beneficiary"], part["units"]):
+            if g in ri and b in ci:
+                x[ri[g], ci[b]] = int(v)
+        a = np.array([c.called[g][t] for g in rows], dtype=object)
+        y = np.array([c.y[b][t] for b in cols], dtype=object)
+        if not any(g in ci for g in rows):
             # Every cell within one unit of call x received / total: |x Y - a y| < Y.
-            rows = [g for g in c.p if c.called[g][t] > 0]
-            cols = [b for b in c.benef if c.y[b][t] > 0]
-            x = np.zeros((len(rows), len(cols)), dtype=object)
-            ri = {g: k for k, g in enumerate(rows)}
-            ci = {b: k for k, b in enumerate(cols)}
-            for g, b, v in zip(part["geo"], part["beneficiary"], part["units"]):
-                if g in ri and b in ci:
-                    x[ri[g], ci[b]] = int(v)
-            a = np.array([c.called[g][t] for g in rows], dtype=object)
-            y = np.array([c.y[b][t] for b in cols], dtype=object)
             dev = np.abs(x * total - np.multiply.outer(a, y))
-            if (dev >= total).any():
-                i, j = np.argwhere(dev >= total)[0]
-                out.append(f"flows: {rows[i]} -> {cols[j]} sends {x[i, j]} {typ}, not within one unit of its "
-                           f"proportional share {float(Fraction(int(a[i] * y[j]), total)):.3f}")
+            bad = np.argwhere(dev >= total)
+            share = [float(Fraction(int(a[i] * y[j]), total)) for i, j in bad[:1]]
+        else:
+            # A beneficiary that also pledges sends nothing to itself: the
+            # proportional flows are the biproportional fit of the margins with
+            # those cells zero (own RAS iterations, where they converge).
+            fit = _biproportional([int(v) for v in a], [int(v) for v in y],
+                                  [[g != b for b in cols] for g in rows])
+            if fit is None:
+                continue
+            bad = np.argwhere(np.abs(x.astype(float) - fit) >= 1 + 1e-6)
+            share = [float(fit[i, j]) for i, j in bad[:1]]
+        if len(bad):
+            i, j = bad[0]
+            out.append(f"flows: {rows[i]} -> {cols[j]} sends {x[i, j]} {typ}, not within one unit of its "
+                       f"proportional share {share[0]:.3f}")
     return out
+
+
+def _biproportional(a: list[int], y: list[int], allowed: list[list[bool]], rounds: int = 1000):
+    """The matrix proportional to a_i y_j, zero where not allowed, scaled by
+    rows and columns to the margins a and y; None if it does not converge."""
+    m = np.array(allowed, dtype=float)
+    av, yv = np.array(a, dtype=float), np.array(y, dtype=float)
+    x = np.outer(av, yv) / av.sum() * m
+    for _ in range(rounds):
+        rs = x.sum(axis=1)
+        x *= np.divide(av, rs, out=np.zeros_like(rs), where=rs > 0)[:, None]
+        cs = x.sum(axis=0)
+        x *= np.divide(yv, cs, out=np.zeros_like(cs), where=cs > 0)[None, :]
+        if np.abs(x.sum(axis=1) - av).max(initial=0) < 1e-9 * av.sum() and \
+                np.abs(x.sum(axis=0) - yv).max(initial=0) < 1e-9 * av.sum():
+            return x
+    return None
 
 
 def _check_offsets(c: _Context) -> list[str]:
@@ -584,34 +783,62 @@ def _check_offsets(c: _Context) -> list[str]:
     reference = o.reference_relocations if o.reference_relocations is not None else p.relocations
     higher = max(math.ceil(o.needs_share * ident), reference)
     uncovered = sum(c.need[b][_REL] - c.y[b][_REL] for b in c.benef)
+    # Mandatory offsets are owed while pledges are below the higher threshold
+    # and relocation needs are left to cover; never more than those needs.
     gap = max(0, min(higher - total, uncovered)) if total < higher else 0
     status = {"art63_1_voluntary_offsets": "open" if total >= o.voluntary_share * proposal else "closed",
               "art63_3a_needs_threshold": "below" if total < o.needs_share * ident else "met",
               "art63_3b_reference_threshold": "below" if total < reference else "met",
-              "art63_3_mandatory_offsets": "triggered" if total < higher else "not triggered"}
+              "art63_3_mandatory_offsets": "triggered" if gap > 0 else "not triggered"}
     for item, want in status.items():
         if item in pool.index and pool.at[item, "status"] != want:
             out.append(f"offsets: pool row {item} says {pool.at[item, 'status']}, the thresholds give {want}")
-    if "art63_1_voluntary_offsets" in pool.index and _opt(pool.at["art63_1_voluntary_offsets", "reference"]) != \
-            math.ceil(o.voluntary_share * proposal):
-        out.append("offsets: the Art 63(1) threshold is not voluntary_share x the proposal's relocations")
-    if "art63_3_mandatory_offsets" in pool.index and _opt(pool.at["art63_3_mandatory_offsets", "reference"]) != gap:
-        out.append(f"offsets: the mandatory gap is {_opt(pool.at['art63_3_mandatory_offsets', 'reference'])}, "
-                   f"the rule gives {gap}")
+    thresholds = {"art63_1_voluntary_offsets": math.ceil(o.voluntary_share * proposal),
+                  "art63_3a_needs_threshold": math.ceil(o.needs_share * ident),
+                  "art63_3b_reference_threshold": reference}
+    for item, ref in thresholds.items():
+        if item not in pool.index:
+            continue
+        found = [_opt(pool.at[item, k]) for k in ("amount", "reference", "shortfall")]
+        if found != [total, ref, max(0, ref - total)]:
+            out.append(f"offsets: pool row {item} gives relocations {found[0]}, threshold {found[1]}, shortfall "
+                       f"{found[2]}; the rule gives {total}, {ref}, {max(0, ref - total)}")
     caps = {g: max(0, fair[g] - rel[g]) for g in c.geos}
     w = c.sc.key.weights
     tp, tg = sum(c.pop.values()), sum(c.gdp.values())
     key = {g: w["population"] * c.pop[g] / tp + w["gdp_meur"] * c.gdp[g] / tg for g in c.geos}
     owed = _water_fill(gap, key, caps) if gap else {g: 0 for g in c.geos}
+    if "art63_3_mandatory_offsets" in pool.index:
+        found = [_opt(pool.at["art63_3_mandatory_offsets", k]) for k in ("amount", "reference", "shortfall")]
+        if found[1] != gap:
+            out.append(f"offsets: the mandatory gap is {found[1]}, the rule gives {gap}")
+        covered = sum(_i(off.at[g, "offset"]) for g in c.geos)
+        if found[0] != covered or found[2] != gap - covered:
+            out.append(f"offsets: pool row art63_3_mandatory_offsets gives {found[0]} offsets owed and "
+                       f"{found[2]} uncovered; the offsets table gives {covered} and {gap - covered}")
+    if sorted(off.index) != sorted(c.geos):
+        out.append(f"offsets: the states are {sorted(off.index)}, not the participants {sorted(c.geos)}")
     for g in c.geos:
-        if _i(off.at[g, "offset"]) != owed[g]:
-            out.append(f"offsets: {g} owes {_i(off.at[g, 'offset'])} offsets, the rule gives {owed[g]} "
+        row = off.loc[g]
+        if _i(row["offset"]) != owed[g]:
+            out.append(f"offsets: {g} owes {_i(row['offset'])} offsets, the rule gives {owed[g]} "
                        "(pro rata to the key within its cap)")
-        if _i(off.at[g, "cap"]) != caps[g]:
-            out.append(f"offsets: {g}'s cap is not its fair share in persons minus its relocations")
+        if (_i(row["fair_share_relocations"]), _i(row["pledged_relocations"])) != (fair[g], rel[g]):
+            out.append(f"offsets: {g}: fair share {_i(row['fair_share_relocations'])} and relocations pledged "
+                       f"{_i(row['pledged_relocations'])} are not its obligation in persons ({fair[g]}) and its "
+                       f"pledge ({rel[g]})")
+        if _i(row["cap"]) != caps[g]:
+            out.append(f"offsets: {g}'s cap {_i(row['cap'])} is not its fair share in persons minus its "
+                       f"relocations ({fair[g]} - {rel[g]}, at least 0: {caps[g]})")
+        binding = caps[g] > 0 and _i(row["offset"]) == caps[g]
+        if bool(row["binding"]) != binding:
+            out.append(f"offsets: {g}: binding {bool(row['binding'])}, but it owes {_i(row['offset'])} of a cap "
+                       f"of {caps[g]}")
         elig = c.obligation[g] > 0 and c.e * rel[g] >= o.state_share * c.obligation[g]
-        if bool(off.at[g, "voluntary_eligible"]) != elig:
-            out.append(f"offsets: {g}'s Art 63(2)(b) eligibility is wrong")
+        if bool(row["voluntary_eligible"]) != elig:
+            out.append(f"offsets: {g}'s Art 63(2)(b) eligibility is {bool(row['voluntary_eligible'])}, the rule "
+                       f"gives {elig} ({rel[g]} relocations x {c.e} against {float(o.state_share):g} x "
+                       f"{c.obligation[g]})")
     return out
 
 
@@ -650,23 +877,42 @@ def _check_crisis(c: _Context) -> list[str]:
         got = {g: col[name][g] for g in others}
         if got != want:
             bad = [g for g in others if got[g] != want[g]]
-            out.append(f"crisis: {name} for {', '.join(bad[:5])} is not what the order of sources gives "
-                       f"(CR Art 8, 9: unallocated pledges, additional pledges, offsets within, then above "
-                       "fair shares, each pro rata)")
+            out.append(f"crisis: {name} is not what the order of sources gives (CR Art 8, 9: unallocated "
+                       "pledges, additional pledges, offsets within, then above fair shares, each pro rata): "
+                       + ", ".join(f"{g} {got[g]}, rule {want[g]}" for g in bad[:5]))
         left -= sum(got.values())
     for g in c.geos:
         if col["credit_eur"][g] != c.e * col["above_fair_share"][g]:
-            out.append(f"crisis: {g}'s credit is not its offsets above its fair share x {c.e}")
-    if "credits" in c.t:
-        cred = c.t["credits"].reset_index()
-        for g in c.geos:
-            amount = col["credit_eur"][g]
-            base, rest = divmod(amount, cr.credit_years)
-            want_rows = [base + (1 if k < rest else 0) for k in range(cr.credit_years)] if amount else []
-            rows = cred[cred["geo"] == g].sort_values("year")
-            if [int(v) for v in rows["credit_eur"]] != want_rows or \
-                    [int(v) for v in rows["year"]] != list(range(c.sc.year + 1, c.sc.year + 1 + len(want_rows))):
-                out.append(f"credits: {g}'s credit is not spread evenly over {cr.credit_years} cycles")
+            out.append(f"crisis: {g}'s credit EUR {col['credit_eur'][g]} is not its offsets above its fair share "
+                       f"x {c.e} = {c.e * col['above_fair_share'][g]}")
+        parts = sum(col[k][g] for k in ("from_unallocated", "additional", "within_fair_share", "above_fair_share"))
+        if _i(t.at[g, "total"]) != parts:
+            out.append(f"crisis: {g} gives {_i(t.at[g, 'total'])} in all, its sources add up to {parts}")
+    covered = sum(col[k][g] for g in c.geos
+                  for k in ("from_unallocated", "additional", "within_fair_share", "above_fair_share"))
+    item = f"crisis_plan_{cr.state}"
+    pool = c.t["pool"]
+    if item not in pool.index:
+        out.append(f"crisis: the pool table has no row {item}")
+    else:
+        found = [_opt(pool.at[item, k]) for k in ("amount", "reference", "shortfall")] + [pool.at[item, "status"]]
+        want = [covered, cr.relocations, cr.relocations - covered,
+                "covered" if covered == cr.relocations else "not covered"]
+        if found != want:
+            out.append(f"crisis: pool row {item} gives {found[0]} of {found[1]} persons covered ({found[3]}), "
+                       f"the plan's table {want[0]} of {want[1]} ({want[3]})")
+    empty = pd.DataFrame({"geo": [], "year": [], "credit_eur": []})
+    cred = c.t["credits"].reset_index() if "credits" in c.t else empty
+    for g in c.geos:
+        amount = col["credit_eur"][g]
+        base, rest = divmod(amount, cr.credit_years)
+        want_rows = [base + (1 if k < rest else 0) for k in range(cr.credit_years)] if amount else []
+        rows = cred[cred["geo"] == g].sort_values("year")
+        if [int(v) for v in rows["credit_eur"]] != want_rows or \
+                [int(v) for v in rows["year"]] != list(range(c.sc.year + 1, c.sc.year + 1 + len(want_rows))):
+            out.append(f"credits: {g}'s credit of EUR {amount} is not spread evenly over {cr.credit_years} "
+                       f"cycles from {c.sc.year + 1}: rows {[int(v) for v in rows['credit_eur']]}, the rule "
+                       f"gives {want_rows}")
     return out
 
 
@@ -677,24 +923,41 @@ def _check_pool(c: _Context) -> list[str]:
     sar_target = _half_up(c.sc.pool.sar_share * obl)
     sar_got = sum(c.u[t] * c.y[b][t] for b in c.sar for t in range(3))
     ob = c.t["obligations"]
-    assumed = sum(_i(v) for v in ob["assumed_value_eur"])
-    want = {"pool_value": c.value_eur, "pool_relocations": c.sc.pool.relocations, "equivalence_eur": c.e,
-            "obligations": obl, "pledged_value": sum(c.value(g) for g in c.geos), "assumed_value": assumed,
-            "sar_target": sar_got}
+    pledged = sum(c.value(g) for g in c.geos)
+    sh = c.t["shares"]
+    # item: (amount, reference, shortfall); None where the row leaves it empty
+    p = c.sc.pool
+    proposal = (p.proposal_relocations if p.proposal_relocations is not None else p.relocations,
+                p.proposal_financial_eur if p.proposal_financial_eur is not None else p.financial_eur)
+    want = {"pool_value": (c.value_eur, None, None), "pool_relocations": (c.sc.pool.relocations, None, None),
+            "equivalence_eur": (c.e, None, None),
+            "proposal_relocations": (proposal[0], MIN_RELOCATIONS, None),  # Art 12(2): the minimum
+            "proposal_financial_eur": (proposal[1], MIN_FINANCIAL_EUR, None),
+            "deductions": (sum(_i(sh.at[g, "deduction_eur"]) for g in c.geos), None, None),
+            "obligations": (obl, c.value_eur, None),
+            "pledged_value": (pledged, obl, sum(max(0, c.obligation[g] - c.value(g)) for g in c.geos)),
+            "assumed_value": (sum(_i(v) for v in ob["assumed_value_eur"]), pledged, None),
+            "sar_target": (sar_got, sar_target, max(0, sar_target - sar_got))}
     for t, typ in enumerate(_T):
-        want[f"{typ}_pledged"] = c.pledged_total(t)
-        want[f"{typ}_received"] = c.received_total(t)
-    for item, v in want.items():
-        if item in pool.index and _opt(pool.at[item, "amount"]) != v:
-            out.append(f"pool: {item} is {_opt(pool.at[item, 'amount'])}, re-derived {v}")
-    if "sar_target" in pool.index and (_opt(pool.at["sar_target", "reference"]) != sar_target or
-                                       _opt(pool.at["sar_target", "shortfall"]) != max(0, sar_target - sar_got)):
-        out.append(f"pool: the SAR target is not round({float(c.sc.pool.sar_share):g} x {obl}) = {sar_target} "
-                   "or its shortfall is wrong")
-    assumed_rows = sum(_i(c.t["pledges"].at[(g, typ), "value_eur"]) for g in c.geos for typ in _T
-                       if c.t["pledges"].at[(g, typ), "source"] == Source.ASSUMED.value)
-    if assumed_rows != assumed:
-        out.append("obligations: assumed_value_eur does not add up to the assumed pledges")
+        need = sum(c.need[b][t] for b in c.benef)
+        want[f"{typ}_pledged"] = (c.pledged_total(t), need, None)
+        want[f"{typ}_received"] = (c.received_total(t), need, need - c.received_total(t))
+    thresholds = ("art63_1_voluntary_offsets", "art63_3a_needs_threshold", "art63_3b_reference_threshold",
+                  "art63_3_mandatory_offsets")  # checked with the offsets
+    for item in [*want, *thresholds]:
+        if item not in pool.index:
+            out.append(f"pool: the row {item} is missing")
+            continue
+        if item not in want:
+            continue
+        v = want[item]
+        found = tuple(_opt(pool.at[item, k]) for k in ("amount", "reference", "shortfall"))
+        for k, f, w in zip(("amount", "reference", "shortfall"), found, v):
+            if f != w:
+                what = item if k == "amount" else f"{item} {k}"
+                out.append(f"pool: {what} is {f}, re-derived {w}"
+                           + (f" (round({float(c.sc.pool.sar_share):g} x obligations {obl}) = {sar_target})"
+                              if item == "sar_target" and k == "reference" else ""))
     return out
 
 
@@ -708,7 +971,8 @@ def verify_ledger(ledger) -> list[str]:
         if not 0 <= r["credit_used_eur"] <= r["credit_available_eur"]:
             out.append(f"{g} {y}: credit used {r['credit_used_eur']} outside 0..{r['credit_available_eur']}")
         if not 0 <= r["implemented_value_eur"] <= r["pledged_value_eur"]:
-            out.append(f"{g} {y}: implemented value outside 0..pledged value")
+            out.append(f"{g} {y}: implemented value {r['implemented_value_eur']} outside "
+                       f"0..{r['pledged_value_eur']} (the value pledged)")
         prev = last.get(g)
         if prev is not None and r["carried_in_relocations"] != prev["carried_out_relocations"]:
             out.append(f"{g} {y}: carried in {r['carried_in_relocations']}, "
