@@ -29,27 +29,29 @@ from .schema import FlowsMode
 
 # --- fairness -----------------------------------------------------------------
 
-def fair_bounds(inp: ModelInput, p: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+def fair_bounds(inp: ModelInput, p: np.ndarray, y: np.ndarray, t: int, first: bool = True
+                ) -> tuple[np.ndarray, np.ndarray]:
     """Per state, the range of its type-``t`` in-kind pledge with its value and
     every limit kept, money taking up the difference within its own floor
     and cap; a beneficiary that also pledges keeps what it receives from the
     others (nobody sends to itself).
 
-    For relocations the range does not depend on the state's alternative
-    measures (taken at their floor for the upper end, at their cap for the
-    lower end); for alternative measures it is what the relocations in ``p``
-    leave. So the step depends on the totals and the bounds only, never on
-    where a solver happened to put the pledges.
+    For the type shared ``first`` the range does not depend on the state's
+    other in-kind pledge (taken at its floor for the upper end, at its cap
+    for the lower end); for the second it is what the first leaves. So the
+    step depends on the totals and the bounds only, never on where a solver
+    happened to put the pledges.
     """
     u = inp.unit_value
     caps = inp.caps()
     value = (p * u).sum(axis=1)
-    if t == REL:
-        room_hi = value - inp.lower[:, FIN] - inp.lower[:, ALT]
-        room_lo = value - caps[:, FIN] - np.minimum(caps[:, ALT], value)
+    s = ALT if t == REL else REL
+    if first:
+        room_hi = value - inp.lower[:, FIN] - u[s] * inp.lower[:, s]
+        room_lo = value - caps[:, FIN] - np.minimum(caps[:, s], value // u[s]) * u[s]
     else:
-        room_hi = value - u[REL] * p[:, REL] - inp.lower[:, FIN]
-        room_lo = value - u[REL] * p[:, REL] - caps[:, FIN]
+        room_hi = value - u[s] * p[:, s] - inp.lower[:, FIN]
+        room_lo = value - u[s] * p[:, s] - caps[:, FIN]
     lo = np.maximum(np.maximum(inp.lower[:, t], 0), -((-np.maximum(room_lo, 0)) // u[t]))
     hi = np.minimum(caps[:, t], np.maximum(room_hi, 0) // u[t])
     total = int(p[:, t].sum())
@@ -59,30 +61,48 @@ def fair_bounds(inp: ModelInput, p: np.ndarray, y: np.ndarray, t: int) -> tuple[
     return lo, hi
 
 
+#: Orders in which the fairness step shares the two in-kind types.
+FAIRNESS_ORDERS = ((REL, ALT), (ALT, REL))
+
+
 def fairness_step(problem: MilpProblem, sol: Solution) -> Solution:
     """The in-kind pledges of the states the model chooses for (``free``):
-    per type (relocations, then alternative measures) their total is kept
-    and shared again so that each state's adjustment from its reference (0
-    for a state that stated nothing, its preference otherwise) is
-    proportional to its obligation, within its bounds (:func:`fair_bounds`,
-    :func:`~solidarity.apportionment.bounded`). Money takes up the
-    difference, so every value, type total and receipt stays as it was.
+    per type their total is kept and shared again so that each state's
+    adjustment from its reference (0 for a state that stated nothing, its
+    preference otherwise) is proportional to its obligation, within its
+    bounds (:func:`fair_bounds`, :func:`~solidarity.apportionment.bounded`).
+    Money takes up the difference, so every value, type total and receipt
+    stays as it was.
+
+    Relocations are shared first; if what they leave cannot hold the
+    alternative measures (a state that may send them to few others), the
+    alternative measures go first; if neither order fits, the solver's split
+    is kept (:data:`FAIRNESS_KEPT` in the trace).
     """
     inp = problem.inputs
-    p = sol.pledges.copy()
     free = np.flatnonzero(inp.free)
     if free.size == 0:
         return sol
     u = inp.unit_value
-    value = (p * u).sum(axis=1)
+    value = (sol.pledges * u).sum(axis=1)
     ref = np.where(inp.stated[:, None], inp.preferred, 0)
-    for t in IN_KIND:
-        lo, hi = fair_bounds(inp, p, sol.received, t)
-        share = bounded(int(p[free, t].sum()), [int(v) for v in inp.obligation[free]],
-                        lo[free].tolist(), hi[free].tolist(), base=ref[free, t].tolist())
-        p[free, t] = share.units
-        p[free, FIN] = value[free] - u[REL] * p[free, REL] - u[ALT] * p[free, ALT]
-    return solution_of(inp, p, sol.received)
+    for order in FAIRNESS_ORDERS:
+        p = sol.pledges.copy()
+        try:
+            for k, t in enumerate(order):
+                lo, hi = fair_bounds(inp, p, sol.received, t, first=k == 0)
+                share = bounded(int(p[free, t].sum()), [int(v) for v in inp.obligation[free]],
+                                lo[free].tolist(), hi[free].tolist(), base=ref[free, t].tolist())
+                p[free, t] = share.units
+                p[free, FIN] = value[free] - u[REL] * p[free, REL] - u[ALT] * p[free, ALT]
+        except ValueError:  # the total does not fit in the bounds this order gives
+            continue
+        return solution_of(inp, p, sol.received)
+    return sol
+
+
+#: What the trace says when the fairness step kept the solver's split.
+FAIRNESS_KEPT = "no proportional split fits the states' limits: the solver's split is kept"
 
 
 # --- balance (Art 60(2)) ---------------------------------------------------------
@@ -252,34 +272,41 @@ def _floor_products(a: np.ndarray, b: np.ndarray, d: int) -> tuple[np.ndarray, n
     return q, r
 
 
-def _ipf(a: np.ndarray, y: np.ndarray, mask: np.ndarray, rounds: int = 200) -> np.ndarray:
+def _ipf(a: np.ndarray, y: np.ndarray, mask: np.ndarray, rounds: int = 1000) -> np.ndarray | None:
     """Fractional flows with margins ``a`` and ``y``, zero where ``mask`` is
-    False, by iterative proportional fitting from the rank-one matrix."""
+    False, by iterative proportional fitting from the rank-one matrix; None
+    when it does not converge (a fit on the boundary, e.g. a cell that must
+    be zero for the margins to hold)."""
     total = float(a.sum())
-    x = np.outer(a, y / total) * mask
+    av, yv = a.astype(float), y.astype(float)
+    x = np.outer(av, yv / total) * mask
     for _ in range(rounds):
         rs = x.sum(axis=1)
-        x *= np.divide(a, rs, out=np.zeros_like(rs), where=rs > 0)[:, None]
+        x *= np.divide(av, rs, out=np.zeros_like(rs), where=rs > 0)[:, None]
         cs = x.sum(axis=0)
-        x *= np.divide(y, cs, out=np.zeros_like(cs), where=cs > 0)[None, :]
-        if np.abs(x.sum(axis=1) - a).max(initial=0) < 1e-9 * max(total, 1):
-            break
-    return x
+        x *= np.divide(yv, cs, out=np.zeros_like(cs), where=cs > 0)[None, :]
+        if np.abs(x.sum(axis=1) - av).max(initial=0) < 1e-9 * total and \
+                np.abs(x.sum(axis=0) - yv).max(initial=0) < 1e-9 * total:
+            return x
+    return None
 
 
-def proportional_target(a: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Floor and remainder indicator of the proportional flows.
+def proportional_target(a: np.ndarray, y: np.ndarray, mask: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray, bool] | None:
+    """Floor and remainder of the proportional flows, and whether exact.
 
     Without a forbidden pair the target is exactly ``a_i y_b / Y`` and the
-    floors and remainders are exact integers (``exact`` True); otherwise the
-    target comes from :func:`_ipf` (the rank-one matrix scaled to zero on
-    the forbidden pairs) and only its floors are used.
+    floors and remainders are exact integers; otherwise it is the
+    biproportional fit with the forbidden cells zero (:func:`_ipf`), of
+    which only the floors are used; None when that fit does not converge.
     """
     total = int(a.sum())
     if mask.all():
         f, r = _floor_products(a, y, total)
         return f, r, True
     x = _ipf(a, y, mask)
+    if x is None:
+        return None
     f = np.floor(x + 1e-9).astype(np.int64)
     frac = (x - f) > 1e-9
     return f, frac.astype(np.int64), False
@@ -368,16 +395,43 @@ def _max_flow_round(rows_left: np.ndarray, cols_left: np.ndarray, allowed: np.nd
     return out
 
 
+def _fill_any(rows_left: np.ndarray, cols_left: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Any whole-unit matrix on ``allowed`` cells with the given margins (a
+    maximum flow without a per-cell limit). Hall's condition holds for the
+    margins calls() gives, so one exists."""
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import maximum_flow
+
+    R, C = allowed.shape
+    ri, ci = np.nonzero(allowed)
+    src, sink = 0, 1 + R + C
+    heads = np.concatenate([np.zeros(R, np.int64), 1 + ri, 1 + R + np.arange(C)])
+    tails = np.concatenate([1 + np.arange(R), 1 + R + ci, np.full(C, sink)])
+    cell = np.minimum(rows_left[ri], cols_left[ci])
+    capa = np.concatenate([rows_left, cell, cols_left]).astype(np.int64)
+    if capa.max(initial=0) >= 2**31:  # pragma: no cover - csgraph takes int32 capacities
+        raise OverflowError("a flow above 2**31 units cannot be split here")
+    graph = csr_array((capa.astype(np.int32), (heads, tails)), shape=(sink + 1, sink + 1))
+    res = maximum_flow(graph, src, sink)
+    if res.flow_value != int(rows_left.sum()):  # pragma: no cover - see the docstring
+        raise RuntimeError("no flow matrix with these margins")
+    out = np.zeros(allowed.shape, dtype=np.int64)
+    out[ri, ci] = np.asarray(res.flow.tocsr()[1 + ri, 1 + R + ci]).ravel()
+    return out
+
+
 def _proportional(a: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    f, rem, _ = proportional_target(a, y, mask)
+    target = proportional_target(a, y, mask)
+    if target is None:  # no proportional fit: any matrix with these margins
+        return _fill_any(a, y, mask)
+    f, rem, _ = target
     rows_left = a - f.sum(axis=1)
     cols_left = y - f.sum(axis=0)
-    extra = _max_flow_round(rows_left, cols_left, (rem > 0) & mask, rem)
-    if extra is None:  # float target (forbidden pairs): allow any permitted cell
-        extra = _max_flow_round(rows_left, cols_left, mask & (f >= 0))
-    if extra is None:  # pragma: no cover - Hall's condition holds for margins from calls()
-        raise RuntimeError("no flow matrix with these margins")
-    return f + extra
+    if (rows_left >= 0).all() and (cols_left >= 0).all():
+        extra = _max_flow_round(rows_left, cols_left, (rem > 0) & mask, rem)
+        if extra is not None:
+            return f + extra
+    return _fill_any(a, y, mask)  # pragma: no cover - a fit too coarse to round
 
 
 def _compact(a: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .allocate import calls, flows
-from .apportionment import bounded
 from .data import Indicator, load_indicator
 from .errors import (
     ConflictError,
@@ -26,7 +26,7 @@ from .errors import (
 )
 from .key import FairShares, ceil_div, fair_shares, half_up
 from .model import ALT, REL, MilpProblem, ModelInput, Solution, build, check_exact
-from .rules import Crisis, OffsetParams, Offsets, crisis_plan, offsets
+from .rules import Crisis, OffsetParams, Offsets, capped_apportion, crisis_plan, offsets
 from .scenario import Scenario, StateSettings
 from .schema import GDP, POPULATION, TYPES, Priority, SolverName, SolveStatus
 from .solve import SolveResult, solve
@@ -181,17 +181,29 @@ def model_input(scenario: Scenario, shares: FairShares) -> ModelInput:
 def _cut_alternative(geos, O, P, S, rec, L, U, needs) -> np.ndarray:
     """Art 57(2): alternative measures only up to what beneficiaries
     requested. When the stated preferences exceed what is left after the
-    recorded pledges, each stating state's alternative measures are capped,
-    the cut shared pro rata to obligations; its value goes to other types."""
+    recorded pledges, the cut is shared pro rata to obligations (largest
+    remainder, each state down to its floor at most); what the states with
+    an obligation cannot absorb falls on those without one, each only for
+    the part the others cannot take. The stated amounts less the cuts become
+    caps; the value cut goes to other types."""
     want = np.flatnonzero(S & (P[:, ALT] > 0))
     room = int(needs[:, ALT].sum()) - int(P[rec, ALT].sum())
     if want.size == 0 or int(P[want, ALT].sum()) <= room:
         return U
-    room = max(room, int(L[want, ALT].sum()))
-    cut = bounded(room, O[want].tolist(), L[want, ALT].tolist(), P[want, ALT].tolist(),
-                  base=P[want, ALT].tolist())
+    floors = L[want, ALT]
+    room = max(room, int(floors.sum()))
+    cut_total = int(P[want, ALT].sum()) - room
+    names = [geos[i] for i in want]
+    cut = capped_apportion(cut_total, {g: Fraction(int(o)) for g, o in zip(names, O[want])},
+                           {g: int(c) for g, c in zip(names, P[want, ALT] - floors)})
+    cuts = np.array([cut[g] for g in names], dtype=np.int64)
+    rest = cut_total - int(cuts.sum())
+    if rest > 0:
+        left = P[want, ALT] - floors - cuts
+        cuts = cuts + np.maximum(0, rest - (int(left.sum()) - left))
     U = U.copy()
-    U[want, ALT] = np.where(U[want, ALT] < 0, cut.units, np.minimum(U[want, ALT], cut.units))
+    caps = P[want, ALT] - cuts
+    U[want, ALT] = np.where(U[want, ALT] < 0, caps, np.minimum(U[want, ALT], caps))
     return U
 
 
