@@ -24,7 +24,18 @@ from fractions import Fraction
 import numpy as np
 
 from .apportionment import bounded
-from .model import ALT, FIN, IN_KIND, REL, MilpProblem, ModelInput, Solution, solution_of
+from .model import (
+    ALT,
+    FIN,
+    REL,
+    MilpProblem,
+    ModelInput,
+    Solution,
+    solution_of,
+    value_deviation,
+    value_deviation_order,
+    value_in_kind,
+)
 from .schema import FlowsMode
 
 # --- fairness -----------------------------------------------------------------
@@ -45,24 +56,31 @@ def fair_bounds(inp: ModelInput, p: np.ndarray, y: np.ndarray, t: int, first: bo
     u = inp.unit_value
     caps = inp.caps()
     value = (p * u).sum(axis=1)
+    me = inp.self_index
+    # A beneficiary that also pledges can be called on for no more money than
+    # what goes to the others (nobody sends to itself): a cap on its money.
+    cap_f = caps[:, FIN].copy()
+    for b in np.flatnonzero(me >= 0):
+        cap_f[me[b]] = min(cap_f[me[b]], int(p[:, FIN].sum()) - int(y[b, FIN]))
     s = ALT if t == REL else REL
     if first:
         room_hi = value - inp.lower[:, FIN] - u[s] * inp.lower[:, s]
-        room_lo = value - caps[:, FIN] - np.minimum(caps[:, s], value // u[s]) * u[s]
+        room_lo = value - cap_f - np.minimum(caps[:, s], value // u[s]) * u[s]
     else:
         room_hi = value - u[s] * p[:, s] - inp.lower[:, FIN]
-        room_lo = value - u[s] * p[:, s] - caps[:, FIN]
+        room_lo = value - u[s] * p[:, s] - cap_f
     lo = np.maximum(np.maximum(inp.lower[:, t], 0), -((-np.maximum(room_lo, 0)) // u[t]))
     hi = np.minimum(caps[:, t], np.maximum(room_hi, 0) // u[t])
     total = int(p[:, t].sum())
-    me = inp.self_index
     for b in np.flatnonzero(me >= 0):
         hi[me[b]] = min(hi[me[b]], total - int(y[b, t]))
     return lo, hi
 
 
-#: Orders in which the fairness step shares the two in-kind types.
-FAIRNESS_ORDERS = ((REL, ALT), (ALT, REL))
+#: Orders in which the fairness step shares the in-kind types: both from
+#: their totals, relocations or alternative measures first; failing that,
+#: one type alone, the other left where the solver put it.
+FAIRNESS_ORDERS = ((REL, ALT), (ALT, REL), (ALT,), (REL,))
 
 
 def fairness_step(problem: MilpProblem, sol: Solution) -> Solution:
@@ -76,33 +94,55 @@ def fairness_step(problem: MilpProblem, sol: Solution) -> Solution:
 
     Relocations are shared first; if what they leave cannot hold the
     alternative measures (a state that may send them to few others), the
-    alternative measures go first; if neither order fits, the solver's split
-    is kept (:data:`FAIRNESS_KEPT` in the trace).
+    alternative measures go first; failing both, one type is shared alone
+    (:data:`FAIRNESS_ORDERS`), and if nothing fits the solver's split is kept.
     """
     inp = problem.inputs
-    free = np.flatnonzero(inp.free)
-    if free.size == 0:
+    if not inp.free.any():
         return sol
     u = inp.unit_value
     value = (sol.pledges * u).sum(axis=1)
     ref = np.where(inp.stated[:, None], inp.preferred, 0)
+    # States whose adjustments cost a deviation (they stated a preference,
+    # priority "needs") and states that stated nothing are shared apart, each
+    # group keeping its totals: moving in-kind pledges between the two groups
+    # would undo the deviation level.
+    groups = [g for g in (np.flatnonzero(inp.free & inp.stated), np.flatnonzero(inp.free & ~inp.stated))
+              if g.size]
     for order in FAIRNESS_ORDERS:
         p = sol.pledges.copy()
         try:
             for k, t in enumerate(order):
-                lo, hi = fair_bounds(inp, p, sol.received, t, first=k == 0)
-                share = bounded(int(p[free, t].sum()), [int(v) for v in inp.obligation[free]],
-                                lo[free].tolist(), hi[free].tolist(), base=ref[free, t].tolist())
-                p[free, t] = share.units
-                p[free, FIN] = value[free] - u[REL] * p[free, REL] - u[ALT] * p[free, ALT]
+                lo, hi = fair_bounds(inp, p, sol.received, t, first=k == 0 and len(order) == 2)
+                for free in groups:
+                    share = bounded(int(p[free, t].sum()), [int(v) for v in inp.obligation[free]],
+                                    lo[free].tolist(), hi[free].tolist(), base=ref[free, t].tolist())
+                    p[free, t] = share.units
+                    p[free, FIN] = value[free] - u[REL] * p[free, REL] - u[ALT] * p[free, ALT]
         except ValueError:  # the total does not fit in the bounds this order gives
             continue
-        return solution_of(inp, p, sol.received)
+        new = solution_of(inp, p, sol.received)
+        # Never at the cost of an earlier level: with priority "needs" two
+        # stated states may pay for the same in-kind unit with different
+        # deviations (one gives up money, the other relocations); such a group
+        # keeps the solver's split.
+        if _worse(inp, new, sol):
+            for free in groups:
+                trial = p.copy()
+                trial[free] = sol.pledges[free]
+                alt = solution_of(inp, trial, sol.received)
+                if not _worse(inp, alt, sol):
+                    return alt
+            continue
+        return new
     return sol
 
 
-#: What the trace says when the fairness step kept the solver's split.
-FAIRNESS_KEPT = "no proportional split fits the states' limits: the solver's split is kept"
+def _worse(inp: ModelInput, new: Solution, old: Solution) -> bool:
+    """Does ``new`` lose any earlier level that the fairness step must keep?"""
+    return (value_deviation(inp, new) > value_deviation(inp, old)
+            or value_deviation_order(inp, new) > value_deviation_order(inp, old)
+            or value_in_kind(inp, new) > value_in_kind(inp, old))
 
 
 # --- balance (Art 60(2)) ---------------------------------------------------------
@@ -325,7 +365,7 @@ def _augment_round(rows_left: np.ndarray, cols_left: np.ndarray, allowed: np.nda
     ``weight`` (the remainders) first, then in index order: deterministic."""
     R, C = allowed.shape
     w = np.zeros(allowed.shape) if weight is None else weight
-    adj = [sorted(np.flatnonzero(allowed[i]).tolist(), key=lambda b, i=i: (-w[i, b], b)) for i in range(R)]
+    adj = [sorted(np.flatnonzero(allowed[i]).tolist(), key=lambda b: (-w[i, b], b)) for i in range(R)]
     x = np.zeros((R, C), dtype=np.int64)
     row_need = rows_left.astype(np.int64).copy()
     col_room = cols_left.astype(np.int64).copy()
@@ -480,5 +520,5 @@ def flows(inp: ModelInput, called: np.ndarray, y: np.ndarray,
                 mask[pos[int(me[b])], k] = False
         a, r = called[rows, t], y[cols, t]
         block = _proportional(a, r, mask) if mode is FlowsMode.PROPORTIONAL else _compact(a, r, mask)
-        out[np.ix_(rows, cols, [t])] = block[:, :, None]
+        out[np.ix_(rows, cols, np.array([t]))] = block[:, :, None]
     return out

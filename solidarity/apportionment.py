@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, Mapping, Sequence
+
+import numpy as np
 
 from .schema import Method
 
@@ -251,15 +253,23 @@ def bounded(total: int, weights: Sequence[Fraction | int], lower: Sequence[int],
     remainders (ties: the larger share, then the earlier position). Every
     unbounded share is rounded down or up, never further (quota), and no
     transfer of a unit between two states brings both closer to proportion.
-    Exact: integers and fractions throughout.
+    A state of weight 0 stays at ``clip(base)``, unless the others cannot
+    make up the total: then such states, in order, take the rest within
+    their bounds. Exact: integers and fractions throughout.
 
     Parameters
     ----------
     total : whole units to hand out; must lie in ``[sum(lower), sum(upper)]``.
-    weights : non-negative; a state with weight 0 stays at ``clip(base)``.
+    weights : non-negative.
     lower, upper : bounds per state; ``None`` in upper means no bound.
     base : starting point per state (default 0): what is shared out is then
         ``total - sum(base)``, which may be negative.
+
+    Raises
+    ------
+    ValueError
+        if ``total`` is outside the bounds' sum, or a lower bound exceeds an
+        upper one.
     """
     n = len(lower)
     w = _as_ints(weights)
@@ -268,48 +278,44 @@ def bounded(total: int, weights: Sequence[Fraction | int], lower: Sequence[int],
     b = [0] * n if base is None else [int(v) for v in base]
     if any(x < 0 for x in w):
         raise ValueError("weights must be non-negative")
-    if total < sum(lo) or (all(h is not None for h in hi) and total > sum(h for h in hi if h is not None)):
+    if any(h is not None and h < v for v, h in zip(lo, hi)):
+        raise ValueError("a lower bound exceeds an upper bound")
+    finite = all(h is not None for h in hi)
+    if total < sum(lo) or (finite and total > sum(h for h in hi if h is not None)):
         raise ValueError(f"total {total} outside the sum of the bounds")
 
-    def clip(v: int, i: int) -> int:
+    def clip(v, i):
         v = max(v, lo[i])
         return v if hi[i] is None else min(v, hi[i])
 
-    fixed = [w[i] == 0 for i in range(n)]
-    # Exact lambda by repeated classification: start from everyone free and
-    # pin states whose share falls outside their bounds; at most n rounds,
-    # in practice a few.
-    state = ["free" if not fixed[i] else "zero" for i in range(n)]
-    rate = Fraction(0)
-    for _ in range(n + 1):
-        pinned = sum(clip(b[i], i) if state[i] == "zero" else lo[i] if state[i] == "low" else hi[i]  # type: ignore[misc]
-                     for i in range(n) if state[i] != "free")
-        free = [i for i in range(n) if state[i] == "free"]
-        wsum = sum(w[i] for i in free)
-        rate = Fraction(total - pinned - sum(b[i] for i in free), wsum) if wsum else Fraction(0)
-        changed = False
-        for i in free:
-            q = b[i] + rate * w[i]
-            if q <= lo[i]:
-                state[i], changed = "low", True
-            elif hi[i] is not None and q >= hi[i]:
-                state[i], changed = "high", True
-        # A state pinned too early (its share is back inside its bounds) is freed again.
-        for i in range(n):
-            if state[i] in ("low", "high") and wsum:
-                q = b[i] + rate * w[i]
-                if lo[i] < q and (hi[i] is None or q < hi[i]):
-                    state[i], changed = "free", True
-        if not changed:
+    pos = [i for i in range(n) if w[i] > 0]
+    zero = [i for i in range(n) if w[i] == 0]
+    units: list[int] = [0] * n
+    for i in zero:
+        units[i] = clip(b[i], i)
+    # What the weighted states must make up, within their own range.
+    need = total - sum(units[i] for i in zero)
+    low_p = sum(lo[i] for i in pos)
+    high_p = None if any(hi[i] is None for i in pos) else sum(hi[i] for i in pos)  # type: ignore[misc]
+    target = max(need, low_p) if high_p is None else min(max(need, low_p), high_p)
+    rest = need - target  # what the zero-weight states must absorb, in order
+    for i in zero:
+        if rest == 0:
             break
-    units = [0] * n
+        h = hi[i]
+        room = (h - units[i] if h is not None else rest) if rest > 0 else lo[i] - units[i]
+        step = min(rest, room) if rest > 0 else max(rest, room)
+        units[i] += step
+        rest -= step
+    if rest:  # pragma: no cover - excluded by the range check above
+        raise ValueError(f"total {total} outside the sum of the bounds")
+    rate, state = _rate(target, [w[i] for i in pos], [b[i] for i in pos], [lo[i] for i in pos],
+                        [hi[i] for i in pos])
     rems: list[tuple[Fraction, Fraction, int]] = []
-    for i in range(n):
-        if state[i] == "zero":
-            units[i] = clip(b[i], i)
-        elif state[i] == "low":
+    for k, i in enumerate(pos):
+        if state[k] < 0:
             units[i] = lo[i]
-        elif state[i] == "high":
+        elif state[k] > 0:
             units[i] = hi[i]  # type: ignore[assignment]
         else:
             q = b[i] + rate * w[i]
@@ -323,3 +329,45 @@ def bounded(total: int, weights: Sequence[Fraction | int], lower: Sequence[int],
     if 0 < left < len(rems) and rems[left - 1][0] == rems[left][0]:
         ties = tuple(sorted(r[2] for r in rems if r[0] == rems[left][0]))
     return Bounded(units=tuple(units), rate=rate, ties=ties)
+
+
+def _rate(total: int, w: list[int], b: list[int], lo: list[int], hi: list[int | None]
+          ) -> tuple[Fraction, list[int]]:
+    """The exact lambda with ``sum(clip(b + lambda w, lo, hi)) == total`` and
+    each state's side: -1 at its lower bound, +1 at its upper, 0 between.
+
+    A float bisection finds the segment (vectorised), then the sides are
+    fixed exactly and the rate recomputed until they agree (a state whose
+    share lands exactly on a bound counts as at it).
+    """
+    n = len(w)
+    if n == 0:
+        return Fraction(0), []
+    wf, bf = np.array(w, dtype=float), np.array(b, dtype=float)
+    lof = np.array(lo, dtype=float)
+    hif = np.array([np.inf if h is None else h for h in hi], dtype=float)
+    span = np.concatenate([(lof - bf) / wf, (np.where(np.isinf(hif), lof, hif) - bf) / wf])
+    a_, z_ = float(span.min()) - 1.0, float(span.max()) + 1.0
+    for _ in range(200):  # g is increasing in lambda
+        mid = (a_ + z_) / 2
+        if np.clip(bf + mid * wf, lof, hif).sum() < total:
+            a_ = mid
+        else:
+            z_ = mid
+    lam = Fraction(z_)
+    state = [0] * n
+    for _ in range(n + 2):
+        for k in range(n):
+            q = b[k] + lam * w[k]
+            h = hi[k]
+            state[k] = -1 if q <= lo[k] else (1 if h is not None and q >= h else 0)
+        free = [k for k in range(n) if state[k] == 0]
+        pinned = sum(lo[k] if state[k] < 0 else hi[k] for k in range(n) if state[k] != 0)  # type: ignore[misc]
+        wsum = sum(w[k] for k in free)
+        if not wsum:
+            return lam, state
+        new = Fraction(total - pinned - sum(b[k] for k in free), wsum)
+        if new == lam:
+            return lam, state
+        lam = new
+    return lam, state  # pragma: no cover - the sides settle within n rounds

@@ -374,13 +374,15 @@ def _na(v) -> bool:
 
 # --- solve levels ---------------------------------------------------------------
 
-_LEVEL = {"unmet": "Unmet obligations", "deviation": "Stated preference",
+_LEVEL = {"unmet": "Unmet obligations", "unmet_order": "Order of unmet amounts",
+          "people_first": "People first", "deviation": "Stated preference",
           "deviation_order": "Order of deviations", "needs": "Needs", "type_balance": "Balance of types",
           "in_kind": "In-kind pledges", "fairness": "Proportional fairness",
           "balance": "Balanced distribution"}
 _SKIPPED = {"deviation": "no state stated a preference", "deviation_order": "no state stated a preference",
             "needs": "no beneficiary stated needs", "type_balance": "fewer than two types have needs",
-            "in_kind": "the model chooses for no state", "fairness": "the model chooses for no state",
+            "in_kind": "the model chooses for no state", "people_first": "nobody needs relocations",
+            "fairness": "the model chooses for no state",
             "balance": "no beneficiary stated needs"}
 
 
@@ -493,7 +495,8 @@ def _lv_deviation(c: _Ctx, value) -> tuple[str, dict]:
         for t, typ in enumerate(TYPES):
             if dev[t]:
                 parts.append(f"{_TYPE_WORD[typ.value]} {{pref_{typ.value}}} stated, {{got_{typ.value}}} pledged")
-                vals.update({f"pref_{typ.value}": _amount(t, c.inp.preferred[i, t]), f"got_{typ.value}": _amount(t, c.p[t])})
+                vals.update({f"pref_{typ.value}": _amount(t, c.inp.preferred[i, t]),
+                             f"got_{typ.value}": _amount(t, c.p[t])})
         vals["value"] = _eur(c.ob["deviation_value_eur"])
         tpl = "it deviates by {value} from its stated preference (" + "; ".join(parts) + ")"
         cuts = _cuts(c)
@@ -512,6 +515,20 @@ def _lv_order(c: _Ctx, value) -> tuple[str, dict]:
         return "no deviation of its own to order.", {}
     return (("a deviation that must happen falls on money first, then on alternative measures, then on "
             "relocations: its money differs from its stated amount by {fin}."), {"fin": _eur(dev[FIN])})
+
+
+def _lv_unmet_order(c: _Ctx, value) -> tuple[str, dict]:
+    unmet = int(c.ob["unmet_eur"])
+    if not unmet:
+        return "nothing of its own unmet to order.", {}
+    return (("an unmet amount that could fall on several states falls on them in the order of their codes; "
+             "{unmet} of its obligation stays unmet."), {"unmet": _eur(unmet)})
+
+
+def _lv_people_first(c: _Ctx, value) -> tuple[str, dict]:
+    need, got = int(c.inp.needs[:, REL].sum()), int(c.sol.received[:, REL].sum())
+    return (("of pledges of equal value, relocations are received first: {got} of the {need} needed for "
+             "relocation are received."), {"got": _persons(got), "need": _persons(need)})
 
 
 def _lv_needs(c: _Ctx, value) -> tuple[str, dict]:
@@ -596,7 +613,8 @@ def _lv_balance(c: _Ctx, value) -> tuple[str, dict]:
     return tpl, {"ratio": _frac(float(value or 0))}
 
 
-_LEVEL_FACT = {"unmet": _lv_unmet, "deviation": _lv_deviation, "deviation_order": _lv_order,
+_LEVEL_FACT = {"unmet": _lv_unmet, "unmet_order": _lv_unmet_order, "people_first": _lv_people_first,
+               "deviation": _lv_deviation, "deviation_order": _lv_order,
                "needs": _lv_needs, "type_balance": _lv_types, "in_kind": _lv_in_kind,
                "fairness": _lv_fairness, "balance": _lv_balance}
 

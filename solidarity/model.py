@@ -45,6 +45,8 @@ Levels (SPEC section 7), each a :class:`Level`; :mod:`solidarity.solve`
 solves them in order and fixes each optimum before the next:
 
 ``unmet``          obligations not met (EUR)
+``unmet_order``    tie-break: an unmet amount that could fall on several
+                   states falls on them in the order of their codes
 ``deviation``      deviation from stated preferences (EUR)
 ``deviation_order``  a deviation that must happen falls first on money, then
                    on alternative measures, then on relocations (EUR x 1, 2, 3)
@@ -54,6 +56,8 @@ solves them in order and fixes each optimum before the next:
 ``in_kind``        relocations and alternative measures asked of the states
                    the model chooses for, beyond what they stated: as few as
                    the levels above allow (EUR)
+``people_first``   tie-break: of relocations and other measures of equal
+                   value, relocations received
 ``fairness``       those in-kind pledges shared pro rata to obligations among
                    the states the model chooses for, within their limits
                    (exact, :func:`solidarity.allocate.fairness_step`)
@@ -62,8 +66,8 @@ solves them in order and fixes each optimum before the next:
                    earlier types (exact, :func:`solidarity.allocate.balance`)
 
 With ``priority = "needs"`` the ``needs`` and ``type_balance`` levels come
-before ``deviation`` (and ``deviation_order`` after ``fairness``), and every
-state without a recorded pledge is one the model may move.
+before ``deviation``, and every state without a recorded pledge is one the
+model may move.
 
 Slack variables are auxiliary: :func:`extract` recomputes everything from
 the integer pledges and receipts, so solver tolerances never reach a
@@ -73,13 +77,13 @@ published number.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Callable, Mapping
 
 import numpy as np
 
-from .schema import TYPES, Priority, SolidarityType
+from .schema import TYPES, FrozenDict, Priority, SolidarityType
 from .sparse import Matrix
 
 REL, FIN, ALT = (TYPES.index(t) for t in (SolidarityType.RELOCATION, SolidarityType.FINANCIAL,
@@ -136,8 +140,10 @@ class Level:
     """One objective of the lexicographic programme.
 
     ``kind`` says how it is solved: ``milp`` (the objective vector
-    ``cost``, minimised by the chosen backend) or ``exact`` (computed in
-    integers by ``compute``, then checked against every row). ``fix`` says
+    ``cost``, minimised by the chosen backend), ``ratio`` (a max-min ratio
+    over whole-unit breakpoints: an LP bound, then feasibility checks, the
+    MILP only as a fallback) or ``exact`` (computed in integers by
+    ``compute``, then checked against every row). ``fix`` says
     how its optimum is kept for the levels after it: ``objective_row``
     (``cost @ x <= optimum``, exact because the optimum is an integer),
     ``ratio_floors`` (whole-unit floors implied by the optimal ratio) or
@@ -169,6 +175,14 @@ class MilpProblem:
     row_lb: np.ndarray
     row_ub: np.ndarray
     levels: tuple[Level, ...]
+    #: Options for every HiGHS backend (none needed by this model: its one
+    #: level that HiGHS once misjudged, the type balance, is solved by
+    #: :func:`solidarity.solve._ratio_search`).
+    highs_options: Mapping[str, object] = field(default_factory=FrozenDict)
+
+    def as_vector(self, s: Solution) -> np.ndarray:
+        """A full solution vector for a solution (see :func:`as_vector`)."""
+        return as_vector(self, s)
 
     @property
     def n_vars(self) -> int:
@@ -304,7 +318,7 @@ def build(inp: ModelInput) -> MilpProblem:
     B.coef(r, ssar, 1.0)
 
     need_t = inp.needs.sum(axis=0)
-    has = np.flatnonzero(need_t > 0)
+    has = balanced_types(inp, pup)
     r = B.rows_(has.size, 0.0, inf)  # type balance
     B.coef(r[None, :], y[:, has], 1.0)
     B.coef(r, lam[0], -need_t[has].astype(float) / scale)
@@ -320,6 +334,19 @@ def build(inp: ModelInput) -> MilpProblem:
     return MilpProblem(inputs=inp, blocks=blocks, lb=np.concatenate(B.lb), ub=np.concatenate(B.ub),
                        integrality=np.concatenate(B.integ), A=B.matrix(),
                        row_lb=np.concatenate(B.rlb), row_ub=np.concatenate(B.rub), levels=levels)
+
+
+def balanced_types(inp: ModelInput, pup: np.ndarray | None = None) -> np.ndarray:
+    """Types whose pool-wide coverage the type-balance level evens out: those
+    with a need that some pledge could reach (a need only its own state could
+    fill is out of reach: nobody sends to itself)."""
+    if pup is None:
+        pup = pledge_bounds(inp)[1]
+    total = pup.sum(axis=0)
+    me = inp.self_index
+    own = np.where(me[:, None] >= 0, pup[np.maximum(me, 0)], 0)
+    reach = np.minimum(inp.needs, np.maximum(total[None, :] - own, 0)).sum(axis=0)
+    return np.flatnonzero((inp.needs.sum(axis=0) > 0) & (reach > 0))
 
 
 def _levels(inp: ModelInput, blk: Mapping[str, np.ndarray], N: int) -> tuple[Level, ...]:
@@ -342,29 +369,46 @@ def _levels(inp: ModelInput, blk: Mapping[str, np.ndarray], N: int) -> tuple[Lev
     for t in IN_KIND:
         c_kind[blk["p"][plain, t]] = u[t]
     c_kind[blk["q"]] = 1.0
+    # A documented tie-break for unmet obligations: when limits let several
+    # states leave the same amount unmet (they compete for the same
+    # alternative-measure requests, say), it falls on them in the order of
+    # their codes (weights 1..n); unique, and exact while n x the pool's
+    # value stays below 2**53 (objective_bounds checks it).
+    c_unmet_order = np.zeros(N)
+    c_unmet_order[blk["unmet"]] = np.arange(1, len(inp.contributors) + 1, dtype=float)
     c_order = np.zeros(N)
     w = (ORDER_WEIGHTS * inp.unit_value).astype(float)
     c_order[blk["dpos"]] = np.broadcast_to(w, blk["dpos"].shape)
     c_order[blk["dneg"]] = np.broadcast_to(w, blk["dneg"].shape)
 
     no_needs = not inp.needs.any()
-    types_with_needs = int((inp.needs.sum(axis=0) > 0).sum())
+    types_with_needs = int(balanced_types(inp).size)
+    # Tie-break after in_kind: between relocations and alternative measures
+    # of equal value, relocations received (people first, Art 56(2)(a)).
+    c_people = np.zeros(N)
+    c_people[blk["y"][:, REL]] = -1.0
     unmet = Level("unmet", "milp", "EUR", "objective_row",
                   "obligations not met, EUR (a state whose limits make its fair share impossible)",
                   cost=c_unmet, value=value_unmet)
+    unmet_order = Level("unmet_order", "milp", "EUR x rank", "objective_row",
+                        "tie-break: an unmet obligation that could fall on several states falls on "
+                        "them in the order of their codes", cost=c_unmet_order, value=value_unmet_order)
     deviation = Level("deviation", "milp", "EUR", "objective_row",
                       "deviation from stated preferences, EUR", cost=c_dev, value=value_deviation,
                       skip=st.size == 0)
     needs = Level("needs", "milp", "EUR", "objective_row",
                   "beneficiaries' unmet needs and SAR target not reached, EUR (relocations at e)",
                   cost=c_needs, value=value_needs, skip=no_needs)
-    tbal = Level("type_balance", "milp", "ratio", "ratio_floors",
+    tbal = Level("type_balance", "ratio", "ratio", "ratio_floors",
                  "smallest pool-wide coverage ratio over the types with needs, as large as possible",
                  cost=c_bal, value=value_type_balance, skip=types_with_needs < 2)
     kind = Level("in_kind", "milp", "EUR", "objective_row",
                  "relocations and alternative measures asked of the states the model chooses for, "
                  "beyond what they stated, EUR", cost=c_kind, value=value_in_kind,
                  skip=not inp.free.any())
+    people = Level("people_first", "milp", "persons", "objective_row",
+                   "tie-break: of relocations and other measures of equal value, relocations received",
+                   cost=c_people, value=value_people_first, skip=no_needs or not inp.needs[:, REL].any())
     fair = Level("fairness", "exact", "rate", "values",
                  "in-kind pledges of the states the model chooses for shared pro rata to obligations",
                  compute=allocate.fairness_step, value=value_fairness, skip=not inp.free.any(),
@@ -377,10 +421,10 @@ def _levels(inp: ModelInput, blk: Mapping[str, np.ndarray], N: int) -> tuple[Lev
                 "per type, leximin coverage of needs among beneficiaries (Art 60(2)), SAR target kept",
                 compute=allocate.balance_step, value=value_balance, skip=no_needs, sets=("y",))
     if inp.priority is Priority.NEEDS:
-        return (unmet, needs, tbal, deviation, kind, fair, order, bal)
+        return (unmet, unmet_order, needs, tbal, deviation, order, kind, people, fair, bal)
     # A stated state's forced deviation is settled (money first) before the
     # needs levels, which could otherwise steer it into relocations.
-    return (unmet, deviation, order, needs, tbal, kind, fair, bal)
+    return (unmet, unmet_order, deviation, order, needs, tbal, kind, people, fair, bal)
 
 
 # --- exact evaluation of each level ----------------------------------------
@@ -423,6 +467,10 @@ def value_unmet(inp: ModelInput, s: Solution) -> int:
     return _py(s.unmet)
 
 
+def value_unmet_order(inp: ModelInput, s: Solution) -> int:
+    return sum(k * int(v) for k, v in enumerate(s.unmet.tolist(), start=1))
+
+
 def value_deviation(inp: ModelInput, s: Solution) -> int:
     d = np.abs(s.pledges - inp.preferred)[inp.stated] * inp.unit_value
     return _py(d)
@@ -438,10 +486,11 @@ def value_needs(inp: ModelInput, s: Solution) -> int:
 
 
 def coverage_by_type(inp: ModelInput, received: np.ndarray) -> dict[int, Fraction]:
-    """Pool-wide coverage ratio received / need, per type with a need."""
+    """Pool-wide coverage ratio received / need, per type the type-balance
+    level evens out (:func:`balanced_types`)."""
     need = inp.needs.sum(axis=0)
     got = received.sum(axis=0)
-    return {t: Fraction(int(got[t]), int(need[t])) for t in range(3) if need[t] > 0}
+    return {int(t): Fraction(int(got[t]), int(need[t])) for t in balanced_types(inp)}
 
 
 def value_type_balance(inp: ModelInput, s: Solution) -> Fraction:
@@ -455,6 +504,11 @@ def in_kind_above(inp: ModelInput, pledges: np.ndarray) -> np.ndarray:
     ref = np.where(inp.stated[:, None], inp.preferred, 0)[:, IN_KIND]
     above = np.maximum(pledges[:, IN_KIND] - ref, 0) * inp.unit_value[list(IN_KIND)]
     return np.where(inp.free[:, None], above, 0)
+
+
+def value_people_first(inp: ModelInput, s: Solution) -> int:
+    """Relocations not received (the tie-break minimises it)."""
+    return _py(inp.needs[:, REL]) - _py(s.received[:, REL])
 
 
 def value_in_kind(inp: ModelInput, s: Solution) -> int:

@@ -24,20 +24,18 @@ the two formulations differ in those rows only. If Hall's theorem applies as
 an oracle and a benchmark baseline. On the bundled scenarios (26
 contributors, amounts up to 1e8 EUR) it solves in under a second to ten
 seconds with CBC or HiGHS through PuLP, and to the same optimum at every
-level; through highspy with ``solve.HIGHS_OPTIONS`` it may not (see
-``tests/test_oracle.py``).
+level. The aggregate model's tighter HiGHS tolerance (1e-9) made HiGHS
+misjudge this larger model and take minutes (tests/test_oracle.py), so the
+pairwise problem runs at HiGHS's defaults (``highs_options`` empty).
 
-:func:`solidarity.model.as_vector` fills the blocks it knows and leaves
-``x`` at 0, which breaks the receipt rows: :func:`solidarity.solve.solve`
-would then reject the first exact level's solution. :func:`solve_pairwise`
-runs that same ``solve`` with ``as_vector`` completed by
-:meth:`PairwiseProblem.as_vector` (flows found by a maximum flow).
+:meth:`PairwiseProblem.as_vector` completes a solution vector with flows
+found by a maximum flow, so every row of the pairwise model holds when
+:func:`solidarity.solve.solve` checks an exact level's solution.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections import deque
 from pathlib import Path
 
@@ -45,7 +43,7 @@ import numpy as np
 
 from . import model
 from .model import ALT, MilpProblem, ModelInput, Solution, build
-from .schema import TYPES, SolverName
+from .schema import TYPES, FrozenDict, SolverName
 from .sparse import Matrix
 
 __all__ = ["PairwiseProblem", "build_pairwise", "flows_for", "solve_pairwise"]
@@ -153,7 +151,7 @@ def build_pairwise(inp: ModelInput) -> PairwiseProblem:
         A=kept.vstack(new),
         row_lb=np.concatenate([agg.row_lb[keep], np.zeros(m * 3), np.tile(sup_lb, n)]),
         row_ub=np.concatenate([agg.row_ub[keep], np.zeros(m * 3 + n * 3)]),
-        levels=levels)
+        levels=levels, highs_options=FrozenDict())
 
 
 # --- flows from pledges and receipts ------------------------------------------
@@ -232,33 +230,12 @@ def _serve(inp: ModelInput, pledges: np.ndarray, received: np.ndarray) -> tuple[
 
 # --- solving ---------------------------------------------------------------------
 
-_PATCH = threading.RLock()
-
-
-def _as_vector(problem: MilpProblem, s: Solution) -> np.ndarray:
-    if isinstance(problem, PairwiseProblem):
-        return problem.as_vector(s)
-    return model.as_vector(problem, s)
-
-
 def solve_pairwise(problem: PairwiseProblem, solver: SolverName | str = SolverName.HIGHS,
                    time_limit: float | None = None, mip_gap: float = 0.0,
                    write_lp: str | Path | None = None):
-    """:func:`solidarity.solve.solve` on the pairwise problem, unchanged
-    except that the module's ``as_vector`` also fills in the flows.
-
-    ``solve`` imports :func:`~solidarity.model.as_vector` as a free function,
-    so there is no hook for an extra block: its module global is replaced
-    for the duration of the call (under a lock; other problems are passed
-    through to the original, so a concurrent aggregate solve is unaffected).
-    Returns a :class:`~solidarity.solve.SolveResult`.
-    """
+    """:func:`solidarity.solve.solve` on the pairwise problem (``solve``
+    completes solution vectors with :meth:`PairwiseProblem.as_vector`, which
+    fills in the flows). Returns a :class:`~solidarity.solve.SolveResult`."""
     from . import solve as S
 
-    with _PATCH:
-        saved = S.as_vector
-        S.as_vector = _as_vector
-        try:
-            return S.solve(problem, solver, time_limit=time_limit, mip_gap=mip_gap, write_lp=write_lp)
-        finally:
-            S.as_vector = saved
+    return S.solve(problem, solver, time_limit=time_limit, mip_gap=mip_gap, write_lp=write_lp)

@@ -21,6 +21,7 @@ module does not know maps to ``unknown``.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import signal
 import sys
@@ -34,17 +35,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .model import Level, MilpProblem, Solution, as_vector, extract, type_floors
+from .model import Level, MilpProblem, Solution, balanced_types, extract, type_floors
 from .schema import SolverName, SolveStatus
 from .sparse import Matrix
 
 #: Largest distance from an integer accepted for an integer variable.
 INTEGRALITY_TOL = 1e-4
-#: HiGHS options for every HiGHS backend. With the default MIP feasibility
-#: tolerance (1e-6), HiGHS's presolve accepted a level's optimum that was not
-#: one (found by fuzzing: a pool-wide coverage ratio 0.867582 where 0.867743
-#: is reachable, which CBC found); at 1e-9 all backends agree.
-HIGHS_OPTIONS = {"mip_feasibility_tolerance": 1e-9}
 _USABLE = (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
 #: Levels whose value is never negative: a value of 0 is optimal without a solve.
 _NONNEGATIVE = {"unmet", "deviation", "in_kind", "deviation_order"}
@@ -147,7 +143,7 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
     def result(status, message="", level="") -> SolveResult:
         return SolveResult(status=status, objective=values, gap=max(gaps) if gaps else None,
                            runtime=time.perf_counter() - start, solver=label, version=version,
-                           x=None if sol is None else as_vector(problem, sol), solution=sol,
+                           x=None if sol is None else problem.as_vector(sol), solution=sol,
                            message=message, level=level, trace=tuple(trace))
 
     for lv in problem.levels:
@@ -157,14 +153,19 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
             continue
         if lv.kind == "exact":
             assert sol is not None, "an exact level needs a solution to start from"
+            assert lv.compute is not None, "an exact level has its compute step"
             new = lv.compute(problem, sol)
-            if not _feasible(problem, as_vector(problem, new), A, rlb, rub, lb, ub):
+            if not _feasible(problem, problem.as_vector(new), A, rlb, rub, lb, ub):
                 # pragma: no cover - the exact steps keep every row by construction
                 return result(SolveStatus.UNKNOWN, f"the exact step of level {lv.name} broke a row", lv.name)
             sol = new
             method, status, bound, gap = "exact", "optimal", "", ""
         elif sol is not None and lv.name in _NONNEGATIVE and lv.value(inp, sol) == 0:
             method, status, bound, gap = "shortcut", "optimal", "0", ""
+        elif lv.kind == "ratio" and sol is not None and (found := _ratio_search(
+                problem, lv, backend, A, rlb, rub, lb, ub, sol, time_limit, start)) is not None:
+            sol, bound = found
+            method, status, gap = "ratio search", "optimal", "0"
         else:
             left = None
             if time_limit is not None:
@@ -172,7 +173,7 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
                 if left <= 0:
                     trace.append(LevelTrace(lv.name, "milp", "time_limit", "", 0.0))
                     return result(SolveStatus.NOT_SOLVED, "time limit reached before this level", lv.name)
-            x0 = None if sol is None else as_vector(problem, sol)
+            x0 = None if sol is None else problem.as_vector(sol)
             raw = _call(backend, problem, lv.cost, A, rlb, rub, lb, ub, left, mip_gap, x0)
             if raw.status not in _USABLE or raw.x is None:
                 trace.append(LevelTrace(lv.name, "milp", raw.status.value, "", time.perf_counter() - t0,
@@ -204,23 +205,102 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
     return result(SolveStatus.FEASIBLE if limited else SolveStatus.OPTIMAL)
 
 
+def _left(time_limit: float | None, start: float) -> float | None:
+    return None if time_limit is None else max(time_limit - (time.perf_counter() - start), 1e-3)
+
+
+#: Feasibility problems the ratio search may solve (a bisection over the
+#: breakpoints ``k / N_t`` needs about log2 of their number, ~50 for EUR 10**15)
+#: before the level falls back to maximising with the MILP.
+RATIO_STEPS = 64
+
+
+def _next_breakpoint(need: np.ndarray, has: np.ndarray, lam: Fraction) -> Fraction:
+    """The smallest ``k / N_t`` above ``lam`` over the balanced types."""
+    return min(Fraction(math.floor(lam * int(need[t])) + 1, int(need[t])) for t in has)
+
+
+def _ratio_search(problem: MilpProblem, lv: Level, backend, A, rlb, rub, lb, ub, sol: Solution,
+                  time_limit: float | None, start: float) -> tuple[Solution, str] | None:
+    """The type-balance level solved exactly without proving a MILP optimum.
+
+    Its value, the smallest pool-wide coverage ratio, is a breakpoint
+    ``k / N_t`` of some type. "Some solution reaches ``lam``" (whole-unit
+    floors ``ceil(lam N_t)`` on what each type receives) is monotone in
+    ``lam``, so the optimum is found by bisection between what the previous
+    level's solution reaches (``lo``) and the LP relaxation's bound (``hi``):
+    a feasible try raises ``lo`` to the value its solution reaches, an
+    infeasible one lowers ``hi``; when no breakpoint lies in ``(lo, hi)``,
+    ``lo`` is the optimum. The first try is the largest breakpoint under the
+    LP bound, which usually is the answer. Each try is a feasibility problem
+    (objective 0): solvers find those quickly, where proving a max-min
+    optimum can take them very long (CBC: over a minute on 7 states). After
+    :data:`RATIO_STEPS` tries, None: the MILP maximises the level.
+    Returns (solution, the LP bound as text) or None.
+    """
+    import dataclasses
+
+    inp = problem.inputs
+    has = balanced_types(inp)
+    if has.size == 0:
+        return None
+    need = inp.needs.sum(axis=0)
+    relaxed = dataclasses.replace(problem, integrality=np.zeros_like(problem.integrality))
+    raw = _call(backend, relaxed, lv.cost, A, rlb, rub, lb, ub, _left(time_limit, start), 0.0, None)
+    if raw.status is not SolveStatus.OPTIMAL or raw.x is None:
+        return None
+    scale = max(int(need.max(initial=0)), 1)
+    lam_lp = float(raw.x[problem.blocks["lam"]][0]) / scale
+    # Every breakpoint above the LP bound is out of reach (1e-9: float noise).
+    hi = _next_breakpoint(need, has, Fraction(lam_lp + 1e-9).limit_denominator(10**18))
+    best, lo = sol, Fraction(lv.value(inp, sol))
+    lam = max(Fraction(min(int(need[t]), math.floor(lam_lp * int(need[t]) + 1e-9)), int(need[t]))
+              for t in has)
+    zero = np.zeros(problem.n_vars)
+    for _ in range(RATIO_STEPS):
+        if _next_breakpoint(need, has, lo) >= hi:
+            return best, f"{lam_lp:.9g}"
+        if not lo < lam < hi:
+            lam = (lo + hi) / 2
+        rows = _floor_rows(problem, type_floors(inp, lam))
+        raw = _call(backend, problem, zero, *_stack(A, rlb, rub, rows), lb, ub,
+                    _left(time_limit, start), 0.0, problem.as_vector(best))
+        if raw.status in _USABLE and raw.x is not None:
+            x = _round(problem, raw.x)
+            if x is None:
+                return None
+            best = extract(problem, x)
+            lo = max(lo, Fraction(lv.value(inp, best)))
+        elif raw.status is SolveStatus.INFEASIBLE:
+            hi = lam
+        else:
+            return None
+        lam = Fraction(-1)  # from now on, bisect
+    return None
+
+
+def _floor_rows(problem: MilpProblem, floors: np.ndarray):
+    """Rows ``sum_b y[b,t] >= floors[t]`` for the balanced types."""
+    has = balanced_types(problem.inputs)
+    y = problem.blocks["y"]
+    m = y.shape[0]
+    rows = np.repeat(np.arange(has.size), m)
+    cols = y[:, has].T.ravel()
+    M = Matrix(rows, cols, np.ones(cols.size), (has.size, problem.n_vars))
+    return M, floors[has].astype(float), np.full(has.size, np.inf)
+
+
 def _keep(problem: MilpProblem, lv: Level, sol: Solution, A, rlb, rub, lb, ub):
     """Keep a level's optimum for the levels after it."""
     inp, blk = problem.inputs, problem.blocks
     if lv.fix == "objective_row":
         # The value is a whole number at the tightest auxiliaries, so "< value
         # + 1/2" admits no worse solution and is immune to float tolerances.
-        bound = float(lv.cost @ as_vector(problem, sol)) + 0.5
+        assert lv.cost is not None, "an objective-row level has a cost vector"
+        bound = float(lv.cost @ problem.as_vector(sol)) + 0.5
         return (*_stack(A, rlb, rub, (Matrix.coerce(lv.cost[None, :]), [-np.inf], [bound])), lb, ub)
     if lv.fix == "ratio_floors":
-        floors = type_floors(inp, lv.value(inp, sol))
-        has = np.flatnonzero(inp.needs.sum(axis=0) > 0)
-        y = blk["y"]
-        m = y.shape[0]
-        rows = np.repeat(np.arange(has.size), m)
-        cols = y[:, has].T.ravel()
-        M = Matrix(rows, cols, np.ones(cols.size), (has.size, problem.n_vars))
-        return (*_stack(A, rlb, rub, (M, floors[has].astype(float), np.full(has.size, np.inf))), lb, ub)
+        return (*_stack(A, rlb, rub, _floor_rows(problem, type_floors(inp, lv.value(inp, sol)))), lb, ub)
     lb, ub = lb.copy(), ub.copy()  # "values": fix what the exact step decided
     decided = {"p": sol.pledges, "y": sol.received}
     for name in lv.sets:
@@ -259,7 +339,7 @@ def _feasible(problem: MilpProblem, x: np.ndarray, A, rlb, rub, lb, ub, tol: flo
     return bool(np.all(r >= rlb - tol * scale) and np.all(r <= rub + tol * scale))
 
 
-def _stack(A, rlb, rub, rows):
+def _stack(A, rlb, rub, rows) -> tuple[Matrix, np.ndarray, np.ndarray]:
     return (A.vstack(rows[0]), np.append(rlb, rows[1]), np.append(rub, rows[2]))
 
 
@@ -307,7 +387,7 @@ def _highs(problem, c, A, rlb, rub, lb, ub, time_limit, mip_gap, x0) -> _Raw:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
-    for key, value in HIGHS_OPTIONS.items():
+    for key, value in problem.highs_options.items():
         h.setOptionValue(key, value)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
@@ -359,7 +439,9 @@ def _highs(problem, c, A, rlb, rub, lb, ub, time_limit, mip_gap, x0) -> _Raw:
 def _scipy(problem, c, A, rlb, rub, lb, ub, time_limit, mip_gap, x0) -> _Raw:
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    options: dict = {"mip_rel_gap": mip_gap, "presolve": True, **HIGHS_OPTIONS}
+    options: dict = {"mip_rel_gap": mip_gap, "presolve": True, **problem.highs_options}
+    if isinstance(options["presolve"], str):  # scipy takes a boolean
+        options["presolve"] = options["presolve"] != "off"
     if time_limit is not None:
         options["time_limit"] = max(time_limit, 1e-3)
     with _quiet_stdout(), warnings.catch_warnings():
@@ -460,8 +542,10 @@ def _pulp_with(make_solver, split: bool):
         import pulp
 
         lp, values = to_pulp(problem, c, A, rlb, rub, lb, ub, split=split)
+        solver = (make_solver(time_limit, mip_gap, problem.highs_options) if make_solver is _pulp_highs
+                  else make_solver(time_limit, mip_gap))
         with _quiet_stdout():
-            lp.solve(make_solver(time_limit, mip_gap))
+            lp.solve(solver)
         status = {1: SolveStatus.OPTIMAL, -1: SolveStatus.INFEASIBLE, -2: SolveStatus.UNBOUNDED,
                   0: SolveStatus.NOT_SOLVED}.get(lp.status, SolveStatus.UNKNOWN)
         # PuLP reports "Not Solved" with fractional values when CBC stops
@@ -558,9 +642,9 @@ def _cbc(time_limit, mip_gap):
         return _safe_cbc_class()(msg=False, timeLimit=time_limit, gapRel=mip_gap, gapAbs=0)
 
 
-def _pulp_highs(time_limit, mip_gap):
+def _pulp_highs(time_limit, mip_gap, options=None):
     import pulp
-    return pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=mip_gap, gapAbs=0, **HIGHS_OPTIONS)
+    return pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=mip_gap, gapAbs=0, **(options or {}))
 
 
 def _write_lp(problem, c, A, rlb, rub, lb, ub, path: Path) -> None:

@@ -41,12 +41,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from fractions import Fraction
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
-from .schema import (DEFAULT_EQUIVALENCE_EUR, MIN_FINANCIAL_EUR, MIN_RELOCATIONS, TYPES, Priority,
-                     Source)
+from .schema import DEFAULT_EQUIVALENCE_EUR, MIN_FINANCIAL_EUR, MIN_RELOCATIONS, TYPES, Priority, Source
 
 _T = [t.value for t in TYPES]  # relocation, financial, alternative
 _REL, _FIN, _ALT = 0, 1, 2
@@ -78,12 +78,12 @@ def _largest_remainder(weights: Mapping[str, Fraction], house: int) -> dict[str,
 def _water_fill(total: int, weights: Mapping[str, Fraction], caps: Mapping[str, int | None]) -> dict[str, int]:
     """Proportional whole units with caps, by repeated largest remainder."""
     out = {g: 0 for g in weights}
-    active = {g for g, w in weights.items() if w > 0 and (caps.get(g) is None or caps[g] > 0)}
+    active = {g for g, w in weights.items() if w > 0 and (caps.get(g) is None or cast(int, caps[g]) > 0)}
     if all(caps.get(g) is not None for g in active):
         total = min(total, sum(caps[g] for g in active))  # type: ignore[misc]
     while total > 0 and active:
         wsum = sum(weights[g] for g in active)
-        full = {g for g in active if caps.get(g) is not None and total * weights[g] / wsum >= caps[g]}
+        full = {g for g in active if caps.get(g) is not None and total * weights[g] / wsum >= cast(int, caps[g])}
         if not full:
             for g, v in _largest_remainder({g: weights[g] for g in active}, total).items():
                 out[g] += v
@@ -413,12 +413,16 @@ def _candidate(c: _Context, g: str) -> list[int]:
     alt_cap = _art57_caps(c).get(g)
     hi = list(hi)
     if alt_cap is not None:
-        hi[_ALT] = alt_cap if hi[_ALT] is None else min(hi[_ALT], alt_cap)
+        hi[_ALT] = alt_cap if (h := hi[_ALT]) is None else min(h, alt_cap)
     if g in c.benef:  # alternative measures are called in full, and only the others' requests can take them
         others = sum(c.need[b][_ALT] for b in c.benef if b != g)
-        hi[_ALT] = others if hi[_ALT] is None else min(hi[_ALT], others)
+        hi[_ALT] = others if (h := hi[_ALT]) is None else min(h, others)
+    # The others' pledges stay as they are (a state's own move is checked,
+    # not a joint one): the requests left to g are the rest (Art 57(2)).
+    left = sum(c.need[b][_ALT] for b in c.benef) - (c.pledged_total(_ALT) - c.p[g][_ALT])
+    hi[_ALT] = max(0, left) if (h := hi[_ALT]) is None else min(h, max(0, left))
     ref = c.reference(g)
-    p = [max(lo[t], ref[t] if hi[t] is None else min(ref[t], hi[t])) for t in range(3)]
+    p = [max(lo[t], ref[t] if (h := hi[t]) is None else min(ref[t], h)) for t in range(3)]
     o = c.obligation[g]
     allowed = max(0, sum(c.u[t] * lo[t] for t in range(3)) - o, sum(c.u[t] * ref[t] for t in range(3)) - o)
     for t in (_FIN, _ALT, _REL):
@@ -427,7 +431,7 @@ def _candidate(c: _Context, g: str) -> list[int]:
             add = _ceil_div(o - v, c.u[t])
             if t == _REL and c.u[t] * add - (o - v) > allowed:
                 add -= 1
-            p[t] += add if hi[t] is None else max(0, min(add, hi[t] - p[t]))
+            p[t] += add if (h := hi[t]) is None else max(0, min(add, h - p[t]))
         elif v > o + allowed:
             cut = _ceil_div(v - o - allowed, c.u[t])
             p[t] -= min(cut, p[t] - lo[t])
@@ -449,10 +453,10 @@ def _art57_caps(c: _Context) -> dict[str, int]:
     room = max(room, sum(floors.values()))
     cut_total = sum(want.values()) - room
     cut = _water_fill(cut_total, {g: Fraction(c.obligation[g]) for g in want},
-                      {g: want[g] - floors[g] for g in want})
+                      {g: max(0, want[g] - floors[g]) for g in want})
     rest = cut_total - sum(cut.values())
     if rest > 0:
-        left = {g: want[g] - floors[g] - cut[g] for g in want}
+        left = {g: max(0, want[g] - floors[g]) - cut[g] for g in want}
         cut = {g: cut[g] + max(0, rest - (sum(left.values()) - left[g])) for g in want}
     return {g: want[g] - cut[g] for g in want}
 
@@ -479,10 +483,18 @@ def _check_stated(c: _Context) -> list[str]:
 
 
 def _money_room(c: _Context, g: str, more: bool, amount: int = 1) -> bool:
-    """Can g's money rise (``more``) or fall by ``amount`` within its floor and cap?"""
+    """Can g's money rise (``more``) or fall by ``amount`` within its floor and
+    cap? A beneficiary that also pledges can give no more money than goes to
+    the others (nobody sends to itself)."""
     lo, hi = c.bounds(g)
     f = c.p[g][_FIN]
-    return (hi[_FIN] is None or f + amount <= hi[_FIN]) if more else f - amount >= lo[_FIN]
+    if not more:
+        return f - amount >= lo[_FIN]
+    cap = hi[_FIN]
+    if g in c.y:
+        own = c.pledged_total(_FIN) - c.y[g][_FIN]
+        cap = own if cap is None else min(cap, own)
+    return cap is None or f + amount <= cap
 
 
 def _check_receipts(c: _Context) -> list[str]:
@@ -519,13 +531,17 @@ def _check_needs(c: _Context) -> list[str]:
     out: list[str] = []
     free = [g for g in c.geos if c.free(g)]
     unallocated_money = c.spare(_FIN)
+    art57 = _art57_caps(c)  # a stated alternative measure cut by Art 57(2) is a cap here too
     for t in (_REL, _ALT):
         short = [b for b in c.benef if c.y[b][t] < c.need[b][t]]
         if not short:
             continue
         for g in free:
             lo, hi = c.bounds(g)
-            if not ((hi[t] is None or c.p[g][t] < hi[t]) and _money_room(c, g, more=False, amount=c.u[t])):
+            cap = hi[t]
+            if t == _ALT and g in art57:
+                cap = art57[g] if cap is None else min(cap, art57[g])
+            if not ((cap is None or c.p[g][t] < cap) and _money_room(c, g, more=False, amount=c.u[t])):
                 continue
             # Would one more unit of type t from g reach a short beneficiary?
             if any(b != g for b in short) and unallocated_money >= c.u[t]:
@@ -551,8 +567,8 @@ def _check_needs(c: _Context) -> list[str]:
     # SAR target: a shortfall only where no unit could still reach a SAR state.
     target = _half_up(c.sc.pool.sar_share * sum(c.obligation.values()))
     sar_got = sum(c.u[t] * c.y[b][t] for b in c.sar for t in range(3))
-    short = max(0, target - sar_got) if c.sar else 0
-    if short > 0:
+    sar_short = max(0, target - sar_got) if c.sar else 0
+    if sar_short > 0:
         for t in range(3):
             room = [b for b in c.sar if c.y[b][t] < c.receipt_cap(b, t)]
             if not room:
@@ -560,7 +576,7 @@ def _check_needs(c: _Context) -> list[str]:
             others = [b for b in c.benef if b not in c.sar and c.y[b][t] > 0]
             spare = c.pledged_total(t) - c.received_total(t)
             if others or spare > 0:
-                out.append(f"SAR target missed by EUR {short} although {_T[t]} could still reach "
+                out.append(f"SAR target missed by EUR {sar_short} although {_T[t]} could still reach "
                            f"{', '.join(room)} (from {', '.join(others) or 'unallocated pledges'})")
     # Type balance: when needs are short, no type's pool-wide coverage could rise
     # above the lowest by a free state shifting one unit from money.
@@ -591,8 +607,13 @@ def _check_needs(c: _Context) -> list[str]:
 def _check_fairness(c: _Context) -> list[str]:
     """Free states' in-kind adjustments proportional to obligations, to one unit."""
     out: list[str] = []
-    free = [g for g in c.geos if c.free(g) and c.obligation[g] > 0]
-    for t in (_REL, _ALT):
+    everyone = [g for g in c.geos if c.free(g) and c.obligation[g] > 0]
+    # States whose in-kind pledges cost a deviation (they stated a preference,
+    # priority "needs") and states that stated nothing are shared apart:
+    # a transfer between the two would undo the deviation level.
+    for free, t in [(grp, t) for grp in ([g for g in everyone if c.stated(g)],
+                                         [g for g in everyone if not c.stated(g)]) if grp
+                    for t in (_REL, _ALT)]:
         ref = {g: (c.reference(g) if c.stated(g) else [0, 0, 0])[t] for g in free}
         adj = {g: c.p[g][t] - ref[g] for g in free}
         if not any(adj.values()):
@@ -609,12 +630,29 @@ def _check_fairness(c: _Context) -> list[str]:
             continue
         hi = max(give, key=lambda g: Fraction(adj[g] - 1, c.obligation[g]))
         lo = min(take, key=lambda g: Fraction(adj[g] + 1, c.obligation[g]))
+        if c.stated(hi) and _transfer_deviation(c, hi, lo, t) > 0:
+            continue  # the transfer would cost a deviation the deviation level avoided
         if hi != lo and Fraction(adj[hi] - 1, c.obligation[hi]) > Fraction(adj[lo] + 1, c.obligation[lo]):
             out.append(f"fairness: {_T[t]} asked of {hi} ({adj[hi]} above what it stated, obligation "
                        f"{c.obligation[hi]}) and {lo} ({adj[lo]}, obligation {c.obligation[lo]}) are not "
                        "proportional to their obligations: one unit from the first to the second brings "
                        "both closer")
     return out
+
+
+def _transfer_deviation(c: _Context, i: str, j: str, t: int) -> int:
+    """Change in total deviation (EUR) if i gives one unit of type t to j,
+    money compensating in both."""
+    def dev(g, q):
+        ref = c.reference(g)
+        return sum(c.u[k] * abs(q[k] - ref[k]) for k in range(3))
+    pi, pj = list(c.p[i]), list(c.p[j])
+    before = dev(i, pi) + dev(j, pj)
+    pi[t] -= 1
+    pi[_FIN] += c.u[t]
+    pj[t] += 1
+    pj[_FIN] -= c.u[t]
+    return dev(i, pi) + dev(j, pj) - before
 
 
 def _check_balance(c: _Context) -> list[str]:
@@ -896,11 +934,11 @@ def _check_crisis(c: _Context) -> list[str]:
         out.append(f"crisis: the pool table has no row {item}")
     else:
         found = [_opt(pool.at[item, k]) for k in ("amount", "reference", "shortfall")] + [pool.at[item, "status"]]
-        want = [covered, cr.relocations, cr.relocations - covered,
-                "covered" if covered == cr.relocations else "not covered"]
-        if found != want:
+        want_row = [covered, cr.relocations, cr.relocations - covered,
+                    "covered" if covered == cr.relocations else "not covered"]
+        if found != want_row:
             out.append(f"crisis: pool row {item} gives {found[0]} of {found[1]} persons covered ({found[3]}), "
-                       f"the plan's table {want[0]} of {want[1]} ({want[3]})")
+                       f"the plan's table {want_row[0]} of {want_row[1]} ({want_row[3]})")
     empty = pd.DataFrame({"geo": [], "year": [], "credit_eur": []})
     cred = c.t["credits"].reset_index() if "credits" in c.t else empty
     for g in c.geos:

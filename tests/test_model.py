@@ -9,14 +9,12 @@ from fractions import Fraction as F
 from itertools import product
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import solidarity
 from solidarity.allocate import balance, calls, flows, leximin
-from solidarity.model import (FLOAT_EXACT, IN_KIND, REL, Level, ModelInput, build, check_exact,
-                              objective_bounds)
+from solidarity.model import FLOAT_EXACT, IN_KIND, REL, Level, ModelInput, build, check_exact, objective_bounds
 from solidarity.scenario import parse_scenario
 from solidarity.schema import FlowsMode, Priority
 from solidarity.solve import solve
@@ -53,11 +51,12 @@ def solved(inp, solver="highs"):
 def test_levels_are_typed_and_ordered():
     lv = build(model_input([100, 50], needs=[[3, 20, 0]])).levels
     assert all(isinstance(x, Level) for x in lv)
-    assert [x.name for x in lv] == ["unmet", "deviation", "deviation_order", "needs", "type_balance",
-                                    "in_kind", "fairness", "balance"]
-    assert {x.name: x.kind for x in lv}["fairness"] == "exact"
+    assert [x.name for x in lv] == ["unmet", "unmet_order", "deviation", "deviation_order", "needs",
+                                    "type_balance", "in_kind", "people_first", "fairness", "balance"]
+    kinds = {x.name: x.kind for x in lv}
+    assert kinds["fairness"] == "exact" and kinds["type_balance"] == "ratio"
     needs_first = build(model_input([100], needs=[[3, 20, 0]], priority=Priority.NEEDS)).levels
-    assert [x.name for x in needs_first][:4] == ["unmet", "needs", "type_balance", "deviation"]
+    assert [x.name for x in needs_first][:5] == ["unmet", "unmet_order", "needs", "type_balance", "deviation"]
 
 
 def test_free_states_cover_needs_in_kind_pro_rata():

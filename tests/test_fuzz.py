@@ -1,0 +1,128 @@
+"""Fuzzing the whole run: random small scenarios, valid and not.
+
+Every scenario ends in a verified result or a clear error with its exit
+code (invalid input 3, conflicting scenario 4): never a traceback, never an
+"internal error", never a valid scenario failing as infeasible; and the
+backends agree.
+
+CI runs a bounded number of examples. For a longer run (maintainers):
+
+    FUZZ_EXAMPLES=2000 python -m pytest tests/test_fuzz.py -p no:cacheprovider
+"""
+
+import dataclasses
+import os
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import solidarity
+from solidarity.document import to_toml
+from solidarity.errors import ConflictError, ExitCode, InputError
+from solidarity.report import render
+from solidarity.scenario import parse_scenario
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
+CODES = ["AT", "BE", "BG", "CY", "CZ", "DE", "EE", "EL", "ES", "FI", "FR", "HR", "HU", "IE", "IT",
+         "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"]
+
+amounts = st.fixed_dictionaries({}, optional={
+    "relocations": st.integers(0, 3000), "financial_eur": st.integers(0, 60_000_000),
+    "alternative_eur": st.integers(0, 5_000_000)})
+fraction = st.sampled_from([0.0, 0.25, 0.5, 1.0])
+
+
+@st.composite
+def mixes(draw):
+    rel = draw(st.sampled_from([0.0, 0.2, 0.5, 1.0]))
+    alt = draw(st.sampled_from([0.0, 1.0 - rel])) if rel < 1 else 0.0
+    return {"relocation": rel, "financial": round(1.0 - rel - alt, 10), "alternative": alt}
+
+
+@st.composite
+def state_tables(draw):
+    body: dict = {}
+    kind = draw(st.sampled_from(["none", "fixed", "mix", "preferred", "limits"]))
+    if kind == "fixed":
+        body["fixed"] = draw(amounts)
+    elif kind == "mix":
+        body["mix"] = draw(mixes())
+    elif kind == "preferred":
+        body["preferred"] = draw(amounts)
+    elif kind == "limits":
+        body["max"] = draw(amounts)
+    if draw(st.booleans()):
+        body["deduction"] = draw(fraction)
+    if draw(st.integers(0, 9)) == 0:
+        body["implemented"] = draw(fraction)
+    return body
+
+
+@st.composite
+def scenarios(draw, valid_only: bool = False):
+    parts = sorted(draw(st.lists(st.sampled_from(CODES), min_size=2, max_size=7, unique=True)))
+    r = draw(st.integers(0, 30_000))
+    f = draw(st.sampled_from([0, r * 20_000, draw(st.integers(0, 700_000_000))]))
+    if r == 0 and f == 0:
+        r = 100
+    if f and r and f * 2 < r:
+        f = r * 20_000
+    doc: dict = {"scenario": {"name": "fuzz", "year": 2026}, "participants": parts,
+                 "pool": {"relocations": r, "financial_eur": f,
+                          "sar_share": draw(st.sampled_from([0.0, 0.3, 0.6]))}}
+    benef = draw(st.lists(st.sampled_from(parts), max_size=3, unique=True))
+    doc["beneficiaries"] = {b: {"needs": {"relocations": draw(st.integers(0, 5000)),
+                                          "financial_eur": draw(st.integers(0, 100_000_000)),
+                                          "alternative_eur": draw(st.sampled_from([0, 0, 1_000_000]))},
+                                "sar": draw(st.booleans())} for b in benef}
+    states = {g: draw(state_tables()) for g in draw(st.lists(st.sampled_from(parts), max_size=4, unique=True))}
+    if states:
+        doc["states"] = states
+    doc["allocation"] = {"priority": draw(st.sampled_from(["preferences", "needs"])),
+                         "flows": draw(st.sampled_from(["proportional", "compact"]))}
+    if draw(st.booleans()):
+        doc["crisis"] = {"state": draw(st.sampled_from(parts)), "relocations": draw(st.integers(0, 4000))}
+    if not valid_only and draw(st.integers(0, 3)) == 0:
+        # one broken thing: a bad value somewhere
+        where = draw(st.sampled_from(["pool", "participants", "allocation", "key"]))
+        bad = draw(st.sampled_from([-1, "x", 1.5, 10**20, [], {"a": 1}, float("nan")]))
+        doc.setdefault(where, {}) if where != "participants" else None
+        if where == "participants":
+            doc["participants"] = [*parts, bad] if not isinstance(bad, (list, dict)) else bad
+        else:
+            doc[where]["method" if where == "key" else "relocations" if where == "pool" else "priority"] = bad
+    return doc
+
+
+def _run(doc, solver=None):
+    """Run a document; a solver that needs more than a minute on a pool this
+    small is a failure (LimitError), not a hang."""
+    text = to_toml(doc)
+    sc = parse_scenario(text, file="fuzz.toml")
+    sc = dataclasses.replace(sc, solver=dataclasses.replace(sc.solver, time_limit=60.0))
+    return solidarity.run(sc, solver=solver)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_every_scenario_verifies_or_fails_clearly(doc):
+    try:
+        res = _run(doc)
+    except (InputError, ConflictError) as exc:
+        assert exc.exit_code in (ExitCode.INVALID_INPUT, ExitCode.CONFLICT)
+        assert "Traceback" not in str(exc) and str(exc)
+        return
+    assert res.tables["meta"].at["verification", "value"] == "passed"
+    assert res.solve.status.value == "optimal"
+
+
+@settings(max_examples=max(EXAMPLES // 4, 8), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(valid_only=True))
+def test_backends_agree_on_random_scenarios(doc):
+    try:
+        base = _run(doc)
+    except (InputError, ConflictError):
+        return
+    other = _run(doc, solver="cbc")
+    strip = lambda t: render({k: v for k, v in t.items() if k != "meta"}, ["csv"])
+    assert strip(other.tables) == strip(base.tables)
