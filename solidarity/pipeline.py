@@ -6,10 +6,13 @@ Each stage is also usable alone; see the modules of the same names.
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -70,8 +73,8 @@ class Result:
 
     def __repr__(self) -> str:
         pool = self.tables["pool"]
-        pledged = int(pool.loc["pledged_value", "amount"]) if "pledged_value" in pool.index else 0
-        assumed = int(pool.loc["assumed_value", "amount"]) if "assumed_value" in pool.index else 0
+        pledged = int(cast(int, pool.loc["pledged_value", "amount"])) if "pledged_value" in pool.index else 0
+        assumed = int(cast(int, pool.loc["assumed_value", "amount"])) if "assumed_value" in pool.index else 0
         return (f"<Result {self.scenario.name!r} ({self.scenario.year}): {len(self.inputs.contributors)} "
                 f"contributors, {len(self.inputs.beneficiaries)} beneficiaries; "
                 f"{self.solve.status.value} with {self.solve.solver}, verified\n"
@@ -142,15 +145,19 @@ def model_input(scenario: Scenario, shares: FairShares) -> ModelInput:
     pref, lower, upper, stated, recorded, free = [], [], [], [], [], []
     for g in geos:
         st = scenario.state(g)
-        o = int(t.at[g, "obligation_eur"])
+        o = int(cast(int, t.at[g, "obligation_eur"]))
         if st.fixed is not None:
             vals = [st.fixed.get(k) or 0 for k in TYPES]
-            pref.append(vals), lower.append(vals), upper.append(vals)
-            stated.append(False), recorded.append(True), free.append(False)
+            pref.append(vals)
+            lower.append(vals)
+            upper.append(vals)
+            stated.append(False)
+            recorded.append(True)
+            free.append(False)
             continue
         pref.append(preferred_pledge(st, o, rate))
         lower.append([st.minimum.get(k) or 0 for k in TYPES])
-        upper.append([-1 if st.maximum.get(k) is None else st.maximum.get(k) for k in TYPES])
+        upper.append([-1 if (mx := st.maximum.get(k)) is None else mx for k in TYPES])
         stated.append(st.states_preference)
         recorded.append(False)
         free.append(needs_priority or not st.states_preference)
@@ -195,11 +202,11 @@ def _cut_alternative(geos, O, P, S, rec, L, U, needs) -> np.ndarray:
     cut_total = int(P[want, ALT].sum()) - room
     names = [geos[i] for i in want]
     cut = capped_apportion(cut_total, {g: Fraction(int(o)) for g, o in zip(names, O[want])},
-                           {g: int(c) for g, c in zip(names, P[want, ALT] - floors)})
+                           {g: int(c) for g, c in zip(names, np.maximum(P[want, ALT] - floors, 0))})
     cuts = np.array([cut[g] for g in names], dtype=np.int64)
     rest = cut_total - int(cuts.sum())
     if rest > 0:
-        left = P[want, ALT] - floors - cuts
+        left = np.maximum(P[want, ALT] - floors, 0) - cuts
         cuts = cuts + np.maximum(0, rest - (int(left.sum()) - left))
     U = U.copy()
     caps = P[want, ALT] - cuts
@@ -222,7 +229,7 @@ def apply_rules(scenario: Scenario, shares: FairShares, inp: ModelInput, sol: So
     t = shares.table
     rel = dict(zip(geos, sol.pledges[:, REL].tolist()))
     called = dict(zip(geos, alloc.called[:, REL].tolist()))
-    fair = {g: int(t.at[g, "obligation_relocations"]) for g in geos}
+    fair = {g: int(cast(int, t.at[g, "obligation_relocations"])) for g in geos}
     o, pool = scenario.offsets, scenario.pool
     params = OffsetParams(
         proposal_relocations=pool.proposal[0], voluntary_share=o.voluntary_share,
@@ -232,7 +239,7 @@ def apply_rules(scenario: Scenario, shares: FairShares, inp: ModelInput, sol: So
         else pool.relocations)
     uncovered = int(sol.need_shortfall[:, REL].sum())
     off = offsets(fair, rel, {g: shares.key[g] for g in geos}, uncovered, params,
-                  {g: int(t.at[g, "obligation_eur"]) for g in geos}, shares.rate)
+                  {g: int(cast(int, t.at[g, "obligation_eur"])) for g in geos}, shares.rate)
     implemented = {g: math.floor(scenario.state(g).implemented * called[g]) for g in geos}
     available = {g: rel[g] - implemented[g] + scenario.state(g).carried_relocations for g in geos}
     headroom = {g: max(0, fair[g] - rel[g] - off.owed[g]) for g in geos}
@@ -246,13 +253,24 @@ def apply_rules(scenario: Scenario, shares: FairShares, inp: ModelInput, sol: So
                  headroom=headroom)
 
 
+def _no_timer(stage: str) -> contextlib.AbstractContextManager:
+    return contextlib.nullcontext()
+
+
 def run(scenario: Scenario, solver: SolverName | str | None = None,
         write_lp: str | Path | None = None, allow_suboptimal: bool = False,
-        data: tuple[Indicator, Indicator] | None = None, key=None) -> Result:
+        data: tuple[Indicator, Indicator] | None = None, key=None,
+        timer: Callable[[str], contextlib.AbstractContextManager] | None = None,
+        verify: bool = True) -> Result:
     """Run a scenario end to end and return verified tables.
 
     ``data`` (population, GDP) and ``key`` (see :func:`compute_shares`) may
     be given when already loaded, as a sweep does for many points.
+    ``timer(stage)`` is entered around each stage (``data``, ``shares``,
+    ``model_input``, ``build``, ``solve``, ``calls``, ``flows``, ``rules``,
+    ``tables``, ``verify``): the benchmarks time a run through it.
+    ``verify=False`` skips the independent verifier (benchmarks time it
+    separately); the result is then not verified.
 
     Raises
     ------
@@ -265,18 +283,24 @@ def run(scenario: Scenario, solver: SolverName | str | None = None,
     from .report import build_tables
     from .verify import verify_outcomes
 
-    population, gdp = data if data is not None else load_data(scenario)
-    shares = compute_shares(scenario, population, gdp, key)
-    inputs = model_input(scenario, shares)
-    problem = build(inputs)
-    too_big = check_exact(problem)
+    t = timer or _no_timer
+    with t("data"):
+        population, gdp = data if data is not None else load_data(scenario)
+    with t("shares"):
+        shares = compute_shares(scenario, population, gdp, key)
+    with t("model_input"):
+        inputs = model_input(scenario, shares)
+    with t("build"):
+        problem = build(inputs)
+        too_big = check_exact(problem)
     if too_big:
         raise InputError(Problem(scenario.path, "pool, needs", "; ".join(too_big),
                                  "amounts too large for exact arithmetic in the solver",
                                  "pools and needs whose total value in EUR stays below about 10**15"))
     name = SolverName(solver) if solver is not None else scenario.solver.name
-    result = solve(problem, name, time_limit=scenario.solver.time_limit,
-                   mip_gap=scenario.solver.mip_gap, write_lp=write_lp)
+    with t("solve"):
+        result = solve(problem, name, time_limit=scenario.solver.time_limit,
+                       mip_gap=scenario.solver.mip_gap, write_lp=write_lp)
     limited = result.status is SolveStatus.FEASIBLE or (
         result.status is SolveStatus.NOT_SOLVED and "limit" in result.message.lower())
     if limited and not (allow_suboptimal and result.ok):
@@ -289,13 +313,20 @@ def run(scenario: Scenario, solver: SolverName | str | None = None,
                          f"(status {result.status.value}: {result.message})")
     sol = result.solution
     assert sol is not None
-    called = calls(inputs, sol.pledges, sol.received)
-    alloc = Allocation(called=called, flows=flows(inputs, called, sol.received, scenario.allocation.flows))
-    rules = apply_rules(scenario, shares, inputs, sol, alloc)
-    tables = build_tables(scenario, population, gdp, shares, inputs, result, sol, alloc, rules)
-    violations = verify_outcomes(scenario, population, gdp, tables)
-    if violations:
-        raise VerificationError(violations)
+    with t("calls"):
+        called = calls(inputs, sol.pledges, sol.received)
+    with t("flows"):
+        alloc = Allocation(called=called,
+                           flows=flows(inputs, called, sol.received, scenario.allocation.flows))
+    with t("rules"):
+        rules = apply_rules(scenario, shares, inputs, sol, alloc)
+    with t("tables"):
+        tables = build_tables(scenario, population, gdp, shares, inputs, result, sol, alloc, rules)
+    if verify:
+        with t("verify"):
+            violations = verify_outcomes(scenario, population, gdp, tables)
+        if violations:
+            raise VerificationError(violations)
     return Result(scenario=scenario, population=population, gdp=gdp, shares=shares, inputs=inputs,
                   problem=problem, solve=result, solution=sol, allocation=alloc, rules=rules,
                   tables=tables)

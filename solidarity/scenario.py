@@ -14,15 +14,34 @@ import datetime as _dt
 import difflib
 import math
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .errors import MISSING, InputError, Problem
-from .schema import (DEFAULT_EQUIVALENCE_EUR, DEFAULT_PARTICIPANTS, EU27, GDP, KNOWN_CODES,
-                     MIN_FINANCIAL_EUR, MIN_RELOCATIONS, POPULATION, TYPES, FlowsMode, FrozenDict,
-                     Method, Priority, SolidarityType, SolverName, Source, Status)
+from .schema import (
+    DEFAULT_EQUIVALENCE_EUR,
+    DEFAULT_PARTICIPANTS,
+    EU27,
+    GDP,
+    KNOWN_CODES,
+    MIN_FINANCIAL_EUR,
+    MIN_RELOCATIONS,
+    POPULATION,
+    SYNTHETIC_CODE,
+    TYPES,
+    FlowsMode,
+    FrozenDict,
+    Method,
+    Priority,
+    SolidarityType,
+    SolverName,
+    Source,
+    Status,
+    Units,
+)
 
 #: Largest amount a scenario may give, in EUR or persons. Every objective the
 #: optimiser builds is a sum of such amounts with weights of at most 3, so it
@@ -207,6 +226,7 @@ class Scenario:
     year: int
     pool: PoolSettings
     description: str = ""
+    units: Units = Units.COUNTRIES
     participants: tuple[str, ...] = DEFAULT_PARTICIPANTS
     data: DataSelection = DataSelection()
     key: KeySettings = KeySettings()
@@ -251,7 +271,7 @@ _MOVED = {
                                    "adopted pool's relocations)",
 }
 _CRISIS = {"state", "relocations", "additional", "credit_years"}
-_SCENARIO = {"name", "year", "description"}
+_SCENARIO = {"name", "year", "description", "units"}
 _DATA = {"population_year", "gdp_year", "population_file", "gdp_file", "population_vintage",
          "gdp_vintage", "population_filters", "gdp_filters"}
 _KEY = {"population_weight", "gdp_weight", "method"}
@@ -406,6 +426,8 @@ class _Checker:
         #: (key path, value) of every number of persons read, checked against
         #: the pool's rate once it is known (see :func:`_persons_value`)
         self.persons: list[tuple[str, int | float]] = []
+        #: ``[scenario] units = "synthetic"``: codes are U00001, ... (not Eurostat's)
+        self.synthetic = False
 
     def where(self, path: str) -> str:
         """The file, or ``--set`` / a variant when an override set this path."""
@@ -528,6 +550,12 @@ class _Checker:
 
     def code(self, code: Any, path: str) -> bool:
         """True for a known country code; otherwise a problem with a hint."""
+        if self.synthetic:
+            if isinstance(code, str) and re.fullmatch(SYNTHETIC_CODE, code):
+                return True
+            self.add(path, code, "not a synthetic unit code ([scenario] units = \"synthetic\")",
+                     "U and five or more digits, such as \"U00001\"")
+            return False
         if isinstance(code, str) and code in KNOWN_CODES:
             return True
         allowed = "Eurostat two-letter codes: " + _choices(sorted(KNOWN_CODES))
@@ -632,6 +660,8 @@ def validate(data: Mapping[str, Any], file: str = "<memory>", base: Path | None 
     year = c.integer(meta, "year", "scenario", lo=2024, hi=2100,
                      required=isinstance(doc.get("scenario"), dict), what="a cycle year") or 0
     description = c.string(meta, "description", "scenario") or ""
+    units = c.enum(meta, "units", "scenario", Units) or Units.COUNTRIES
+    c.synthetic = units is Units.SYNTHETIC
 
     participants = _participants(c, doc.get("participants"))
     data_sel = _data(c, doc.get("data"), base)
@@ -650,7 +680,7 @@ def validate(data: Mapping[str, Any], file: str = "<memory>", base: Path | None 
 
     if c.problems:
         raise InputError(c.problems)
-    return Scenario(name=name, year=year, description=description, participants=participants,
+    return Scenario(name=name, year=year, description=description, units=units, participants=participants,
                     data=data_sel, key=key, pool=pool, states=FrozenDict(states),
                     beneficiaries=FrozenDict(benefs), allocation=allocation, solver=solver,
                     offsets=offsets, crisis=crisis, path=file, digest=digest_,
@@ -667,6 +697,9 @@ def _freeze(value: Any) -> Any:
 
 def _participants(c: _Checker, value: Any) -> tuple[str, ...]:
     if value is None:
+        if c.synthetic:
+            c.add("participants", MISSING, "required for synthetic units",
+                  'an array of unit codes, such as ["U00001", "U00002"]')
         return DEFAULT_PARTICIPANTS
     allowed = 'a non-empty array of country codes, such as ["AT", "BE"] (default: EU-27 minus DK)'
     if not isinstance(value, (list, tuple)):

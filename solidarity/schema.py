@@ -62,6 +62,17 @@ class SolverName(StrEnum):
     PULP_HIGHS = "pulp-highs"  #: HiGHS through PuLP
 
 
+class Units(StrEnum):
+    """What a scenario's participants are (``[scenario] units``)."""
+
+    COUNTRIES = "countries"  #: Eurostat country codes (default)
+    SYNTHETIC = "synthetic"  #: synthetic units U00001, U00002, ... (solidarity synthetic)
+
+
+#: A synthetic unit's code: U and five or more digits.
+SYNTHETIC_CODE = r"U[0-9]{5,}"
+
+
 class Priority(StrEnum):
     """Which comes first in the optimiser (SPEC section 7 [param])."""
 

@@ -13,10 +13,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solidarity.errors import MISSING, InputError, Problem
-from solidarity.scenario import (MAX_AMOUNT, Scenario, StateSettings, load_scenario, parse_scenario,
-                                 validate)
-from solidarity.schema import (DEFAULT_EQUIVALENCE_EUR, DEFAULT_PARTICIPANTS, KNOWN_CODES, FlowsMode,
-                               Method, Priority, SolidarityType, SolverName, Source, Status)
+from solidarity.scenario import MAX_AMOUNT, Scenario, StateSettings, load_scenario, parse_scenario, validate
+from solidarity.schema import (
+    DEFAULT_EQUIVALENCE_EUR,
+    DEFAULT_PARTICIPANTS,
+    KNOWN_CODES,
+    FlowsMode,
+    Method,
+    Priority,
+    SolidarityType,
+    SolverName,
+    Source,
+    Status,
+)
 
 from .conftest import BUNDLED, MINIMAL, SCENARIOS
 
@@ -48,7 +57,7 @@ def pool(**values) -> str:
 
 
 def test_max_amount_is_spelt_as_in_messages():
-    assert MAX_AMOUNT == int(MAX.replace("_", ""))
+    assert int(MAX.replace("_", "")) == MAX_AMOUNT
 
 
 # --- one test per message ------------------------------------------------------
@@ -172,7 +181,7 @@ MESSAGES = [
       "pool.proposal_relocations (the Commission proposal's number, which Art 63(1) refers to)")),
     ("participants-in-a-table", MINIMAL.replace("year = 2026\n", "year = 2026\nparticipants = ['AT']\n"),
      ("s.toml: scenario.participants: unknown key (participants belongs at the top of the file, above the "
-      "first [table] header); allowed: description, name, year")),
+      "first [table] header); allowed: description, name, units, year")),
     ("key-quoted", MINIMAL + '[key]\n"method " = "hamilton"\n',
      ('s.toml: key."method ": unknown key (did you mean \'method\'?); allowed: gdp_weight, method, '
       "population_weight")),
@@ -345,7 +354,7 @@ relocations = 1e300
 def test_a_bad_table_is_one_problem_not_one_per_key():
     assert problems("scenario = 'x'\n[pool]\nrelocations = 1\nfinancial_eur = 1\n") == [
         ("s.toml: scenario = 'x': must be a table, not a string; allowed: a table with keys among "
-         "description, name, year")]
+         "description, name, units, year")]
     assert problems("pool = 1\n[other]\nx = 1\n[scenario]\nname = 'x'\nyear = 2026\n") == [
         ("s.toml: other: unknown key; allowed: allocation, beneficiaries, crisis, data, key, "
          "offsets, participants, pool, scenario, solver, states"),
