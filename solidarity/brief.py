@@ -271,7 +271,8 @@ def _pool_section(tables) -> str:
         name = POOL_ITEMS.get(str(item)) or (f"Crisis plan for {state(str(item)[12:])}"
                                              if str(item).startswith("crisis_plan_") else str(item).replace("_", " "))
         short = r["shortfall"]
-        rows.append([f'<td class="item" title="{esc(item)}">{esc(name)}</td>', _td(unit, "t"), _td(fmt(r["amount"], "Int"), "n"),
+        rows.append([f'<td class="item" title="{esc(item)}">{esc(name)}</td>', _td(unit, "t"),
+                     _td(fmt(r["amount"], "Int"), "n"),
                      _td(fmt(r["reference"], "Int"), "n"),
                      _td(fmt(short, "Int"), "n warn" if short is not pd.NA and short else "n"),
                      _td(str(r["status"]), "status"), _td(str(r["rule"]), "rule")])
@@ -356,7 +357,7 @@ def _beneficiaries_section(tables) -> str:
         f'<th scope="colgroup" colspan="3" class="sep">{esc(TYPE_NAMES[t])}, '
         f'{"persons" if t == "relocation" else "EUR"}</th>' for t in types]
     head = [_th("Beneficiary"), _th("SAR")]
-    for t in types:
+    for _ in types:
         head += [_th("Need", numeric=True).replace('class="n"', 'class="n sep"'), _th("Received", numeric=True),
                  _th("Coverage", numeric=True)]
     rows, tot = [], {t: [0, 0] for t in types}
@@ -445,7 +446,7 @@ def _figure(stem: str, charts: Mapping[str, bytes], done: set[str]) -> str:
     """A chart as an embedded image: the SVG if there is one, else the PNG."""
     if stem in done:
         return ""
-    for ext, mime in (("svg", "image/svg+xml"), ("png", "image/png")):
+    for ext, mime in (("svg", "image/svg+xml"), ("png", "image/png")):  # noqa: B007 - used after the loop
         data = charts.get(f"{stem}.{ext}")
         if data is not None:
             break

@@ -413,7 +413,7 @@ def _beneficiaries_chart(tables) -> dict[str, bytes]:
         ax.barh(y, need, height=0.7, facecolor="white", edgecolor=colour, linewidth=1.2)
         ax.barh(y, got, height=0.7, color=colour)
         top = float(max(need.max(), got.max())) or 1.0
-        for k, b in enumerate(benefs):
+        for k in range(len(benefs)):
             n_, g_ = need[k], got[k]
             if eur:
                 txt = f"{g_:,.2f} of {n_:,.2f}".replace(",", THIN)

@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .errors import ExitCode, InputError, OutputError, Problem, SolidarityError
+from .errors import ExitCode, InputError, Problem, SolidarityError
 
 EXIT_CODES = """Exit codes: 0 success; 1 internal error (a bug: rerun with --debug and
 report it); 2 usage error; 3 invalid input (scenario, data file, override or
@@ -186,9 +186,12 @@ def _stdout_tables(tables: dict, formats: list[Fmt] | None) -> None:
                                  "stdout takes exactly one text format", "csv, json or md; "
                                  "use --output DIR for parquet, xlsx, html or several formats"))
     for name, df in tables.items():
-        writer = {Fmt.csv: lambda: to_csv(name, df).decode(), Fmt.json: lambda: to_json(name, df).decode(),
-                  Fmt.md: lambda: markdown_table(df, name) + "\n"}[fmts[0]]
-        _out(writer())
+        if fmts[0] is Fmt.csv:
+            _out(to_csv(name, df).decode())
+        elif fmts[0] is Fmt.json:
+            _out(to_json(name, df).decode())
+        else:
+            _out(markdown_table(df, name) + "\n")
 
 
 def _solver_name(solver: SolverChoice | None):
@@ -249,7 +252,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         _say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified; "
              f"solved in {res.solve.runtime:.2f} s")
         _out(text + "\n\n" + markdown_table(tables["pool"], "pool") + "\n")
-    except BaseException as exc:  # noqa: BLE001 - every error is reported, not raised
+    except BaseException as exc:
         _fail(exc)
 
 
@@ -262,7 +265,8 @@ def _run_charts(res, folder: Path | None, formats) -> dict[str, bytes]:
         return run_charts(res)
     except ImportError as exc:  # matplotlib is an optional extra
         if folder is not None:
-            raise SolidarityErrorWithCode(f"--charts needs matplotlib ({exc}): pip install 'solidarity[charts]'")
+            raise SolidarityErrorWithCode(
+                f"--charts needs matplotlib ({exc}): pip install 'solidarity[charts]'") from exc
         _say(f"charts skipped in the brief ({exc}): pip install 'solidarity[charts]'")
         return {}
 
@@ -322,7 +326,8 @@ def _key_pool(relocations, financial_eur, equivalence_eur, method):
 
 
 @app.command()
-def key(population_year: Annotated[Optional[int], typer.Option(help="Population year (default: latest complete).")] = None,
+def key(population_year: Annotated[Optional[int], typer.Option(
+            help="Population year (default: latest complete).")] = None,
         gdp_year: Annotated[Optional[int], typer.Option(help="GDP year (default: latest complete).")] = None,
         participants: Annotated[Optional[str], typer.Option(
             help="Comma-separated country codes (default: EU-27 minus DK).")] = None,
@@ -373,7 +378,7 @@ def key(population_year: Annotated[Optional[int], typer.Option(help="Population 
             _stdout_tables(tables, fmt)
         else:
             _write(_render(tables, fmt, "Fair shares"), output, force, "key", "", [])
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         _fail(exc)
 
 
@@ -414,7 +419,7 @@ def cycle(path: Annotated[Path, typer.Argument(
             "carried_out_relocations", "credit_earned_eur"]].sum()
         _say(f"{len(cyc.results)} cycles run and verified")
         _out(markdown_table(years) + "\n")
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         _fail(exc)
 
 
@@ -433,7 +438,7 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
         pop, gdp = load_data(sc)
         _out(f"{scenario}: valid ({sc.name}, {sc.year}; {len(sc.participants)} participants, "
              f"{len(sc.beneficiaries)} beneficiaries; population {pop.year}, GDP {gdp.year})\n")
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         _fail(exc)
 
 
@@ -441,8 +446,8 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
 from .commands import compare as _compare  # noqa: E402,F401
 from .commands import explain as _explain  # noqa: E402,F401
 from .commands import sweep as _sweep  # noqa: E402,F401
-from .commands import verify as _verify  # noqa: E402,F401
 from .commands import synthetic as _synthetic  # noqa: E402,F401
+from .commands import verify as _verify  # noqa: E402,F401
 
 
 def main() -> None:

@@ -36,10 +36,11 @@ import gzip
 import hashlib
 import re
 import zlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -160,7 +161,7 @@ class Indicator:
         """The values as exact fractions of the decimals in the file."""
         # repr() of a float read from a decimal with <= 15 significant digits
         # is that decimal again, so this recovers the file's value exactly.
-        return {g: Fraction(repr(float(v))) for g, v in self.values.items()}
+        return {cast(str, g): Fraction(repr(float(v))) for g, v in self.values.items()}
 
 
 # --- small helpers -------------------------------------------------------------
@@ -259,7 +260,7 @@ def _read_bytes(path: Path, label: str) -> bytes:
 def _decode(data: bytes, label: str, compressed: bool) -> str:
     """Bytes (already un-gzipped) to text, rejecting what is not UTF-8 text."""
     after = " after gunzip" if compressed else ""
-    NEWLINE = b"\n"  # noqa: N806 - f-strings in Python 3.11 may not hold a backslash
+    NEWLINE = b"\n"
 
     def fail(key: str, value: object, msg: str) -> None:
         raise InputError(Problem(label, key, value, msg + after, _ACCEPTED))
@@ -452,6 +453,7 @@ def _split_csv(lines: pa.Array, numbers: np.ndarray, label: str):
                    ("geo", "GEO" in upper, "a geo column with Eurostat country codes"),
                    ("time", time, "a TIME_PERIOD (or TIME) column"))
                if not ok])
+        assert time is not None  # else _fail raised
         # Dimensions precede OBS_VALUE; attributes (OBS_FLAG, CONF_STATUS) follow it.
         dims = [i for i in range(upper.index("OBS_VALUE")) if upper[i] not in _SDMX_META]
         rows[_TIME], rows[_CELL], rows[_OFLAG] = col(time, True), col("OBS_VALUE"), col("OBS_FLAG", True)
@@ -537,7 +539,7 @@ def _check_rows(raw: _Raw, kept: pd.DataFrame, applied: dict[str, str]) -> None:
                                            for d in varying)))
     problems = []
     for k, lines in groups[_LINE].agg(list).items():
-        g, t = (k, None) if raw.kind == TSV else k
+        g, t = (k, None) if raw.kind == TSV else cast(tuple[object, object], k)
         where = f"geo={g}" + (f", year={t}" if t is not None else "")
         problems.append(Problem(raw.label, where, MISSING,
                                 f"duplicated rows (lines {_listing(lines, 5)})",
@@ -548,6 +550,7 @@ def _check_rows(raw: _Raw, kept: pd.DataFrame, applied: dict[str, str]) -> None:
 def _observations(raw: _Raw, kept: pd.DataFrame) -> pd.DataFrame:
     """Parse the kept rows' cells into ``geo, year, value, flag`` (one row per observation)."""
     if raw.kind == TSV:
+        assert raw.cells is not None  # set for TSV files
         n, p = len(kept), len(raw.periods)
         cells = pc.list_flatten(pc.list_slice(raw.cells.take(pa.array(kept.index.to_numpy())), 1))
         obs = kept.loc[kept.index.repeat(p)].reset_index(drop=True)
@@ -580,11 +583,11 @@ def _observations(raw: _Raw, kept: pd.DataFrame) -> pd.DataFrame:
            for _, r in bad.iterrows()])
     obs = obs[annual].copy()
     obs[YEAR] = obs["period"].astype(int)
-    obs["vintage"] = obs[_VINT] if _VINT in obs else ""
+    obs["vintage"] = obs.get(_VINT, "")
     if _UPDATED in obs:  # SDMX-CSV 1.0: "ESTAT:DEMO_PJAN(1.0), last update 11/07/2025 23:00"
         dated = obs[_UPDATED] != ""
         obs.loc[dated, "vintage"] = obs.loc[dated, _VINT] + ", last update " + obs.loc[dated, _UPDATED]
-    obs["note"] = obs[_NOTE] if _NOTE in obs else ""
+    obs["note"] = obs.get(_NOTE, "")
     return obs
 
 

@@ -27,9 +27,10 @@ import difflib
 import hashlib
 import re
 import tomllib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 from .errors import MISSING, InputError, Problem
 

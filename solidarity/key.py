@@ -21,6 +21,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -174,8 +175,9 @@ def fair_shares(population: pd.Series, gdp: pd.Series, weights: Mapping[str, Fra
     geos = sorted(population.index)
     ind = pd.DataFrame({POPULATION: population.reindex(geos), GDP: gdp.reindex(geos)})
     ind.index.name = GEO
+    share_exact: Mapping[str, Fraction]
     if key is None:
-        exact_ind = {k: {g: Fraction(repr(float(v))) for g, v in ind[k].items()} for k in weights}
+        exact_ind = {k: {cast(str, g): Fraction(repr(float(v))) for g, v in ind[k].items()} for k in weights}
         share_exact = exact_key(exact_ind, weights)
         share = reference_key(ind, {k: float(w) for k, w in weights.items()})
     else:

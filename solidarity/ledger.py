@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import cast
 
 import pandas as pd
 
@@ -63,7 +64,8 @@ def load_cycle(path: str | Path, sets: Sequence[str] = (), variant: str | None =
             doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise InputError(Problem(str(path), "file", str(path), f"cannot read a cycle file ({exc})",
-                                     "a directory of yearly scenario files, or a TOML file with a [cycle] table"))
+                                     "a directory of yearly scenario files, or a TOML file with a [cycle] table")
+                             ) from exc
         cyc = doc.get("cycle")
         if not isinstance(cyc, dict) or not isinstance(cyc.get("scenarios"), list) or set(cyc) - {"scenarios"}:
             raise InputError(Problem(str(path), "cycle", doc.get("cycle"), "not a cycle file",
@@ -125,14 +127,14 @@ def run_cycle(scenarios: list[Scenario], solver=None) -> CycleResult:
         crisis = rules.crisis
         next_carried = {}
         for i, g in enumerate(inp.contributors):
-            used = int(t.at[g, "credit_used_eur"])
+            used = int(cast(int, t.at[g, "credit_used_eur"]))
             alt_done = math.floor(eff.state(g).implemented * int(res.allocation.called[i, ALT]))
             taken = crisis.from_unallocated.get(g, 0) if crisis else 0
             next_carried[g] = rules.available[g] - taken
             earned = crisis.credit_eur.get(g, 0) if crisis else 0
             rows.append({
-                GEO: g, YEAR: sc.year, "deduction": float(t.at[g, "deduction"]),
-                "obligation_eur": int(t.at[g, "obligation_eur"]),
+                GEO: g, YEAR: sc.year, "deduction": float(cast(float, t.at[g, "deduction"])),
+                "obligation_eur": int(cast(int, t.at[g, "obligation_eur"])),
                 "credit_available_eur": eff.state(g).credit_eur, "credit_used_eur": used,
                 "pledged_value_eur": int((sol.pledges[i] * inp.unit_value).sum()),
                 "implemented_value_eur": e * rules.implemented[g] + int(sol.pledges[i, FIN]) + alt_done,
@@ -141,6 +143,7 @@ def run_cycle(scenarios: list[Scenario], solver=None) -> CycleResult:
             })
             unused[g] = eff.state(g).credit_eur - used
             if earned:
+                assert eff.crisis is not None  # credits are earned only under its crisis plan
                 for k, part in enumerate(spread_credit(earned, eff.crisis.credit_years)):
                     yr = schedule.setdefault(sc.year + 1 + k, {})
                     yr[g] = yr.get(g, 0) + part

@@ -69,9 +69,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from types import FrameType
+from typing import Any, cast
 
 from .errors import OutputError
 
@@ -116,7 +118,7 @@ if sys.stdin.buffer.read() != b"done":
         shutil.rmtree(tmp, ignore_errors=True)
 """
 
-_REASONS = {
+_REASONS: dict[int | None, tuple[str | None, str]] = {  # errno may be None
     errno.ENOSPC: ("the disk is full", "free some space or choose a folder on another disk"),
     errno.EDQUOT: ("the disk quota is used up", "free some space or choose a folder on another disk"),
     errno.EROFS: ("the file system is read-only", "choose a folder on a writable disk"),
@@ -199,7 +201,7 @@ class _SignalGuard:
 
     def __init__(self) -> None:
         self.pending: int | None = None
-        self.previous: dict[int, object] = {}
+        self.previous: dict[int, Callable[[int, FrameType | None], Any] | int] = {}
         if threading.current_thread() is not threading.main_thread():
             return
         for sig in _SIGNALS:
@@ -252,6 +254,7 @@ class _Janitor:
         if self.proc is None:
             return
         try:
+            assert self.proc.stdin is not None  # opened with stdin=PIPE
             if clean:
                 self.proc.stdin.write(b"done")
             self.proc.stdin.close()
@@ -317,6 +320,7 @@ def write_outputs(files: Mapping[str, bytes], outdir: str | os.PathLike, *, forc
     finally:
         guard.restore()  # may end the process here, the folder being in order
     if report is None:
+        assert guard.pending is not None  # no report: the write was interrupted
         name = signal.Signals(guard.pending).name
         raise OutputError(str(target), f"interrupted by {name}", "nothing was written: the folder is as it was")
     return report
@@ -573,6 +577,7 @@ def runtime_versions() -> dict[str, str]:
     """
     from importlib.metadata import PackageNotFoundError, version
 
+    own: str | None
     try:  # the package's own version, even from an editable install with stale metadata
         from . import __version__ as own
     except ImportError:
@@ -739,7 +744,8 @@ def check_manifest(outdir: str | os.PathLike) -> list[Mismatch]:
 
 def _locate(rel: str, table: dict, blob: bytes) -> list[Mismatch]:
     """Say which rows and columns of a changed CSV table differ from ``table``."""
-    step, labels = table["rows_per_digest"], []
+    step = table["rows_per_digest"]
+    labels: list[str] = []
     try:
         now = _table_digest(blob, step, labels)
     except (UnicodeDecodeError, csv.Error):
@@ -765,7 +771,7 @@ def _locate(rel: str, table: dict, blob: bytes) -> list[Mismatch]:
             else:
                 where = f"rows {first}-{min(first + step - 1, now['rows'])}"
             cells.append(Mismatch(rel, first, name, f"{rel}: {where}, column {name} changed"))
-    cells.sort(key=lambda m: m.row)  # stable: columns stay in table order within a row
+    cells.sort(key=lambda m: cast(int, m.row))  # stable: columns stay in table order within a row
     if len(cells) > MAX_REPORTED:
         more = len(cells) - MAX_REPORTED
         cells = [*cells[:MAX_REPORTED], Mismatch(rel, None, None, f"{rel}: {more} more changed cells")]

@@ -12,8 +12,8 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ from . import __version__
 from .apportionment import TIE_RULE
 from .data import Indicator
 from .key import FairShares
-from .model import ModelInput, Solution, in_kind_above
+from .model import ModelInput, Solution
 from .scenario import Scenario
 from .schema import BENEFICIARY, COUNTRY, GEO, KNOWN_CODES, TYPE, TYPES, Source
 from .solve import SolveResult
@@ -114,6 +114,7 @@ def build_tables(scenario: Scenario, population: Indicator, gdp: Indicator, shar
               "pool": pool_table(scenario, shares, inp, sol, rules, int(assumed_value.sum())),
               "offsets": offsets_table(rules.offsets)}
     if rules.crisis is not None:
+        assert scenario.crisis is not None  # the plan is made from the scenario's crisis settings
         tables["crisis"] = crisis_table(rules.crisis)
         tables["credits"] = credits_table(rules.crisis, scenario.year, scenario.crisis.credit_years)
     tables["meta"] = meta_table(scenario, population, gdp, shares, result, inp, include_runtime)

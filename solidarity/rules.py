@@ -14,14 +14,14 @@ report turns into a table and the verifier checks again.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Mapping
 
 from .apportionment import bounded
 
 
-def capped_apportion(total: int, key: Mapping[str, Fraction], caps: Mapping[str, int | None]
+def capped_apportion(total: int, key: Mapping[str, Fraction | int], caps: Mapping[str, int | None]
                      ) -> dict[str, int]:
     """Whole units summing to ``min(total, sum(caps))``, proportional to ``key``
     among the states below their cap.

@@ -32,7 +32,7 @@ class Matrix:
         self.rows, self.cols, self.vals, self.shape = rows, cols, vals, (int(shape[0]), int(shape[1]))
 
     @classmethod
-    def coerce(cls, a) -> "Matrix":
+    def coerce(cls, a) -> Matrix:
         """A :class:`Matrix` from itself, a scipy sparse matrix or a dense array."""
         if isinstance(a, Matrix):
             return a
@@ -51,7 +51,7 @@ class Matrix:
         x = np.asarray(x, dtype=float)
         return np.bincount(self.rows, weights=self.vals * x[self.cols], minlength=self.shape[0])
 
-    def vstack(self, other) -> "Matrix":
+    def vstack(self, other) -> Matrix:
         other = Matrix.coerce(other)
         if other.shape[1] != self.shape[1]:
             raise ValueError("column counts differ")
@@ -59,7 +59,7 @@ class Matrix:
                       np.concatenate([self.cols, other.cols]), np.concatenate([self.vals, other.vals]),
                       (self.shape[0] + other.shape[0], self.shape[1]), summed=True)
 
-    def rows_of(self, keep: np.ndarray) -> "Matrix":
+    def rows_of(self, keep: np.ndarray) -> Matrix:
         """The rows ``keep`` (a boolean mask or indices), renumbered in order."""
         idx = np.flatnonzero(keep) if np.asarray(keep).dtype == bool else np.asarray(keep)
         pos = np.full(self.shape[0], -1, dtype=np.int64)

@@ -9,6 +9,7 @@ tables all read it; a test keeps README in step.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -193,7 +194,7 @@ def all_specs() -> dict[str, TableSpec]:
     return dict(REGISTRY)
 
 
-_DTYPES = {"str": object, "int": np.int64, "float": np.float64, "bool": bool, "Int": "Int64"}
+_DTYPES: dict[str, Any] = {"str": object, "int": np.int64, "float": np.float64, "bool": bool, "Int": "Int64"}
 
 
 def frame(name: str, rows) -> pd.DataFrame:

@@ -306,10 +306,10 @@ def read_sheet(source, name: str) -> pd.DataFrame:
     workbook's ``columns`` sheet."""
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(source)
-    book = pd.ExcelFile(source, engine="openpyxl")
-    cols = restore(pd.read_excel(book, sheet_name=COLUMNS_SHEET, **READ),
-                   types={c: "str" for c in ("table", "column", "type", "unit")})
-    cols["key"] = cols["key"].astype(bool)
-    mine = cols[cols["table"] == name]
-    return restore(pd.read_excel(book, sheet_name=name, **READ), types=dict(zip(mine["column"], mine["type"])),
-                   key=list(mine.loc[mine["key"], "column"]))
+    with pd.ExcelFile(source, engine="openpyxl") as book:  # closes the file it opened
+        cols = restore(pd.read_excel(book, sheet_name=COLUMNS_SHEET, **READ),
+                       types={c: "str" for c in ("table", "column", "type", "unit")})
+        cols["key"] = cols["key"].astype(bool)
+        mine = cols[cols["table"] == name]
+        sheet = pd.read_excel(book, sheet_name=name, **READ)
+    return restore(sheet, types=dict(zip(mine["column"], mine["type"])), key=list(mine.loc[mine["key"], "column"]))

@@ -398,11 +398,11 @@ def test_entry_point_bad_scenario_no_traceback(write):
 
 def test_closed_stdout_ends_quietly():
     """The reader goes away before anything is written: the write fails with EPIPE."""
-    proc = subprocess.Popen([sys.executable, "-m", "solidarity", "key"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    proc.stdout.close()
-    err = proc.stderr.read().decode()
-    assert proc.wait(timeout=300) == 0
+    with subprocess.Popen([sys.executable, "-m", "solidarity", "key"], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as proc:
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=300) == 0
     assert "Traceback" not in err and "Exception ignored" not in err and "Broken pipe" not in err
     assert "error" not in err
 

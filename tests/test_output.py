@@ -565,7 +565,8 @@ def _trial(parent: Path, how: signal.Signals, rng: random.Random, janitor: bool 
     proc.send_signal(how)
     # SIGINT and SIGTERM: the writer dies by its own signal once its temporary
     # is gone, as it would without our handlers.
-    assert proc.wait(timeout=30) == -how
+    with proc:
+        assert proc.wait(timeout=30) == -how
     left = False
     if how == signal.SIGKILL and janitor:
         _wait_for_janitor(parent)
@@ -604,9 +605,10 @@ def test_sigkill_between_and_after_the_renames(tmp_path, where, janitor):
     _first_run(tmp_path)
     before = (tmp_path / "out" / "manifest.json").read_bytes()
     proc = _start_child(tmp_path / "out", "--pause", where, *([] if janitor else ["--no-janitor"]))
-    assert proc.stdout.readline() == "paused\n"
-    proc.kill()
-    proc.wait(timeout=30)
+    with proc:
+        assert proc.stdout.readline() == "paused\n"
+        proc.kill()
+        proc.wait(timeout=30)
     if janitor:
         _wait_for_janitor(tmp_path)
     else:

@@ -70,6 +70,8 @@ def test_killed_run_leaves_no_solver_and_no_file(sig, tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+        proc.wait()
+        proc.stdout.close()
     deadline = time.time() + 5
     while _cbc_children(pid) and time.time() < deadline:
         time.sleep(0.05)
@@ -93,8 +95,8 @@ def test_time_limit_holds_across_levels(monkeypatch):
 
     monkeypatch.setitem(S._BACKENDS, SolverName.HIGHS, slow)
     sc = solidarity.load_scenario(SCENARIOS / "2026-adopted.toml")
-    from solidarity.pipeline import compute_shares, load_data, model_input
     from solidarity.model import build
+    from solidarity.pipeline import compute_shares, load_data, model_input
     prob = build(model_input(sc, compute_shares(sc, *load_data(sc))))
     t0 = time.perf_counter()
     res = S.solve(prob, SolverName.HIGHS, time_limit=1.0)

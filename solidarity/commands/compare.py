@@ -71,7 +71,7 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(
             if pictures:
                 _write(pictures, charts, force, f"charts compare {names}", "", results)
         _out(comp.text(changed_only))
-    except BaseException as exc:  # noqa: BLE001 - every error is reported, not raised
+    except BaseException as exc:
         _fail(exc)
 
 

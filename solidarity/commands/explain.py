@@ -56,5 +56,5 @@ def explain(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")
         _say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified")
         ex = explain_state(res, state)
         _out(ex.to_json() if fmt is ExplainFormat.json else ex.text())
-    except BaseException as exc:  # noqa: BLE001 - every error is reported, not raised
+    except BaseException as exc:
         _fail(exc)

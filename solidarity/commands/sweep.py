@@ -8,8 +8,26 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..cli import (Charts, Debug, Force, Formats, OutDir, Quiet, Sets, SolverOpt, Variant, _fail,
-                   _out, _render, _say, _set_debug, _solver_name, _state, _write, app)
+from ..cli import (
+    Charts,
+    Debug,
+    Force,
+    Formats,
+    OutDir,
+    Quiet,
+    Sets,
+    SolverOpt,
+    Variant,
+    _fail,
+    _out,
+    _render,
+    _say,
+    _set_debug,
+    _solver_name,
+    _state,
+    _write,
+    app,
+)
 
 #: Rows of the points table printed to stdout; the file has them all.
 SHOWN_POINTS = 40
@@ -92,7 +110,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
             first = res.points.iloc[0]
             typer.echo(f"error: every point failed; point 0: {first['error']}", err=True)
             raise typer.Exit(int(EXIT_CODES.get(first["status"], ExitCode.INTERNAL)))
-    except BaseException as exc:  # noqa: BLE001 - every error is reported, not raised
+    except BaseException as exc:
         _fail(exc)
 
 

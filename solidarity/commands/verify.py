@@ -30,5 +30,5 @@ def verify(folder: Annotated[Path, typer.Argument(help="Output folder of `solida
         if found:
             raise VerificationError([str(f) for f in found])
         _out(f"{folder}: every file matches its manifest and every rule's outcome verifies\n")
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         _fail(exc)
