@@ -59,6 +59,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .document import _parse_key  # one grammar for key paths (--set, --vary)
 from .errors import (
     MISSING,
     ConflictError,
@@ -107,23 +108,9 @@ class Vary:
         return _parse_key(self.path) or (self.path,)
 
 
+
 def _problem(key: str, value: Any, message: str) -> InputError:
     return InputError(Problem(VARY, key, value, message, _VARY_ALLOWED))
-
-
-def _parse_key(text: str) -> tuple[str, ...] | None:
-    """A dotted TOML key as a tuple (``states."DE".deduction``), or None."""
-    if not text or "\n" in text or "\r" in text or "=" in text:
-        return None
-    try:
-        node = tomllib.loads(text + " = 0")
-    except tomllib.TOMLDecodeError:
-        return None
-    keys = []
-    while isinstance(node, dict) and len(node) == 1:
-        (k, node), = node.items()
-        keys.append(k)
-    return tuple(keys) if node == 0 and keys else None
 
 
 def _join(keys: Sequence[str]) -> str:
