@@ -415,3 +415,23 @@ def test_pipe_into_head():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("| geo | country |") and proc.stdout.count("\n") == 1
     assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+
+
+# rich is not here: typer formats its help with it (a core dependency)
+_HEAVY = ("pulp", "highspy", "scipy", "matplotlib", "openpyxl", "dask", "distributed")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["key"], ["run", "--help"]])
+def test_fast_start_imports_no_solver_stack(args):
+    """`--help` and `key` never import the solvers or the optional extras.
+    pyarrow is allowed only where pandas itself imports it (pandas 3 does,
+    for its string dtype)."""
+    code = (f"import sys\nsys.argv = ['solidarity', *{args!r}]\nfrom solidarity.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            f"print(','.join(m for m in {_HEAVY!r} + ('pyarrow',) if m in sys.modules), file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
+    loaded = set(filter(None, proc.stderr.strip().splitlines()[-1].split(",")))
+    pandas_pulls = subprocess.run([sys.executable, "-c", "import sys, pandas; print('pyarrow' in sys.modules)"],
+                                  capture_output=True, text=True, check=False).stdout.strip() == "True"
+    allowed = {"pyarrow"} if pandas_pulls else set()
+    assert loaded - allowed == set(), loaded
