@@ -428,9 +428,10 @@ def test_fast_start_imports_no_solver_stack(args):
     for its string dtype)."""
     code = (f"import sys\nsys.argv = ['solidarity', *{args!r}]\nfrom solidarity.cli import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            f"print(','.join(m for m in {_HEAVY!r} + ('pyarrow',) if m in sys.modules), file=sys.stderr)")
+            f"print('LOADED:' + ','.join(m for m in {_HEAVY!r} + ('pyarrow',) if m in sys.modules), file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
-    loaded = set(filter(None, proc.stderr.strip().splitlines()[-1].split(",")))
+    line = next(x for x in reversed(proc.stderr.splitlines()) if x.startswith("LOADED:"))
+    loaded = set(filter(None, line.removeprefix("LOADED:").split(",")))
     pandas_pulls = subprocess.run([sys.executable, "-c", "import sys, pandas; print('pyarrow' in sys.modules)"],
                                   capture_output=True, text=True, check=False).stdout.strip() == "True"
     allowed = {"pyarrow"} if pandas_pulls else set()
