@@ -492,25 +492,31 @@ def bench_post_solve(n: int, m: int, seed: int = 0, synthetic_only: bool = False
 
 # --- pairwise ---------------------------------------------------------------------------
 
+def _model_input_for(row: dict, n: int, m: int, seed: int, synthetic_only: bool):
+    """The model input of size n x m (the real cycle for 26 x 4), its source in ``row``."""
+    from solidarity.pipeline import compute_shares, model_input
+
+    real = is_real(n, m, synthetic_only)
+    inputs, source, _ = inputs_for(n, m, seed, real, None)
+    if real:
+        inputs = _load_real(Timer())
+    row["source"] = source
+    sc = inputs.scenario
+    return model_input(sc, compute_shares(sc, inputs.population, inputs.gdp))
+
+
 def bench_pairwise(n: int, m: int, limit: float = 300.0, seed: int = 0, repeats: int = 3,
                    synthetic_only: bool = False) -> dict:
     """The pairwise formulation against the aggregate one at one size:
     build and solve, the pairwise one with a solver time limit."""
     from solidarity.model import build
     from solidarity.pairwise import build_pairwise, solve_pairwise
-    from solidarity.pipeline import compute_shares, model_input
     from solidarity.schema import SolveStatus
     from solidarity.solve import solve
 
-    real = is_real(n, m, synthetic_only)
     _preimport()
     row = empty_row("pairwise", label(n, m))
-    inputs, source, _ = inputs_for(n, m, seed, real, None)
-    if real:
-        inputs = _load_real(Timer())
-    row["source"] = source
-    sc = inputs.scenario
-    inp = model_input(sc, compute_shares(sc, inputs.population, inputs.gdp))
+    inp = _model_input_for(row, n, m, seed, synthetic_only)
     row.update(contributors=len(inp.contributors), beneficiaries=len(inp.beneficiaries))
     agg_times, agg = [], None
     for _ in range(max(1, repeats)):
@@ -554,17 +560,10 @@ def bench_pulp(n: int = 1000, m: int = 100, repeats: int = 5, seed: int = 0,
     import numpy as np
 
     from solidarity.model import build
-    from solidarity.pipeline import compute_shares, model_input
     from solidarity.solve import to_pulp
 
-    real = is_real(n, m, synthetic_only)
     row = empty_row("pulp_vs_numpy", label(n, m))
-    inputs, source, _ = inputs_for(n, m, seed, real, None)
-    if real:
-        inputs = _load_real(Timer())
-    row["source"] = source
-    sc = inputs.scenario
-    inp = model_input(sc, compute_shares(sc, inputs.population, inputs.gdp))
+    inp = _model_input_for(row, n, m, seed, synthetic_only)
     np_times = []
     for _ in range(max(5, repeats)):
         t0 = time.perf_counter()
