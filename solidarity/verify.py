@@ -155,6 +155,8 @@ class _Context:
     """The scenario, the data and the tables, as plain Python values."""
 
     def __init__(self, scenario, population, gdp, tables):
+        self._pledged: list[int] | None = None
+        self.art57: dict[str, int] | None = None  #: Art 57(2) caps, see :func:`_art57_caps`
         self.sc = scenario
         self.t = tables
         self.geos = list(scenario.participants)
@@ -221,7 +223,10 @@ class _Context:
         return sum(self.y[b][t] for b in self.benef)
 
     def pledged_total(self, t: int) -> int:
-        return sum(self.p[g][t] for g in self.p)
+        # asked per state by several checks: summed once (the tables do not change)
+        if self._pledged is None:
+            self._pledged = [sum(self.p[g][k] for g in self.p) for k in range(3)]
+        return self._pledged[t]
 
     def spare(self, t: int) -> int:
         """Pledges of type t not received that a call could still have used:
@@ -439,6 +444,12 @@ def _candidate(c: _Context, g: str) -> list[int]:
 
 
 def _art57_caps(c: _Context) -> dict[str, int]:
+    if c.art57 is None:  # asked once per stated state: computed once
+        c.art57 = _art57_caps_of(c)
+    return c.art57
+
+
+def _art57_caps_of(c: _Context) -> dict[str, int]:
     """Alternative measures stated beyond what beneficiaries requested are cut
     pro rata to obligations (the verifier's own water-filling). What states
     with an obligation cannot absorb falls on those without one; the rule
