@@ -400,9 +400,30 @@ def _quiet_stdout():
             os.close(saved)
 
 
-def _highs(problem, c, A, rlb, rub, lb, ub, time_limit, mip_gap, x0) -> _Raw:
+_BANNER_SHOWN = False
+
+
+def _silent_highspy():
+    """highspy, imported with its first :class:`Highs` made behind
+    :func:`_quiet_stdout`.
+
+    highspy 1.16 prints a banner on file descriptor 1 when the first
+    ``Highs()`` of a process is built, before any option can silence it; it
+    prints it once per process, so swallowing that first one is enough for
+    every later instance, ours or PuLP's.
+    """
+    global _BANNER_SHOWN
     import highspy
 
+    if not _BANNER_SHOWN:
+        with _quiet_stdout():
+            highspy.Highs()
+        _BANNER_SHOWN = True
+    return highspy
+
+
+def _highs(problem, c, A, rlb, rub, lb, ub, time_limit, mip_gap, x0) -> _Raw:
+    highspy = _silent_highspy()
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
@@ -663,6 +684,8 @@ def _cbc(time_limit, mip_gap):
 
 def _pulp_highs(time_limit, mip_gap, options=None):
     import pulp
+
+    _silent_highspy()  # PuLP builds its Highs() through highspy too
     return pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=mip_gap, gapAbs=0, **(options or {}))
 
 
