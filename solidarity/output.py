@@ -67,6 +67,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -551,6 +552,28 @@ def _swap(tmp: Path, old: Path, target: Path, aside: bool) -> None:
             os.rename(tmp, target)  # a missing or empty folder: replaced at once
     except OSError as e:
         raise _output_error(e, target) from e
+
+
+def write_file(path: Path, blob: bytes) -> None:
+    """Write one file atomically: a reader sees the old file or the whole new one.
+
+    For single files a user names (an example scenario); a run's folder of
+    tables goes through :func:`write_outputs`.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(blob)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise _output_error(exc, path) from exc
 
 
 def _output_error(e: OSError, path: Path | str) -> OutputError:
