@@ -59,7 +59,9 @@ Formats = Annotated[Optional[list[Fmt]], typer.Option(
                            "xlsx (one workbook), html (one page to circulate). Default: csv, parquet, "
                            "json and md for a folder; csv for stdout.")]
 Force = Annotated[bool, typer.Option("--force", help="Replace a folder that holds another run's outputs.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or 'wrote' lines on stderr.")]
+Quiet = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="No progress or 'wrote' lines on stderr, and no summary on stdout when the tables go "
+                          "to a folder (tables asked for on stdout are still printed).")]
 Sets = Annotated[Optional[list[str]], typer.Option(
     "--set", help="Override a scenario value: key.path=value (TOML value; repeatable). "
                   "Command line wins over --variant, which wins over the file.")]
@@ -80,8 +82,13 @@ Charts = Annotated[Optional[Path], typer.Option(
 
 def _version(value: bool) -> None:
     if value:
-        from . import __version__
-        typer.echo(f"solidarity {__version__}")
+        from .output import runtime_versions
+
+        # What a bug report needs: our version, Python's, and the solver and
+        # table libraries' (read from metadata: no solver is started).
+        versions = runtime_versions()
+        typer.echo(f"solidarity {versions.pop('solidarity', '?')}")
+        typer.echo("  " + ", ".join(f"{k} {v}" for k, v in versions.items()))
         raise typer.Exit(0)
 
 
@@ -221,7 +228,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     """Run a scenario: fair shares, pledges, calls and flows; verify; write every table.
 
     Tables go to --output (default out/<scenario file name>) with a manifest;
-    a summary of the pool is printed to stdout.
+    a summary of the pool is printed to stdout (not with --quiet).
 
     Example: solidarity run scenarios/2026-adopted.toml --set pool.relocations=25000
     """
@@ -251,7 +258,8 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
             _say(f"wrote {write_lp}")
         _say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified; "
              f"solved in {res.solve.runtime:.2f} s")
-        _out(text + "\n\n" + markdown_table(tables["pool"], "pool") + "\n")
+        if not quiet:
+            _out(text + "\n\n" + markdown_table(tables["pool"], "pool") + "\n")
     except BaseException as exc:
         _fail(exc)
 
@@ -418,7 +426,8 @@ def cycle(path: Annotated[Path, typer.Argument(
             "obligation_eur", "credit_used_eur", "pledged_value_eur", "implemented_value_eur",
             "carried_out_relocations", "credit_earned_eur"]].sum()
         _say(f"{len(cyc.results)} cycles run and verified")
-        _out(markdown_table(years) + "\n")
+        if not quiet:
+            _out(markdown_table(years) + "\n")
     except BaseException as exc:
         _fail(exc)
 
@@ -444,6 +453,7 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
 
 # Commands in their own modules register on `app` when imported.
 from .commands import compare as _compare  # noqa: E402,F401
+from .commands import example as _example  # noqa: E402,F401
 from .commands import explain as _explain  # noqa: E402,F401
 from .commands import sweep as _sweep  # noqa: E402,F401
 from .commands import synthetic as _synthetic  # noqa: E402,F401
