@@ -27,6 +27,8 @@ PROPOSAL = SCENARIOS / "2026-commission-proposal.toml"
 
 def _cli(*args, cwd: Path | None = None, exe: list[str] | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "100"}
+    if exe is not None:  # another environment's interpreter: nothing of this tree on its path
+        env.pop("PYTHONPATH", None)
     return subprocess.run([*(exe or [sys.executable, "-m", "solidarity"]), *map(str, args)],
                           capture_output=True, text=True, cwd=cwd, env=env, timeout=600, check=False)
 
