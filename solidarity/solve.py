@@ -88,6 +88,7 @@ class _Raw:
     gap: float | None
     message: str
     bound: float | None = None
+    consistent: bool = True  #: the solution is the one the solver reports (see :func:`_highs`)
 
 
 def _version(dist: str) -> str:
@@ -360,7 +361,7 @@ def available_solvers() -> list[str]:
     return out
 
 
-def _feasible(problem: MilpProblem, x: np.ndarray, A, rlb, rub, lb, ub, tol: float = 1e-6) -> bool:
+def _feasible(problem: MilpProblem | None, x: np.ndarray, A, rlb, rub, lb, ub, tol: float = 1e-6) -> bool:
     """Does ``x`` meet every bound and row (including the levels kept)?"""
     if np.any(x < lb - tol) or np.any(x > ub + tol):
         return False
@@ -434,6 +435,22 @@ def _silent_highspy():
 
 
 def _highs(problem, c, A, rlb, rub, lb, ub, time_limit, mip_gap, x0, abs_gap=0.0) -> _Raw:
+    """HiGHS through highspy, with ``x0`` as a start solution if given.
+
+    highspy 1.16.0 (HiGHS 1.16) can report a MIP optimal, with the right
+    objective value and bound, while ``getSolution()`` still returns the
+    start solution we passed (seen when presolve solves the model: the
+    postsolved solution is not copied back). A solution whose objective is
+    not the one HiGHS reports, or that breaks a row or bound, is therefore
+    not used: the model is solved again without the start.
+    """
+    raw = _highs_once(problem, c, A, rlb, rub, lb, ub, time_limit, mip_gap, x0, abs_gap)
+    if x0 is not None and raw.status in _USABLE and not raw.consistent:
+        return _highs_once(problem, c, A, rlb, rub, lb, ub, time_limit, mip_gap, None, abs_gap)
+    return raw
+
+
+def _highs_once(problem, c, A, rlb, rub, lb, ub, time_limit, mip_gap, x0, abs_gap=0.0) -> _Raw:
     highspy = _silent_highspy()
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
@@ -484,7 +501,16 @@ def _highs(problem, c, A, rlb, rub, lb, ub, time_limit, mip_gap, x0, abs_gap=0.0
     x = np.array(h.getSolution().col_value) if has_x else None
     gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else None
     bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
-    return _Raw(status, x, gap, h.modelStatusToString(ms), bound)
+    consistent = x is None or _agrees(c, A, rlb, rub, lb, ub, x, float(info.objective_function_value))
+    return _Raw(status, x, gap, h.modelStatusToString(ms), bound, consistent)
+
+
+def _agrees(c, A, rlb, rub, lb, ub, x: np.ndarray, objective: float) -> bool:
+    """Is ``x`` the solution HiGHS reports: its objective value (to HiGHS's
+    own relative precision), every bound and row kept (see :func:`_highs`)?"""
+    if abs(float(np.asarray(c) @ x) - objective) > 1e-6 * max(1.0, abs(objective)):
+        return False
+    return _feasible(None, x, Matrix.coerce(A), rlb, rub, lb, ub, tol=1e-5)
 
 
 # --- HiGHS through scipy -----------------------------------------------------
