@@ -84,7 +84,7 @@ def _read_key(path: str | os.PathLike, private: bool):
     try:
         key = (ser.load_pem_private_key(blob, password=None) if private else ser.load_pem_public_key(blob))
     except (ValueError, TypeError) as exc:
-        raise InputError(Problem(str(path), f"{what} key", str(path), f"not a PEM {what} key ({exc})",
+        raise InputError(Problem(str(path), f"{what} key", str(path), f"not a PEM {what} key without a passphrase",
                                  f"an Ed25519 {what} key file from `solidarity keygen`")) from exc
     want = ed.Ed25519PrivateKey if private else ed.Ed25519PublicKey
     if not isinstance(key, want):

@@ -1336,3 +1336,164 @@ deduction = 0.0
 def test_correct_result_once_rejected_passes(key):
     res = result_of_text(ONCE_REJECTED[key], key)  # solidarity.run verifies
     assert verify(res, forge(res)) == []
+
+
+# --- the folder on disk: forged with every digest recomputed --------------------------------
+#
+# A careful forger edits the written files and recomputes manifest.json
+# (:func:`reseal`). ``solidarity verify`` (exit 5) and the Python verifier
+# (:func:`solidarity.audit.audit`) must both reject each forgery below.
+
+ADOPTED = SCENARIOS / "2026-adopted.toml"
+
+
+def cli(*args):
+    from typer.testing import CliRunner
+
+    from solidarity.cli import app
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def reseal(folder: Path, **changes) -> None:
+    """Recompute ``folder``'s manifest over its files as they are now (what
+    anyone can do: the digests are plain SHA-256); ``changes`` replace
+    manifest fields (``inputs``, ``scenario_digest``)."""
+    import json
+
+    from solidarity.output import MANIFEST, SIGNATURE, build_manifest, manifest_bytes
+
+    old = json.loads((folder / MANIFEST).read_text())
+    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+             if p.is_file() and p.name not in (MANIFEST, SIGNATURE)}
+    fields = {"identity": old["identity"], "scenario_digest": old["scenario_sha256"], "inputs": old["inputs"],
+              "command": old["command"], "versions": old["versions"], **changes}
+    (folder / MANIFEST).write_bytes(manifest_bytes(build_manifest(files, **fields)))
+
+
+@pytest.fixture(scope="module")
+def signed(tmp_path_factory):
+    """A signed run of 2026-adopted and its key pair, written once per module."""
+    base = tmp_path_factory.mktemp("signed")
+    assert cli("keygen", base / "key").exit_code == 0
+    res = cli("run", ADOPTED, "-o", base / "out", "-q", "--sign", base / "key")
+    assert res.exit_code == 0, res.stderr
+    return base
+
+
+def copy_of(signed, tmp_path) -> Path:
+    import shutil
+    return Path(shutil.copytree(signed / "out", tmp_path / "out"))
+
+
+def test_keygen_writes_a_private_key_only_its_owner_can_read(signed):
+    assert (signed / "key").stat().st_mode & 0o777 == 0o600
+    assert (signed / "key").read_text().startswith("-----BEGIN PRIVATE KEY-----")
+    assert (signed / "key.pub").read_text().startswith("-----BEGIN PUBLIC KEY-----")
+    res = cli("keygen", signed / "key")
+    assert res.exit_code == 3
+    for f in ("key", "key.pub"):
+        assert f"  - {signed / f}: key file = '{signed / f}': exists already; a key is never overwritten; " \
+            "allowed: a new file name\n" in res.stderr
+
+
+def test_a_signed_run_verifies_with_the_public_key(signed):
+    res = cli("verify", signed / "out", "--key", signed / "key.pub", "--scenario", ADOPTED)
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout == (f"{signed / 'out'}: every file matches its manifest and every rule's outcome verifies\n"
+                          f"signed: the manifest was signed by the holder of the private key of {signed / 'key.pub'}\n"
+                          f"the folder is a run of {ADOPTED} (digest, overrides and data files match)\n")
+    assert "checked against itself" not in res.stderr
+
+
+@pytest.mark.parametrize("name", ["shares.csv", "pool.json", "summary.md", "meta.csv"])
+def test_one_changed_digit_with_recomputed_digests_fails_with_the_key(signed, tmp_path, name):
+    from solidarity.audit import audit
+
+    out = copy_of(signed, tmp_path)
+    text = (out / name).read_text()
+    k = max(i for i, ch in enumerate(text) if ch.isdigit())  # the last digit, one higher
+    (out / name).write_text(text[:k] + str((int(text[k]) + 1) % 10) + text[k + 1:])
+    reseal(out)
+    res = cli("verify", out, "--key", signed / "key.pub")
+    assert res.exit_code == 5
+    assert "manifest.json.sig: the signature does not match manifest.json" in res.stderr
+    assert any("signature does not match" in str(f) for f in audit(out, key=signed / "key.pub"))
+
+
+def test_an_unsigned_folder_or_another_key_fails_with_the_key(signed, tmp_path):
+    out = copy_of(signed, tmp_path)
+    assert cli("keygen", tmp_path / "other").exit_code == 0
+    res = cli("verify", out, "--key", tmp_path / "other.pub")
+    assert res.exit_code == 5 and "the signature does not match manifest.json" in res.stderr
+    (out / "manifest.json.sig").unlink()
+    res = cli("verify", out, "--key", signed / "key.pub")
+    assert res.exit_code == 5
+    assert "manifest.json.sig: missing: the folder is not signed (run with --sign KEY)" in res.stderr
+    assert cli("verify", out).exit_code == 0  # without --key the digests alone still match
+
+
+def test_a_key_that_is_not_a_key_exits_3(signed, tmp_path):
+    bad = tmp_path / "bad.pub"
+    bad.write_text("not a key\n")
+    res = cli("verify", signed / "out", "--key", bad)
+    assert res.exit_code == 3
+    assert res.stderr == (f"error: 1 problem found:\n  - {bad}: public key = '{bad}': not a PEM public key "
+                          "without a passphrase; allowed: an Ed25519 public key file from `solidarity keygen`\n")
+    res = cli("run", ADOPTED, "-o", tmp_path / "o", "--sign", signed / "key.pub")
+    assert res.exit_code == 3 and "private key" in res.stderr and not (tmp_path / "o").exists()
+
+
+def test_signing_without_the_extra_names_the_pip_command(signed, tmp_path, monkeypatch):
+    import sys
+    for mod in [m for m in sys.modules if m == "cryptography" or m.startswith("cryptography.")]:
+        monkeypatch.delitem(sys.modules, mod)
+    monkeypatch.setitem(sys.modules, "cryptography", None)  # import fails as if not installed
+    for args in (("keygen", tmp_path / "k"), ("run", ADOPTED, "-o", tmp_path / "o", "--sign", signed / "key"),
+                 ("verify", signed / "out", "--key", signed / "key.pub")):
+        res = cli(*args)
+        assert res.exit_code == 3, (args, res.stderr)
+        assert "pip install 'solidarity[sign]'" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "k").exists() and not (tmp_path / "o").exists()
+
+
+def _forge_deduction(signed, tmp_path) -> Path:
+    """The folder of a run whose scenario gave FR a 50 % deduction, every table
+    recomputed by the software itself, the manifest naming the original file."""
+    import json
+
+    forged_toml = tmp_path / "2026-adopted.toml"
+    text = ADOPTED.read_text()
+    forged_toml.write_text(text.replace('[states.FR]\nstatus = "at_risk"\n',
+                                        '[states.FR]\nstatus = "at_risk"\ndeduction = 0.5\n'))
+    assert forged_toml.read_text() != text
+    out = tmp_path / "out"
+    assert cli("run", forged_toml, "-o", out, "-q").exit_code == 0
+    inputs = json.loads((signed / "out" / "manifest.json").read_text())["inputs"]  # the original file's
+    reseal(out, inputs=inputs)
+    return out
+
+
+def test_verify_scenario_rejects_a_folder_run_from_another_scenario(signed, tmp_path):
+    from solidarity.audit import audit
+
+    out = _forge_deduction(signed, tmp_path)
+    alone = cli("verify", out)
+    assert alone.exit_code == 0  # self-consistent: checked only against itself ...
+    assert (f"note: {out} was checked against itself (its own scenario.toml and the data files its manifest "
+            "names); pass --scenario FILE to compare it with the scenario you ran") in alone.stderr
+    res = cli("verify", out, "--scenario", ADOPTED)  # ... but not the scenario that was run
+    assert res.exit_code == 5
+    assert "manifest.json: scenario_sha256 " in res.stderr
+    assert "scenario.toml: differs from the scenario named" in res.stderr
+    assert "tables: shares: FR: deduction 0.5 is not the scenario's 0.0" in res.stderr
+    found = [str(f) for f in audit(out, scenario=solidarity.load_scenario(ADOPTED))]
+    assert any(f.startswith("meta.csv: scenario_sha256") for f in found), found
+    assert any("FR: deduction 0.5 is not the scenario's 0.0" in f for f in found), found
+
+
+def test_verify_scenario_compares_the_overrides_in_meta(signed):
+    res = cli("verify", signed / "out", "--scenario", ADOPTED, "--set", "pool.sar_share=0.5")
+    assert res.exit_code == 5
+    assert "meta.csv: overrides 'none' are not those given with the scenario named" in res.stderr
+    res = cli("verify", signed / "out", "--set", "pool.sar_share=0.5")
+    assert res.exit_code == 3 and "--set/--variant" in res.stderr

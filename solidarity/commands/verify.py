@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..cli import Debug, Sets, Variant, _fail, _out, _say, _set_debug, app
+from ..cli import Debug, Sets, Variant, _fail, _out, _set_debug, app
 
 
 @app.command()
@@ -52,12 +52,15 @@ def verify(folder: Annotated[Path, typer.Argument(help="Output folder of `solida
             check_key(key, private=False)
         found = audit(folder, scenario=named, key=key)
         if named is None:
-            _say(f"note: {folder} was checked against itself (its own scenario.toml and the data files its "
-                 "manifest names); pass --scenario FILE to compare it with the scenario you ran")
+            typer.echo(f"note: {folder} was checked against itself (its own scenario.toml and the data files its "
+                 "manifest names); pass --scenario FILE to compare it with the scenario you ran", err=True)
         if found:
             raise VerificationError([str(f) for f in found])
-        against = f" and matches {scenario}" if scenario is not None else ""
-        signed = ", signed by the holder of the key" if key is not None else ""
-        _out(f"{folder}: every file matches its manifest{signed}{against}, and every rule's outcome verifies\n")
+        text = f"{folder}: every file matches its manifest and every rule's outcome verifies\n"
+        if key is not None:
+            text += f"signed: the manifest was signed by the holder of the private key of {key}\n"
+        if scenario is not None:
+            text += f"the folder is a run of {scenario} (digest, overrides and data files match)\n"
+        _out(text)
     except BaseException as exc:
         _fail(exc)
