@@ -288,7 +288,11 @@ def messages(fid: str) -> list[str]:
         else:
             t = forge(res)
             fn(res, t)
+            summary = t.pop("summary.md", None)  # a forged summary.md, for verify_summary
             _MESSAGES[fid] = verify(res, t)
+            if summary is not None:
+                from solidarity.verify import verify_summary
+                _MESSAGES[fid] += verify_summary(res.scenario, t, summary)
     return _MESSAGES[fid]
 
 
@@ -389,9 +393,10 @@ def test_04_nl_swapping_relocations_for_money_against_its_preference_is_rejected
     nl = next(m for m in msgs if m.startswith("NL: pledges"))
     assert nl.startswith(f"NL: pledges [{units(result('alternative-capped').tables, 'NL', 'relocation') - 100}, ")
     # FR, whose money is already above its preference (its alternative
-    # measures were cut, Art 57(2)), takes the persons with no more deviation:
-    # only NL's preference is broken.
-    assert len(msgs) == 1, msgs
+    # measures were cut, Art 57(2)), takes the persons with no more deviation
+    # in EUR, but its forced deviation now falls on relocations instead of
+    # money (test 17): the only other message.
+    assert len(msgs) == 2 and msgs[1].startswith("deviation order: FR "), msgs
 
 
 @forgery("05-fair-share-euro-fr-to-de", "2026-adopted",
@@ -649,6 +654,108 @@ def test_16_unallocated_relocations_asked_of_a_free_state_are_rejected():
 
 
 # --- forgeries for the other messages ------------------------------------------------------
+
+@forgery("17-fr-pushed-into-relocations", "alternative-capped",
+         r"^deviation order: FR deviates from its stated preference \[\d+, \d+, \d+\] in relocation although "
+         r"financial could take it \(pledges \[941, \d+, \d+\]; \[940, \d+, \d+\] deviates no more\): a forced "
+         r"deviation falls on money, then alternative measures, then relocations$")
+def _(res, t):
+    """FR stated a mix; Art 57(2) cut its alternative measures and the cut
+    went to money (money first). Forged: 100 persons more, EUR 2 million of
+    money less: the deviation in EUR is unchanged (EUR 29 842 991 below in
+    alternative measures, as much above in money and relocations), but it
+    now falls on relocations."""
+    e = unit_values(t)["relocation"]
+    assert units(t, "FR", "financial") - units(t, "FR", "financial", "preferred_units") >= 100 * e
+    shift(t, "FR", "relocation", 100)
+    shift(t, "FR", "financial", -100 * e)
+    # ... and the free states, pro rata to their persons, give as many up for money: every need stays met
+    free = {g: units(t, g, "relocation") for g in res.scenario.participants
+            if t["obligations"].at[g, "model_chooses"] and units(t, g, "relocation") > 0}
+    for g, n in _hamilton(free, 100).items():
+        shift(t, g, "relocation", -n)
+        shift(t, g, "financial", n * e)
+    for typ in ("relocation", "financial"):
+        recall(t, typ)
+        reflow(t, typ)
+    rebook(t)
+
+
+def test_17_a_forced_deviation_pushed_from_money_into_relocations_is_rejected():
+    msgs = rejected("17-fr-pushed-into-relocations")
+    assert msgs == [m for m in msgs if m.startswith("deviation order: FR ")], msgs  # the only rule broken
+    t = forge(result("alternative-capped"))
+    before = int(t["obligations"].at["FR", "deviation_value_eur"])
+    FORGERIES["17-fr-pushed-into-relocations"][1](result("alternative-capped"), t)
+    assert int(t["obligations"].at["FR", "deviation_value_eur"]) == before  # the EUR deviation is unchanged
+
+
+@forgery("18-pool-rule-rewritten", "2026-adopted",
+         r"^texts: pool row pledged_value says rule 'Art 56\(2\): every obligation met', the scenario gives "
+         r"'Art 56\(2\): relocations at e; shortfall = unmet obligations'$")
+def _(res, t):
+    t["pool"].at["pledged_value", "rule"] = "Art 56(2): every obligation met"
+
+
+@forgery("18b-pool-status-rewritten", "2026-adopted",
+         r"^texts: pool row proposal_relocations says status 'below Art 12\(2\) minimum', the rule gives ''$")
+def _(res, t):
+    t["pool"].at["proposal_relocations", "status"] = "below Art 12(2) minimum"
+
+
+forgery("18c-pool-row-invented", "2026-adopted", r"^texts: the pool table has a row extra that no rule gives$")(
+    lambda res, t: t.__setitem__("pool", pd.concat([t["pool"], t["pool"].loc[["deductions"]].rename(
+        index={"deductions": "extra"})])))
+forgery("18d-shares-status", "2026-adopted", r"^texts: shares: FR's status is 'none', the scenario's 'at_risk'$")(
+    lambda res, t: t["shares"].__setitem__("status", t["shares"]["status"].where(t["shares"].index != "FR",
+                                                                                  "none")))
+
+
+def test_18_a_rewritten_rule_or_status_cell_is_rejected():
+    for fid in ("18-pool-rule-rewritten", "18b-pool-status-rewritten", "18c-pool-row-invented",
+                "18d-shares-status"):
+        rejected(fid)
+
+
+def summary_of(res) -> str:
+    """The beginning of the run's summary.md, as ``solidarity run`` writes it."""
+    from solidarity.summary import intro
+    return f"# {res.scenario.name} ({res.scenario.year})\n\n{intro(res)}\n\n## shares\n"
+
+
+@forgery("19-summary-nothing-unmet", "2026-adopted",
+         r"^summary: the opening paragraph is not the one the tables give: it says '.*; nothing is unmet\..*'; the "
+         r"tables say '.*\(EUR 11 190 581 unmet, by BE, HU and SK\)\..*'$")
+def _(res, t):
+    text = summary_of(res)
+    assert "(EUR 11 190 581 unmet, by BE, HU and SK)" in text
+    t["summary.md"] = text.replace(" (EUR 11 190 581 unmet, by BE, HU and SK)", "; nothing is unmet")
+
+
+@forgery("19b-summary-title", "2026-adopted", r"^summary: the title is '# Another title', the scenario gives "
+         r"'# 2026 adopted pool \(2026\)'$")
+def _(res, t):
+    text = summary_of(res)
+    t["summary.md"] = "# Another title" + text[text.index("\n"):]
+
+
+@forgery("19c-summary-from-unreadable-tables", "2026-adopted", r"^summary: the tables cannot be read for the "
+         r"summary \(KeyError: 'pool_value'\)$")
+def _(res, t):
+    t["summary.md"] = summary_of(res)
+    t["pool"] = t["pool"].drop(index="pool_value")
+
+
+def test_19_a_summary_saying_nothing_unmet_is_rejected():
+    """summary.md says every obligation is met while the tables say EUR
+    11 190 581 is unmet (BE, HU and SK); a correct summary passes."""
+    from solidarity.verify import verify_summary
+
+    res = result("2026-adopted")
+    assert verify_summary(res.scenario, res.tables, summary_of(res)) == []
+    for fid in ("19-summary-nothing-unmet", "19b-summary-title"):
+        assert len(rejected(fid)) == 1, messages(fid)
+
 
 def _drop_column(table, column):
     def fn(res, t):
@@ -1059,6 +1166,9 @@ CATALOGUE = [
     r"^crisis: \w\w's credit EUR", r"^crisis: \w\w gives \d+ in all", r"^crisis: the pool table has no row",
     r"^crisis: pool row crisis_plan", r"^credits: ",
     r"^pool: the row \w+ is missing", r"^pool: \w+( \w+)? is (None|-?\d+), re-derived",
+    r"^texts: the pool table has a row", r"^texts: pool row \w+ says rule", r"^texts: pool row \w+ says status",
+    r"^texts: shares: \w\w's status", r"^summary: the tables cannot be read", r"^summary: the title is",
+    r"^summary: the opening paragraph", r"^deviation order: ",
     r"^\w\w \d+: credit used", r"^\w\w \d+: implemented value", r"^\w\w \d+: carried in",
     r"^\w\w \d+: unused credit",
 ]
