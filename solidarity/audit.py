@@ -144,8 +144,43 @@ def audit(outdir: str | Path, scenario: Scenario | None = None, key: str | Path 
             found.append(Finding(rel or str(folder), f"the tables cannot be read back ({type(exc).__name__}: {exc})"))
             continue
         found += [Finding(f"{rel}tables", v) for v in verify_outcomes(own, population, gdp, tables)]
+        found += [Finding(f"{rel}summary.md", v) for v in _check_summary(folder, own, tables)]
     found += _check_ledger(outdir, folders)
     return found
+
+
+#: The order in which a run writes its tables (and summary.md shows them).
+_RUN_ORDER = ("shares", "obligations", "pledges", "flows", "beneficiaries", "pool", "offsets", "crisis", "credits",
+              "meta")
+
+
+def _check_summary(folder: Path, scenario: Scenario, tables: dict[str, pd.DataFrame]) -> list[str]:
+    """summary.md regenerated from the tables read back: its opening by the
+    verifier (:func:`solidarity.verify.verify_summary`), then the whole file
+    rendered again and compared line by line."""
+    from types import SimpleNamespace
+
+    from .report import to_markdown
+    from .summary import intro
+    from .verify import verify_summary
+
+    path = folder / "summary.md"
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8")
+    out = verify_summary(scenario, tables, text)
+    if out:
+        return out
+    ordered = {k: tables[k] for k in _RUN_ORDER if k in tables}
+    want = to_markdown(ordered, f"{scenario.name} ({scenario.year})",
+                       intro(SimpleNamespace(scenario=scenario, tables=tables))).decode("utf-8")
+    if want != text:
+        have, new = text.split("\n"), want.split("\n")
+        k = next((i for i, (a, b) in enumerate(zip(have, new)) if a != b), min(len(have), len(new)))
+        shown = have[k] if k < len(have) else "(end of file)"
+        out.append(f"line {k + 1} is not what the tables give: '{shown[:200]}', the tables give "
+                   f"'{(new[k] if k < len(new) else '(end of file)')[:200]}'")
+    return out
 
 
 def _check_ledger(outdir: Path, folders: list[Path]) -> list[Finding]:

@@ -1607,3 +1607,27 @@ def test_verify_scenario_compares_the_overrides_in_meta(signed):
     assert "meta.csv: overrides 'none' are not those given with the scenario named" in res.stderr
     res = cli("verify", signed / "out", "--set", "pool.sar_share=0.5")
     assert res.exit_code == 3 and "--set/--variant" in res.stderr
+
+
+@pytest.mark.parametrize("name, old, new, said", [
+    ("summary.md", " (EUR 11 190 581 unmet, by BE, HU and SK)", "; nothing is unmet",
+     "summary.md: summary: the opening paragraph is not the one the tables give"),
+    ("summary.md", "| BE | Belgium | at_risk |", "| BE | Belgium | none |",
+     "summary.md: line "),  # a table in the summary, not its opening
+    ("pool.csv", "Art 56(2): relocations at e; shortfall = unmet obligations", "Art 56(2): every obligation met",
+     "tables: texts: pool row pledged_value says rule 'Art 56(2): every obligation met'"),
+])
+def test_a_derived_text_rewritten_in_the_folder_is_rejected(signed, tmp_path, name, old, new, said):
+    """The forged texts of tests 18 and 19 in a written folder, digests
+    recomputed: ``solidarity verify`` and :func:`solidarity.audit.audit`
+    reject them."""
+    from solidarity.audit import audit
+
+    out = copy_of(signed, tmp_path)
+    text = (out / name).read_text()
+    assert old in text
+    (out / name).write_text(text.replace(old, new))
+    reseal(out)
+    res = cli("verify", out)
+    assert res.exit_code == 5 and f"  - {said}" in res.stderr, res.stderr
+    assert any(str(f).startswith(said) for f in audit(out))
