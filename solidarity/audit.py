@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -127,6 +128,7 @@ def audit(outdir: str | Path, scenario: Scenario | None = None, key: str | Path 
     if scenario is not None and folders != [outdir]:
         raise InputError(Problem(str(outdir), "--scenario", str(scenario.path), "compares the folder of one run; "
                                  "this is the folder of a cycle", "the output folder of `solidarity run`"))
+    read: dict[Path, tuple[Scenario, dict[str, pd.DataFrame]]] = {}
     for folder in folders:
         rel = "" if folder == outdir else f"{folder.name}/"
         try:
@@ -145,7 +147,8 @@ def audit(outdir: str | Path, scenario: Scenario | None = None, key: str | Path 
             continue
         found += [Finding(f"{rel}tables", v) for v in verify_outcomes(own, population, gdp, tables)]
         found += [Finding(f"{rel}summary.md", v) for v in _check_summary(folder, own, tables)]
-    found += _check_ledger(outdir, folders)
+        read[folder] = (own, tables)
+    found += _check_ledger(outdir, read)
     return found
 
 
@@ -183,12 +186,36 @@ def _check_summary(folder: Path, scenario: Scenario, tables: dict[str, pd.DataFr
     return out
 
 
-def _check_ledger(outdir: Path, folders: list[Path]) -> list[Finding]:
-    from .verify import verify_ledger
+def _check_ledger(outdir: Path, read: dict[Path, tuple[Scenario, dict[str, pd.DataFrame]]]) -> list[Finding]:
+    """The ledger of a cycle, with the credit available each year re-derived
+    from the years' credits tables and what each year's scenario gave
+    before anything was carried (the ``old`` of its carried overrides)."""
+    from .verify import ledger_instalments, verify_ledger
 
     if not (outdir / "ledger.csv").is_file():
         return []
-    return [Finding("ledger.csv", v) for v in verify_ledger(read_tables(outdir)["ledger"])]
+    credits = {sc.year: t["credits"] for sc, t in read.values() if "credits" in t}
+    own: dict[tuple[str, int], int] = {}
+    for folder, (sc, _) in read.items():
+        carried = _carried_credit(_meta(folder).get("overrides", ""))
+        for g in sc.participants:
+            own[(g, sc.year)] = carried[g] if g in carried else sc.state(g).credit_eur
+    return [Finding("ledger.csv", v) for v in verify_ledger(read_tables(outdir)["ledger"],
+                                                            ledger_instalments(credits), own)]
+
+
+_CARRIED = re.compile(r"^states\.(\w+)\.credit_eur: (.+?) -> -?\d+ \(carried from \d+\)$")
+
+
+def _carried_credit(overrides: str) -> dict[str, int]:
+    """State -> its credit before the carry, from meta's overrides line."""
+    out = {}
+    for item in overrides.split("; "):
+        m = _CARRIED.match(item)
+        if m:
+            old = m.group(2)
+            out[m.group(1)] = int(old) if old.lstrip("-").isdigit() else 0  # "(absent)"
+    return out
 
 
 def _compare_scenario(folder: Path, manifest: dict, scenario: Scenario) -> list[Finding]:

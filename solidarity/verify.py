@@ -1168,11 +1168,31 @@ def _check_deviation_order(c: _Context) -> list[str]:
     return out
 
 
-def verify_ledger(ledger) -> list[str]:
-    """Re-check a multi-year ledger table row by row and year to year."""
+def verify_ledger(ledger, instalments: pd.DataFrame | None = None,
+                  own: Mapping[tuple[str, int], int] | None = None) -> list[str]:
+    """Re-check a multi-year ledger table row by row and year to year.
+
+    With ``instalments`` (the cycle's ``credits`` tables: ``geo``, ``year``
+    the instalment is usable in, ``credit_eur``; see :func:`ledger_instalments`)
+    and ``own`` ((geo, year) -> the credit the year's scenario gives before
+    anything is carried), the credit available each year is re-derived from
+    the credits earned and used over the whole ledger::
+
+        available(y) = own(y) + available(y-1) - used(y-1) + instalments due in y
+
+    and each year's earned credit must be the sum of its instalments.
+    """
     out: list[str] = []
     rows = ledger.reset_index().sort_values(["geo", "year"]).to_dict("records")
     last: dict[str, dict] = {}
+    due: dict[tuple[str, int], int] = {}
+    spread: dict[tuple[str, int], int] = {}
+    if instalments is not None:
+        for r in instalments.reset_index().to_dict("records"):
+            key = (str(r["geo"]), int(r["year"]))
+            due[key] = due.get(key, 0) + int(r["credit_eur"])
+            src = (str(r["geo"]), int(r["earned_in"]))
+            spread[src] = spread.get(src, 0) + int(r["credit_eur"])
     for r in rows:
         g, y = r["geo"], int(r["year"])
         if not 0 <= r["credit_used_eur"] <= r["credit_available_eur"]:
@@ -1186,5 +1206,29 @@ def verify_ledger(ledger) -> list[str]:
                        f"but {prev['carried_out_relocations']} were carried out in {y - 1}")
         if prev is not None and r["credit_available_eur"] < prev["credit_available_eur"] - prev["credit_used_eur"]:
             out.append(f"{g} {y}: unused credit from {y - 1} was lost")
+        if instalments is not None and own is not None:
+            left = int(prev["credit_available_eur"]) - int(prev["credit_used_eur"]) if prev is not None else 0
+            want = own.get((g, y), 0) + left + due.get((g, y), 0)
+            if int(r["credit_available_eur"]) != want:
+                out.append(f"{g} {y}: credit available EUR {int(r['credit_available_eur'])}, the ledger gives EUR "
+                           f"{want} (its own {own.get((g, y), 0)} + unused from {y - 1} {left} + instalments "
+                           f"due {due.get((g, y), 0)})")
+            if int(r["credit_earned_eur"]) != spread.get((g, y), 0):
+                out.append(f"{g} {y}: credit earned EUR {int(r['credit_earned_eur'])}, its instalments add up to "
+                           f"EUR {spread.get((g, y), 0)}")
         last[g] = r
     return out
+
+
+def ledger_instalments(credits: Mapping[int, pd.DataFrame]) -> pd.DataFrame:
+    """The cycle's credit instalments from each year's ``credits`` table
+    (year earned -> table): ``geo``, ``year`` (usable in), ``credit_eur``,
+    ``earned_in``."""
+    parts = []
+    for year, t in sorted(credits.items()):
+        df = t.reset_index()[["geo", "year", "credit_eur"]].copy()
+        df["earned_in"] = year
+        parts.append(df)
+    if not parts:
+        return pd.DataFrame({"geo": [], "year": [], "credit_eur": [], "earned_in": []})
+    return pd.concat(parts, ignore_index=True)

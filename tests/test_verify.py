@@ -284,7 +284,7 @@ def messages(fid: str) -> list[str]:
         if scenario == "ledger-3y":
             t = {"ledger": res.ledger.copy()}
             fn(res, t)
-            _MESSAGES[fid] = verify_ledger(t["ledger"])
+            _MESSAGES[fid] = verify_ledger(t["ledger"], *ledger_inputs(res))
         else:
             t = forge(res)
             fn(res, t)
@@ -1093,6 +1093,43 @@ def _ledger_row(res, t):
     return rows.index[0]
 
 
+def ledger_inputs(cyc):
+    """The instalments of the cycle's credits tables and each year's own
+    credits (before carrying), for :func:`verify_ledger`."""
+    from solidarity.ledger import load_cycle
+    from solidarity.verify import ledger_instalments
+
+    credits = {r.scenario.year: r.tables["credits"] for r in cyc.results if "credits" in r.tables}
+    own = {(g, sc.year): sc.state(g).credit_eur for sc in load_cycle(SCENARIOS / "ledger-3y")
+           for g in sc.participants}
+    return ledger_instalments(credits), own
+
+
+def _instalment_counted_twice(res, t):
+    """DE's 2027 credit instalment counted again in 2028 (and used there)."""
+    led = t["ledger"]
+    first = int(res.results[0].tables["credits"].at[("DE", 2027), "credit_eur"])
+    assert first > 0 and int(led.at[("DE", 2027), "credit_available_eur"]) == first
+    led.at[("DE", 2028), "credit_available_eur"] += first
+
+
+forgery("20-ledger-instalment-counted-twice", "ledger-3y",
+        r"^DE 2028: credit available EUR \d+, the ledger gives EUR \d+ \(its own 0 \+ unused from 2027 0 \+ "
+        r"instalments due \d+\)$")(_instalment_counted_twice)
+
+
+@forgery("20b-ledger-credit-earned", "ledger-3y", r"^DE 2026: credit earned EUR \d+, its instalments add up to "
+         r"EUR \d+$")
+def _(res, t):
+    t["ledger"].at[("DE", 2026), "credit_earned_eur"] += 5
+
+
+def test_20_a_credit_instalment_counted_again_the_next_year_is_rejected():
+    msgs = rejected("20-ledger-instalment-counted-twice")
+    assert len(msgs) == 1, msgs
+    rejected("20b-ledger-credit-earned")
+
+
 @forgery("m-ledger-credit-used", "ledger-3y", r"^\w\w 202\d: credit used \d+ outside 0\.\.\d+$")
 def _(res, t):
     key = _ledger_row(res, t)
@@ -1170,7 +1207,7 @@ CATALOGUE = [
     r"^texts: shares: \w\w's status", r"^summary: the tables cannot be read", r"^summary: the title is",
     r"^summary: the opening paragraph", r"^deviation order: ",
     r"^\w\w \d+: credit used", r"^\w\w \d+: implemented value", r"^\w\w \d+: carried in",
-    r"^\w\w \d+: unused credit",
+    r"^\w\w \d+: unused credit", r"^\w\w \d+: credit available EUR", r"^\w\w \d+: credit earned EUR",
 ]
 
 
@@ -1213,6 +1250,7 @@ def test_rebooking_a_correct_result_keeps_it_correct(name):
 
 def test_ledger_passes_the_verifier():
     assert verify_ledger(result("ledger-3y").ledger) == []
+    assert verify_ledger(result("ledger-3y").ledger, *ledger_inputs(result("ledger-3y"))) == []
 
 
 ART57_NO_OBLIGATION = """
@@ -1631,3 +1669,23 @@ def test_a_derived_text_rewritten_in_the_folder_is_rejected(signed, tmp_path, na
     res = cli("verify", out)
     assert res.exit_code == 5 and f"  - {said}" in res.stderr, res.stderr
     assert any(str(f).startswith(said) for f in audit(out))
+
+
+def test_a_credit_instalment_counted_twice_in_a_cycle_folder_is_rejected(tmp_path):
+    """ledger.csv with DE's 2027 instalment counted again in 2028, digests
+    recomputed: ``solidarity verify`` and :func:`solidarity.audit.audit`
+    reject it; the folder as written passes."""
+    from solidarity.audit import audit
+
+    out = tmp_path / "cycle"
+    assert cli("cycle", SCENARIOS / "ledger-3y", "-o", out, "-q").exit_code == 0
+    assert cli("verify", out).exit_code == 0
+    led = pd.read_csv(out / "ledger.csv")
+    first = int(pd.read_csv(out / "2026" / "credits.csv").set_index(["geo", "year"]).at[("DE", 2027), "credit_eur"])
+    led.loc[(led["geo"] == "DE") & (led["year"] == 2028), "credit_available_eur"] += first
+    led.to_csv(out / "ledger.csv", index=False)
+    reseal(out)
+    res = cli("verify", out)
+    assert res.exit_code == 5
+    assert "  - ledger.csv: DE 2028: credit available EUR " in res.stderr, res.stderr
+    assert any(str(f).startswith("ledger.csv: DE 2028: credit available EUR") for f in audit(out))
