@@ -30,7 +30,14 @@ integer and rational arithmetic, and compared with what the tables say:
   beneficiary also pledges, the biproportional fit without self-flows);
 * offsets (thresholds and their pool rows, gap, caps, binding flags, pro
   rata shares), the crisis plan's order of sources, totals and pool row,
-  credits, and every amount, reference and shortfall of the pool table.
+  credits, and every amount, reference and shortfall of the pool table;
+* the order of a forced deviation: money, then alternative measures, then
+  relocations (no stated state's value can move to an earlier type without
+  adding to its deviation);
+* the derived texts: each pool row's rule and status, each state's status,
+  and (:func:`verify_summary`) the summary's title and opening paragraph;
+* in a cycle (:func:`verify_ledger`), the credit available each year from
+  the credits earned and used over the whole ledger.
 
 Each check returns sentences; an empty list means the result is what the
 rules say.
