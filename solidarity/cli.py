@@ -75,6 +75,9 @@ MipGap = Annotated[Optional[float], typer.Option("--mip-gap", min=0.0, max=1.0,
 Suboptimal = Annotated[bool, typer.Option(
     "--allow-suboptimal", help="Write tables even when a limit stopped the solver (status in meta).")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+SignKey = Annotated[Optional[Path], typer.Option(
+    "--sign", help="Sign the manifest with this Ed25519 private key (from `solidarity keygen`; needs "
+                   "pip install 'solidarity\\[sign]'): writes manifest.json.sig.")]
 Charts = Annotated[Optional[Path], typer.Option(
     "--charts", help="Also draw charts (PNG and SVG) into this folder (needs matplotlib: "
                      "pip install 'solidarity\\[charts]').")]
@@ -168,13 +171,31 @@ def _inputs_of(results) -> list[dict]:
     return out
 
 
-def _write(files: dict[str, bytes], out: Path, force: bool, identity: str, digest: str, results) -> None:
+def _write(files: dict[str, bytes], out: Path, force: bool, identity: str, digest: str, results,
+           sign_key: Path | None = None) -> None:
     from .output import build_manifest, write_outputs
 
     manifest = build_manifest(files, identity=identity, scenario_digest=digest,
                               inputs=_inputs_of(results), command=["solidarity", *sys.argv[1:]])
-    report = write_outputs(files, out, force=force, identity=identity, manifest=manifest)
-    _say(f"wrote {len(report.files)} files to {report.outdir}")
+    signer = None
+    if sign_key is not None:
+        from functools import partial
+
+        from .signing import sign
+        signer = partial(_sign_with, sign, sign_key)
+    report = write_outputs(files, out, force=force, identity=identity, manifest=manifest, sign=signer)
+    _say(f"wrote {len(report.files)} files to {report.outdir}" + (", signed" if sign_key is not None else ""))
+
+
+def _sign_with(sign, key: Path, blob: bytes) -> bytes:
+    return sign(blob, key)
+
+
+def _check_sign_key(sign_key: Path | None) -> None:
+    """A key that cannot sign fails before the run, not after it."""
+    if sign_key is not None:
+        from .signing import check_key
+        check_key(sign_key, private=True)
 
 
 def _render(tables: dict, formats: list[Fmt] | None, title: str, intro: str = "",
@@ -224,7 +245,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
             "--write-lp", help="Also write the model as an LP file (last solver level).")] = None,
         record_runtime: Annotated[bool, typer.Option(
             "--record-runtime", help="Add solver times to meta (outputs then differ run to run).")] = False,
-        charts: Charts = None, debug: Debug = False) -> None:
+        charts: Charts = None, sign: SignKey = None, debug: Debug = False) -> None:
     """Run a scenario: fair shares, pledges, calls and flows; verify; write every table.
 
     Tables go to --output (default out/<scenario file name>) with a manifest;
@@ -239,6 +260,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         from .report import build_tables, markdown_table
         from .summary import intro
 
+        _check_sign_key(sign)
         sc = _with_solver_options(_load(scenario, sets, variant), time_limit, mip_gap)
         res = run_pipeline(sc, solver=_solver_name(solver), write_lp=write_lp,
                            allow_suboptimal=allow_suboptimal)
@@ -251,7 +273,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         pictures = _run_charts(res, charts, fmt)
         files = _render(tables, fmt, title=f"{sc.name} ({sc.year})", intro=text, charts=pictures)
         files["scenario.toml"] = _effective_toml(sc)
-        _write(files, out, force, f"run {Path(sc.path).name}", sc.digest, [res])
+        _write(files, out, force, f"run {Path(sc.path).name}", sc.digest, [res], sign_key=sign)
         if charts is not None:
             _write(pictures, charts, force, f"charts {Path(sc.path).name}", sc.digest, [res])
         if write_lp is not None:
@@ -395,7 +417,7 @@ def cycle(path: Annotated[Path, typer.Argument(
               help="Folder of yearly scenario files, or a TOML file with [cycle] scenarios = [...].")],
           output: OutDir = None, fmt: Formats = None, force: Force = False, quiet: Quiet = False,
           sets: Sets = None, variant: Variant = None, solver: SolverOpt = None,
-          debug: Debug = False) -> None:
+          sign: SignKey = None, debug: Debug = False) -> None:
     """Run consecutive years in order, carrying crisis credits and unimplemented
     pledges; write each year's tables to DIR/<year>/ and the ledger to DIR.
 
@@ -408,6 +430,7 @@ def cycle(path: Annotated[Path, typer.Argument(
         from .report import markdown_table
         from .summary import intro
 
+        _check_sign_key(sign)
         scenarios = load_cycle(path, tuple(sets or ()), variant)
         for sc in scenarios:
             for line in sc.overrides:
@@ -421,13 +444,36 @@ def cycle(path: Annotated[Path, typer.Argument(
                 files[f"{year}/{name}"] = blob
             files[f"{year}/scenario.toml"] = _effective_toml(res.scenario)
         files.update(_render({"ledger": cyc.ledger}, fmt, "Ledger"))
-        _write(files, out, force, f"cycle {path.name}", "", cyc.results)
+        _write(files, out, force, f"cycle {path.name}", "", cyc.results, sign_key=sign)
         years = cyc.ledger.reset_index().groupby("year")[[
             "obligation_eur", "credit_used_eur", "pledged_value_eur", "implemented_value_eur",
             "carried_out_relocations", "credit_earned_eur"]].sum()
         _say(f"{len(cyc.results)} cycles run and verified")
         if not quiet:
             _out(markdown_table(years) + "\n")
+    except BaseException as exc:
+        _fail(exc)
+
+
+@app.command()
+def keygen(private: Annotated[Path, typer.Argument(help="Private key file to create (the public key goes to "
+                                                         "the same name + .pub).")],
+           debug: Debug = False) -> None:
+    """Make an Ed25519 key pair for signed results (needs pip install 'solidarity[sign]').
+
+    The private key file is created readable by its owner only (0600) and
+    without a passphrase: keep it safe; publish the .pub file. Existing files
+    are never overwritten.
+
+    Example: solidarity keygen ~/.solidarity/ministry.key
+    """
+    _set_debug(debug)
+    try:
+        from .signing import keygen as make_keys
+
+        priv, pub = make_keys(private)
+        _out(f"private key {priv} (keep it; sign with: solidarity run ... --sign {priv})\n"
+             f"public key {pub} (publish it; check with: solidarity verify OUT --key {pub})\n")
     except BaseException as exc:
         _fail(exc)
 

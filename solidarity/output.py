@@ -79,6 +79,8 @@ from typing import Any, cast
 from .errors import OutputError
 
 MANIFEST = "manifest.json"
+#: Ed25519 signature of manifest.json's bytes, written with it when a run is signed (see solidarity.signing).
+SIGNATURE = "manifest.json.sig"
 MANIFEST_FORMAT = "solidarity-manifest/1"
 
 #: Most cell digests kept per CSV table. A table of at most this many cells
@@ -268,7 +270,8 @@ class _Janitor:
 
 
 def write_outputs(files: Mapping[str, bytes], outdir: str | os.PathLike, *, force: bool = False,
-                  identity: str = "", manifest: dict | None = None) -> WriteReport:
+                  identity: str = "", manifest: dict | None = None,
+                  sign: Callable[[bytes], bytes] | None = None) -> WriteReport:
     """Write all files of a run into ``outdir``, replacing it as a whole.
 
     Parameters
@@ -286,6 +289,10 @@ def write_outputs(files: Mapping[str, bytes], outdir: str | os.PathLike, *, forc
     manifest : dict, optional
         From :func:`build_manifest` over the same ``files``; written as
         ``manifest.json``. By default a manifest without inputs is built.
+    sign : callable, optional
+        Given the manifest's bytes, returns the contents of
+        ``manifest.json.sig`` (:func:`solidarity.signing.sign`); written in
+        the same all-or-nothing write.
 
     Returns
     -------
@@ -309,6 +316,8 @@ def write_outputs(files: Mapping[str, bytes], outdir: str | os.PathLike, *, forc
     elif identity and manifest.get("identity") != identity:
         raise ValueError(f"identity {identity!r} differs from the manifest's {manifest.get('identity')!r}")
     data = {**files, MANIFEST: manifest_bytes(manifest)}
+    if sign is not None:
+        data[SIGNATURE] = sign(data[MANIFEST])
     target = Path(os.path.realpath(os.fspath(outdir)))
     if target.parent == target:
         raise OutputError(str(target), "the root folder cannot be replaced", "choose a new or empty folder")
@@ -371,8 +380,9 @@ def _check_names(files: Mapping[str, bytes]) -> None:
         parts = rel.split("/") if isinstance(rel, str) else [""]
         if any(p in ("", ".", "..") or "\0" in p for p in parts):
             raise ValueError(f"output name {rel!r} is not a relative POSIX path")
-    if MANIFEST in files:
-        raise ValueError(f"{MANIFEST} is written by write_outputs itself")
+    for own in (MANIFEST, SIGNATURE):
+        if own in files:
+            raise ValueError(f"{own} is written by write_outputs itself")
     folders = {rel.rsplit("/", i)[0] for rel in files for i in range(1, rel.count("/") + 1)}
     clash = folders & set(files)
     if clash:
@@ -751,7 +761,7 @@ def check_manifest(outdir: str | os.PathLike) -> list[Mismatch]:
         else:
             found.append(Mismatch(rel, None, None, f"{rel}: changed"))
     for rel in _walk(outdir):
-        if rel not in outputs and rel != MANIFEST:
+        if rel not in outputs and rel not in (MANIFEST, SIGNATURE):
             found.append(Mismatch(rel, None, None, f"{rel}: not in the manifest"))
     for item in manifest.get("inputs", []):
         path, what = item["path"], f"input {item['path']} ({item['role']})"
