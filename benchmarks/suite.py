@@ -177,12 +177,12 @@ def level_progress(highs_log: str | None = None, tag: str = ""):
     original = S._call
     current = {"level": "?", "count": 0}
 
-    def traced(backend, problem, c, *args):
+    def traced(backend, problem, c, *args, **kwargs):
         name = next((lv.name for lv in problem.levels if lv.cost is c), "?")
         current["level"] = name
         progress(f"start level {name}")
         try:
-            return original(backend, problem, c, *args)
+            return original(backend, problem, c, *args, **kwargs)
         finally:
             progress(f"end level {name}")
     S._call = traced
