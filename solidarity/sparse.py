@@ -82,9 +82,17 @@ class Matrix:
         return start, self.cols[order], self.vals[order]
 
     def tocsr(self):
-        """A scipy CSR array (imports scipy.sparse)."""
+        """A scipy CSR array (imports scipy.sparse).
+
+        Its index arrays are 32-bit where they fit: scipy's milp before 1.14
+        rejects 64-bit ones ("Buffer dtype mismatch").
+        """
         import scipy.sparse as sp
-        return sp.csr_array((self.vals, (self.rows, self.cols)), shape=self.shape)
+        out = sp.csr_array((self.vals, (self.rows, self.cols)), shape=self.shape)
+        if max(out.nnz, *self.shape) < 2**31 - 1:
+            out.indices = out.indices.astype(np.int32)
+            out.indptr = out.indptr.astype(np.int32)
+        return out
 
     def __array__(self, dtype=None, copy=None):
         out = np.zeros(self.shape, dtype=dtype or float)
