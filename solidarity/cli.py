@@ -145,7 +145,26 @@ def _load(path: Path, sets, variant):
     sc = load_scenario(path, tuple(sets or ()), variant)
     for line in sc.overrides:
         _say(f"override {line}")
+    note = proposal_note(sc)
+    if note:
+        _say(note)
     return sc
+
+
+def proposal_note(sc) -> str:
+    """The stderr line for a scenario without the Commission proposal's
+    numbers: Art 63(1) then measures against the Art 12(2) minimum, assumed
+    (empty when the scenario gives both numbers)."""
+    from .numbers import eur, persons
+
+    missing = sc.pool.proposal_assumed
+    if not missing:
+        return ""
+    r, f = sc.pool.proposal
+    given = {"relocations": persons(r), "financial_eur": eur(f)}
+    keys = " and ".join(f"pool.proposal_{n}" for n in missing)
+    return (f"{Path(sc.path).name}: no {keys}: the Commission proposal is assumed to be the Art 12(2) "
+            f"minimum ({', '.join(given[n] for n in missing)}) for Art 63(1)")
 
 
 def _inputs_of(results) -> list[dict]:

@@ -626,7 +626,9 @@ def _offsets(c: _Ctx) -> Section:
     m = pool.loc["art63_3_mandatory_offsets"]
     facts = [
         Fact("voluntary", "Relocation pledges in the pool: {pledged}. Voluntary offsets (Art 63(1)) are "
-             "{status}: the threshold is {share} of the Commission proposal's {proposal} = {threshold}.",
+             "{status}: the threshold is {share} of the Commission proposal's {proposal} = {threshold}"
+             + (" (the scenario gives no proposal: the Art 12(2) minimum is assumed)."
+                if "relocations" in c.sc.pool.proposal_assumed else "."),
              {"pledged": _persons(o.pledged), "status": _text(pool.at["art63_1_voluntary_offsets", "status"]),
               "share": _frac(oc.voluntary_share), "proposal": _persons(c.sc.pool.proposal[0]),
               "threshold": _persons(pool.at["art63_1_voluntary_offsets", "reference"])}),

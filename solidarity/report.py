@@ -24,7 +24,8 @@ from .data import Indicator
 from .key import FairShares
 from .model import ModelInput, Solution
 from .scenario import Scenario
-from .schema import BENEFICIARY, COUNTRY, GEO, KNOWN_CODES, TYPE, TYPES, Source
+from .schema import (BENEFICIARY, COUNTRY, GEO, KNOWN_CODES, MIN_FINANCIAL_EUR, MIN_RELOCATIONS, TYPE, TYPES,
+                     Source)
 from .solve import SolveResult
 from .tables import REGISTRY, flat, frame
 
@@ -154,14 +155,8 @@ def pool_table(scenario: Scenario, shares: FairShares, inp: ModelInput, sol: Sol
          "rule": "Art 57(1): the same pool in persons; not a target states must meet"},
         {"item": "equivalence_eur", "unit": "EUR", "amount": pool.rate,
          "rule": "recital 15: EUR per relocation" + ("" if pool.equivalence_eur else " (default F / R)")},
-        {"item": "proposal_relocations", "unit": "persons", "amount": pool.proposal[0],
-         "reference": 30_000, "status": "below Art 12(2) minimum" if pool.proposal[0] < 30_000 else "",
-         "rule": "Art 12(2)(a): the Commission proposal" + ("" if pool.proposal_relocations is not None
-                                                            else " (not given: the adopted number)")},
-        {"item": "proposal_financial_eur", "unit": "EUR", "amount": pool.proposal[1],
-         "reference": 600_000_000, "status": "below Art 12(2) minimum" if pool.proposal[1] < 600_000_000 else "",
-         "rule": "Art 12(2)(b): the Commission proposal" + ("" if pool.proposal_financial_eur is not None
-                                                            else " (not given: the adopted number)")},
+        _proposal_row(pool, "relocations", "persons", "Art 12(2)(a)", MIN_RELOCATIONS),
+        _proposal_row(pool, "financial_eur", "EUR", "Art 12(2)(b)", MIN_FINANCIAL_EUR),
         {"item": "deductions", "unit": "EUR", "amount": int(shares.table["deduction_eur"].sum()),
          "rule": "Art 61, 62" + (": redistributed to the others" if pool.redistribute_deductions
                                  else ": not redistributed, the pool shrinks")},
@@ -187,6 +182,19 @@ def pool_table(scenario: Scenario, shares: FairShares, inp: ModelInput, sol: Sol
                          "to SAR states (a target, not a floor)"})
     rows += _threshold_rows(rules)
     return frame("pool", rows)
+
+
+def _proposal_row(pool, name: str, unit: str, article: str, minimum: int) -> dict:
+    """One number of the Commission proposal: given by the scenario, or the
+    Art 12(2) minimum, flagged as assumed (never the adopted pool: Art 63(1)
+    refers to the proposal, and the Council may adopt less)."""
+    amount = pool.proposal[0 if name == "relocations" else 1]
+    assumed = name in pool.proposal_assumed
+    status = "assumed" if assumed else "below Art 12(2) minimum" if amount < minimum else ""
+    rule = f"{article}: the Commission proposal" + (
+        " (not given: the Art 12(2) minimum is assumed)" if assumed else "")
+    return {"item": f"proposal_{name}", "unit": unit, "amount": amount, "reference": minimum,
+            "status": status, "rule": rule}
 
 
 def _threshold_rows(rules) -> list[dict]:
@@ -269,6 +277,7 @@ def meta_table(scenario: Scenario, population: Indicator, gdp: Indicator, shares
          if pool.redistribute_deductions else "false (deducted amounts shrink the pool, Art 61-62)"),
         ("benefitting_states_deducted_by_default", " ".join(benef_default) or "none"),
         ("proposal_below_art_12_2_minimum", str(pool.proposal_below_minimum).lower()),
+        ("proposal_assumed", ", ".join(f"{n} (Art 12(2) minimum)" for n in pool.proposal_assumed) or "none"),
         ("param_priority", scenario.allocation.priority.value),
         ("param_flows", scenario.allocation.flows.value),
         ("param_offsets_voluntary_share", f"{float(o.voluntary_share):g} (Art 63(1))"),

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from .numbers import group
+
 
 def num(v: int) -> str:
-    """Whole numbers with a thin space between thousands (EU style)."""
-    return f"{int(v):,}".replace(",", " ")
+    """Whole numbers with a space between thousands (EU style); see :mod:`solidarity.numbers`."""
+    return group(v)
 
 
 def _names(geos: list[str]) -> str:

@@ -827,7 +827,8 @@ def _check_offsets(c: _Context) -> list[str]:
     rel = {g: c.p[g][_REL] for g in c.geos}
     total = sum(rel.values())
     fair = {g: _ceil_div(c.obligation[g], c.e) for g in c.geos}
-    proposal = p.proposal_relocations if p.proposal_relocations is not None else p.relocations
+    # Art 63(1) refers to the Commission proposal; not given, the Art 12(2) minimum stands in
+    proposal = p.proposal_relocations if p.proposal_relocations is not None else MIN_RELOCATIONS
     ident = o.identified_needs if o.identified_needs is not None else sum(c.need[b][_REL] for b in c.benef)
     reference = o.reference_relocations if o.reference_relocations is not None else p.relocations
     higher = max(math.ceil(o.needs_share * ident), reference)
@@ -976,8 +977,8 @@ def _check_pool(c: _Context) -> list[str]:
     sh = c.t["shares"]
     # item: (amount, reference, shortfall); None where the row leaves it empty
     p = c.sc.pool
-    proposal = (p.proposal_relocations if p.proposal_relocations is not None else p.relocations,
-                p.proposal_financial_eur if p.proposal_financial_eur is not None else p.financial_eur)
+    proposal = (p.proposal_relocations if p.proposal_relocations is not None else MIN_RELOCATIONS,
+                p.proposal_financial_eur if p.proposal_financial_eur is not None else MIN_FINANCIAL_EUR)
     want = {"pool_value": (c.value_eur, None, None), "pool_relocations": (c.sc.pool.relocations, None, None),
             "equivalence_eur": (c.e, None, None),
             "proposal_relocations": (proposal[0], MIN_RELOCATIONS, None),  # Art 12(2): the minimum

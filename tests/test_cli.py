@@ -93,6 +93,38 @@ def test_run_default_output_folder_and_quiet(cli, tmp_path, monkeypatch):
     assert (tmp_path / "out" / "2026-adopted" / "pool.csv").is_file()
 
 
+def test_run_without_proposal_assumes_the_art_12_2_minimum(cli, tmp_path):
+    """Issue 13: Art 63(1) measures relocation pledges against the Commission
+    proposal, not the adopted pool. The 2026 adopted pool without its proposal
+    numbers: 50 % x the Art 12(2) minimum of 30 000 = 15 000 (not 50 % x
+    21 000 = 10 500), flagged as assumed in pool, meta and on stderr."""
+    text = ADOPTED.read_text()
+    drop = ("proposal_relocations = 30_000", "proposal_financial_eur = 600_000_000")
+    lines = [line for line in text.splitlines() if not line.startswith(drop)]
+    assert len(lines) == len(text.splitlines()) - 2, "2026-adopted.toml should give both proposal numbers"
+    path = tmp_path / "no-proposal.toml"
+    path.write_text("\n".join(lines) + "\n")
+    res = cli("run", path, "-o", tmp_path / "out", "-f", "csv")
+    assert res.exit_code == 0, res.stderr
+    assert ("no-proposal.toml: no pool.proposal_relocations and pool.proposal_financial_eur: the Commission "
+            "proposal is assumed to be the Art 12(2) minimum (30 000 persons, EUR 600 000 000) for Art 63(1)"
+            in res.stderr)
+    pool = pd.read_csv(tmp_path / "out" / "pool.csv").set_index("item")
+    assert pool.at["art63_1_voluntary_offsets", "reference"] == 15_000
+    assert pool.at["proposal_relocations", "amount"] == 30_000
+    assert pool.at["proposal_relocations", "status"] == "assumed"
+    assert pool.at["proposal_financial_eur", "amount"] == 600_000_000
+    assert "Art 12(2) minimum is assumed" in pool.at["proposal_financial_eur", "rule"]
+    assert meta(tmp_path / "out")["proposal_assumed"] == ("relocations (Art 12(2) minimum), "
+                                                          "financial_eur (Art 12(2) minimum)")
+    quiet = cli("run", path, "-o", tmp_path / "q", "-f", "csv", "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    # given in the file: nothing assumed, nothing said
+    given = cli("run", ADOPTED, "-o", tmp_path / "given", "-f", "csv")
+    assert "Art 12(2) minimum" not in given.stderr
+    assert meta(tmp_path / "given")["proposal_assumed"] == "none"
+
+
 def test_run_set_logs_the_override_and_changes_the_digest(cli, tmp_path):
     res = cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "--set", "pool.relocations=25000")
     assert res.exit_code == 0, res.stderr
