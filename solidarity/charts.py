@@ -453,7 +453,7 @@ def _offsets_chart(tables) -> dict[str, bytes]:
     y = np.arange(n)[::-1]
     rel = off["pledged_relocations"].reindex(geos).to_numpy(dtype=float)
     owed = off["offset"].reindex(geos).to_numpy(dtype=float)
-    fair = off["fair_share_relocations"].reindex(geos).to_numpy(dtype=float)
+    fair = off["obligation_relocations"].reindex(geos).to_numpy(dtype=float)
     ax.barh(y, rel, height=0.72, color=BLUE, edgecolor="white", linewidth=0.6)
     ax.barh(y, owed, left=rel, height=0.72, color=PURPLE, edgecolor="white", linewidth=0.6, hatch="////",
             hatchcolor="white")

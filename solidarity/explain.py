@@ -288,9 +288,21 @@ def _fair_share(c: _Ctx) -> Section:
              {"key_share": _frac(c.sh["key_share"]), "pool_eur": _eur(pool.value_eur),
               "quota": Value(float(quota), "EUR"), "fair_share_eur": _eur(fs)}),
         Fact("persons", "In persons: ceil({fair_share_eur} / {rate}) = {fair_share_relocations}, the "
-             "smallest number of persons whose value covers the fair share.",
+             "smallest number of persons whose value covers the fair share; this is the figure the Commission "
+             "publishes with each fair share (rounded up, so that all the states' figures add up to {sum_fair}, "
+             "not {pool_relocations}).",
              {"fair_share_eur": _eur(fs), "rate": _eur(c.rate),
-              "fair_share_relocations": _persons(c.sh["fair_share_relocations"])}),
+              "fair_share_relocations": _persons(c.sh["fair_share_relocations"]),
+              "sum_fair": _persons(c.t["shares"]["fair_share_relocations"].sum()),
+              "pool_relocations": _persons(pool.relocations)}),
+        Fact("apportioned", "Apportioned: the pool's {pool_relocations} shared out in whole persons "
+             "(key.method {method}) gives it {relocations_apportioned}; all the states' figures add up to "
+             "{sum_apportioned}, the form of tables that total the pool, not the Commission's published figure "
+             "and not an obligation.",
+             {"pool_relocations": _persons(pool.relocations),
+              "method": _text(c.res.shares.relocations.method.value),
+              "relocations_apportioned": _persons(c.sh["relocations_apportioned"]),
+              "sum_apportioned": _persons(c.t["shares"]["relocations_apportioned"].sum())}),
     ]
     return Section("fair_share", "Fair share", tuple(facts))
 
@@ -646,7 +658,7 @@ def _offsets(c: _Ctx) -> Section:
              if o.triggered else ("It owes {offset}: mandatory offsets are not triggered. Its cap (Art 63(7)) "
                                   "would be its fair share in persons minus relocations pledged: {fair} - "
                                   "{pledged} = {cap}."),
-             {"offset": _persons(off["offset"]), "fair": _persons(off["fair_share_relocations"]),
+             {"offset": _persons(off["offset"]), "fair": _persons(off["obligation_relocations"]),
               "pledged": _persons(off["pledged_relocations"]), "cap": _persons(off["cap"]),
               **({"reached": _text("reached" if bool(off["binding"]) else "not reached")} if o.triggered else {})}),
         Fact("state_voluntary", "Art 63(2)(b): {rate} x {pledged} = {value} against {share} x {obligation} "

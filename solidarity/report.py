@@ -24,8 +24,7 @@ from .data import Indicator
 from .key import FairShares
 from .model import ModelInput, Solution
 from .scenario import Scenario
-from .schema import (BENEFICIARY, COUNTRY, GEO, KNOWN_CODES, MIN_FINANCIAL_EUR, MIN_RELOCATIONS, TYPE, TYPES,
-                     Source)
+from .schema import BENEFICIARY, COUNTRY, GEO, KNOWN_CODES, MIN_FINANCIAL_EUR, MIN_RELOCATIONS, TYPE, TYPES, Source
 from .solve import SolveResult
 from .tables import REGISTRY, flat, frame
 
@@ -230,7 +229,7 @@ def _threshold_rows(rules) -> list[dict]:
 
 def offsets_table(o) -> pd.DataFrame:
     return frame("offsets", [
-        {GEO: g, "fair_share_relocations": o.fair[g], "pledged_relocations": o.pledges.get(g, 0),
+        {GEO: g, "obligation_relocations": o.fair[g], "pledged_relocations": o.pledges.get(g, 0),
          "cap": o.caps[g], "offset": o.owed[g], "binding": o.caps[g] > 0 and o.owed[g] == o.caps[g],
          "voluntary_eligible": o.state_voluntary[g]} for g in sorted(o.fair)])
 

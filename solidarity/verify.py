@@ -873,10 +873,10 @@ def _check_offsets(c: _Context) -> list[str]:
         if _i(row["offset"]) != owed[g]:
             out.append(f"offsets: {g} owes {_i(row['offset'])} offsets, the rule gives {owed[g]} "
                        "(pro rata to the key within its cap)")
-        if (_i(row["fair_share_relocations"]), _i(row["pledged_relocations"])) != (fair[g], rel[g]):
-            out.append(f"offsets: {g}: fair share {_i(row['fair_share_relocations'])} and relocations pledged "
-                       f"{_i(row['pledged_relocations'])} are not its obligation in persons ({fair[g]}) and its "
-                       f"pledge ({rel[g]})")
+        if (_i(row["obligation_relocations"]), _i(row["pledged_relocations"])) != (fair[g], rel[g]):
+            out.append(f"offsets: {g}: obligation_relocations {_i(row['obligation_relocations'])} and "
+                       f"relocations pledged {_i(row['pledged_relocations'])} are not its obligation in persons "
+                       f"({fair[g]}) and its pledge ({rel[g]})")
         if _i(row["cap"]) != caps[g]:
             out.append(f"offsets: {g}'s cap {_i(row['cap'])} is not its fair share in persons minus its "
                        f"relocations ({fair[g]} - {rel[g]}, at least 0: {caps[g]})")

@@ -12,6 +12,7 @@ from solidarity.cli import app
 from solidarity.errors import InputError
 from solidarity.explain import UNITS, Explanation, Value, explain
 from solidarity.summary import num
+from solidarity.tables import REGISTRY
 
 from .conftest import SCENARIOS
 
@@ -59,6 +60,30 @@ def test_belgium_key_fair_share_and_recorded_money_only(adopted):
     assert pop.values["year"].value == adopted.population.year
     assert pop.values["vintage"].value == adopted.population.vintage
     assert pop.values["flag"].value == "none"
+
+
+def test_the_two_relocation_figures_each_say_what_they_are(adopted):
+    """Issue 13: shares has two relocation figures per state; each gets one
+    sentence naming the one the Commission publishes. 2026: the rounded-up
+    equivalents add up to 21 013 (26 states, each ceil(V / 20 000)); the
+    Hamilton apportionment of R adds up to exactly 21 000."""
+    ex = explain(adopted, "DE")
+    persons, apportioned = ex.section("fair_share").fact("persons"), ex.section("fair_share").fact("apportioned")
+    assert ex.value("fair_share", "persons", "sum_fair") == 21_013
+    assert "4 555 persons" in persons.text() and "the figure the Commission publishes" in persons.text()
+    # quota 21.6857 % x 21 000 = 4 554.002, Hamilton gives 4 554
+    assert ex.value("fair_share", "apportioned", "relocations_apportioned") == 4_554
+    assert ex.value("fair_share", "apportioned", "sum_apportioned") == 21_000
+    assert "not the Commission's published figure" in apportioned.text()
+    doc = REGISTRY["shares"].column
+    assert "the figure the Commission publishes" in doc("fair_share_relocations").doc
+    assert "not the Commission's published figure" in doc("relocations_apportioned").doc
+    # one name, one meaning: offsets carries the persons after deduction under shares' name for it
+    assert "fair_share_relocations" not in REGISTRY["offsets"].names
+    assert "obligation_relocations" in REGISTRY["offsets"].names
+    off, sh = adopted.tables["offsets"], adopted.tables["shares"]
+    assert (off["obligation_relocations"] == sh.loc[off.index, "obligation_relocations"]).all()
+
 
 
 def test_germany_names_what_bound_it(adopted):

@@ -257,7 +257,7 @@ def rebook(t) -> None:
         put(item, amount=rel, shortfall=max(0, int(pool.at[item, "reference"]) - rel))
     off = t["offsets"]
     off["pledged_relocations"] = pl.xs("relocation", level="type")["units"]
-    off["cap"] = (off["fair_share_relocations"] - off["pledged_relocations"]).clip(lower=0)
+    off["cap"] = (off["obligation_relocations"] - off["pledged_relocations"]).clip(lower=0)
 
 
 # --- the registry of forgeries ----------------------------------------------------------
@@ -906,8 +906,9 @@ def _(res, t):
     t["offsets"] = pd.concat([off, off.loc[["AT"]].rename(index={"AT": "DK"})])
 
 
-forgery("m-offsets-pledge", "2026-adopted", r"^offsets: DE: fair share \d+ and relocations pledged \d+ are not its "
-        r"obligation in persons \(4555\) and its pledge \(\d+\)$")(_set("offsets", "DE", "pledged_relocations", add=1))
+forgery("m-offsets-pledge", "2026-adopted", r"^offsets: DE: obligation_relocations \d+ and relocations pledged "
+        r"\d+ are not its obligation in persons \(4555\) and its pledge \(\d+\)$")(
+    _set("offsets", "DE", "pledged_relocations", add=1))
 forgery("m-offsets-cap", "2026-adopted", r"^offsets: DE's cap \d+ is not its fair share in persons minus its "
         r"relocations \(4555 - \d+, at least 0: \d+\)$")(_set("offsets", "DE", "cap", add=1))
 forgery("m-offsets-binding", "2026-adopted", r"^offsets: DE: binding False, but it owes \d+ of a cap of \d+$")(
@@ -1052,7 +1053,7 @@ CATALOGUE = [
     r"^flows: \w\w sends -?\d+ \w+, called on for", r"^flows: \w\w gets", r"^flows: .* not within one unit",
     r"^offsets: pool row \w+ says", r"^offsets: pool row \w+ gives relocations", r"^offsets: the mandatory gap",
     r"^offsets: pool row art63_3_mandatory_offsets gives", r"^offsets: the states are", r"^offsets: \w\w owes",
-    r"^offsets: \w\w: fair share", r"^offsets: \w\w's cap", r"^offsets: \w\w: binding",
+    r"^offsets: \w\w: obligation_relocations", r"^offsets: \w\w's cap", r"^offsets: \w\w: binding",
     r"^offsets: \w\w's Art 63\(2\)\(b\) eligibility",
     r"^crisis: a crisis table without", r"^crisis: the scenario has a crisis plan",
     r"^crisis: \w\w contributes to its own plan", r"^crisis: \w+ is not what the order of sources gives",
