@@ -496,7 +496,8 @@ def _lv_unmet(c: _Ctx, value) -> tuple[str, dict]:
 
 def _lv_deviation(c: _Ctx, value) -> tuple[str, dict]:
     i, dev = c.i, _dev(c)
-    vals = {"pool": _eur(value or 0)}
+    # pool-wide, each state's deviation as its row counts it (a euro moved between types once)
+    vals = {"pool": _eur(c.t["obligations"]["deviation_value_eur"].sum())}
     if not c.inp.stated[i]:
         tpl = ("its pledge is recorded, not a stated preference" if c.inp.recorded[i]
                else "it stated no preference") + ": nothing to deviate from."

@@ -92,7 +92,9 @@ REGISTRY: dict[str, TableSpec] = {t.name: t for t in (
         _c("unmet_eur", "int", "EUR", "obligation not covered by pledges"),
         _c("above_obligation_eur", "int", "EUR", "pledged above the obligation, as the state's own "
            "floors, recorded pledge or stated preference imply (whole persons round up)"),
-        _c("deviation_value_eur", "int", "EUR", "value of the deviation from the stated preference"),
+        _c("deviation_value_eur", "int", "EUR", "value of the deviation from the stated preference: the "
+           "larger of the value pledged above it and the value pledged below it (a euro moved from one "
+           "type to another counts once)"),
         _c("source", "str", "text", "recorded (the Council act's pledge), stated (the state's "
            "preference, floors or caps) or assumed (nothing stated: the model chose)"),
         _c("model_chooses", "bool", "flag", "true for a state the model chooses for (fairness level)"),

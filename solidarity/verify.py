@@ -374,7 +374,9 @@ def _check_pledges(c: _Context) -> list[str]:
             out.append(f"obligations: {g}: value {_i(ob.at[g, 'pledged_value_eur'])}, unmet "
                        f"{_i(ob.at[g, 'unmet_eur'])} or excess {_i(ob.at[g, 'above_obligation_eur'])} do not "
                        f"follow from its pledges (value {v}, obligation {o})")
-        dev = sum(c.u[t] * abs(p[t] - pref[t]) for t in range(3)) if c.stated(g) else 0
+        # a euro moved between types is one euro of deviation: the larger of the value above and below
+        moved = [c.u[t] * (p[t] - pref[t]) for t in range(3)]
+        dev = max(sum(m for m in moved if m > 0), -sum(m for m in moved if m < 0)) if c.stated(g) else 0
         if _i(ob.at[g, "deviation_value_eur"]) != dev:
             out.append(f"obligations: {g}: deviation_value_eur {_i(ob.at[g, 'deviation_value_eur'])}, its pledges "
                        f"deviate from its stated preference by EUR {dev}")

@@ -120,6 +120,13 @@ def test_stated_preference_cut_by_art_57_2(capped):
     assert "Art 57(2)" in ex.section("levels").fact("bound").text()
     dev = ex.section("levels").fact("deviation")
     assert dev.values["value"].value == int(capped.tables["obligations"].at["FR", "deviation_value_eur"])
+    # a euro moved from one type to another is one euro of deviation, not two: FR stated
+    # EUR 33 614 331 of alternative measures, capped at EUR 3 771 340 (Art 57(2)); the
+    # EUR 29 842 991 cut goes to money (EUR 16 794 331 stated, EUR 46 637 322 pledged)
+    assert pl.at["financial", "deviation_units"] == 29_842_991 == -pl.at["alternative", "deviation_units"]
+    assert dev.values["value"].value == 29_842_991
+    # pool-wide: FR's 29 842 991 and NL's 9 722 500 (moved the same way)
+    assert dev.values["pool"].value == 29_842_991 + int(capped.tables["obligations"].at["NL", "deviation_value_eur"])
     assert dev.values["alt_states"].value == "FR and NL"
     assert "falls on money first" in ex.section("levels").fact("deviation_order").text()
 

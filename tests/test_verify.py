@@ -220,8 +220,10 @@ def rebook(t) -> None:
     ob["unmet_eur"] = (ob["obligation_eur"] - value).clip(lower=0)
     ob["above_obligation_eur"] = (value - ob["obligation_eur"]).clip(lower=0)
     ob["assumed_value_eur"] = pl["value_eur"].where(pl["source"] == "assumed", 0).groupby(level="geo").sum()
-    ob["deviation_value_eur"] = (pl["deviation_units"].fillna(0).astype(np.int64).abs() * uu).groupby(
-        level="geo").sum().where(ob["source"] == "stated", 0)
+    moved = pl["deviation_units"].fillna(0).astype(np.int64) * uu
+    ob["deviation_value_eur"] = np.maximum(moved.clip(lower=0).groupby(level="geo").sum(),
+                                           (-moved).clip(lower=0).groupby(level="geo").sum()).where(
+        ob["source"] == "stated", 0)
     bt = t["beneficiaries"]
     bt["received_eur"] = bt["received"] * bt.index.get_level_values("type").map(u).to_numpy(np.int64)
     bt["shortfall"] = bt["need"] - bt["received"]
