@@ -145,10 +145,14 @@ def _load(path: Path, sets, variant):
     sc = load_scenario(path, tuple(sets or ()), variant)
     for line in sc.overrides:
         _say(f"override {line}")
+    return sc
+
+
+def _say_assumed(sc) -> None:
+    """After a run: what the scenario left out and the run assumed."""
     note = proposal_note(sc)
     if note:
         _say(note)
-    return sc
 
 
 def proposal_note(sc) -> str:
@@ -270,6 +274,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
             _say(f"wrote {write_lp}")
         _say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified; "
              f"solved in {res.solve.runtime:.2f} s")
+        _say_assumed(sc)
         _out(text + "\n\n" + markdown_table(tables["pool"], "pool") + "\n")
     except BaseException as exc:
         _fail(exc)

@@ -534,6 +534,10 @@ def _lv_unmet_order(c: _Ctx, value) -> tuple[str, dict]:
     unmet = int(c.ob["unmet_eur"])
     if not unmet:
         return "nothing of its own unmet to order.", {}
+    if c.inp.recorded[c.i]:
+        # a recorded pledge is fixed: no order among states moves its shortfall
+        return (("its shortfall of {unmet} is fixed by its own recorded pledge, whatever the others pledge; "
+                 "no order among states applies to it."), {"unmet": _eur(unmet)})
     return (("an unmet amount that could fall on several states falls on them in the order of their codes; "
              "{unmet} of its obligation stays unmet."), {"unmet": _eur(unmet)})
 

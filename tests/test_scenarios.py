@@ -155,3 +155,45 @@ def test_three_year_ledger():
     assert years.loc[2028, "credit_earned_eur"] == 135_200_000
     # carried values go through the document layer and are logged
     assert any("carried from 2027" in o for o in cyc.results[2].scenario.overrides)
+
+
+def test_summary_names_what_is_not_called_and_what_stays_short(runs):
+    """Issue 13: the summary says what pledged money or relocations are not
+    called and which needs stay short. alternative-capped: obligations of
+    EUR 411 382 505 (the pool after deductions) against needs of 7 000
+    relocations x EUR 20 000 + EUR 150 000 000 + EUR 5 000 000 of alternative
+    measures: money pledged EUR 266 382 505 - EUR 150 000 000 received =
+    EUR 116 382 505 not called."""
+    from solidarity.summary import intro
+
+    text = intro(runs["alternative-capped"])
+    assert "Every need is met in full." in text
+    assert "Pledged and not called (beyond the needs): EUR 116 382 505 of money." in text
+    adopted = intro(runs["2026-adopted"])
+    # 30 000 - 6 363 persons and EUR 600 000 000 - EUR 127 256 403
+    assert "Needs that stay short: 23 637 relocations and EUR 472 743 597 of money." in adopted
+    assert "Pledged and not called" not in adopted
+
+
+def test_crisis_summary_does_not_count_offsets_as_relocations(runs):
+    """Issue 13: the crisis plan's 8 000 are 3 261 relocations pledged and not
+    called (DE 1 648, FR 1 216, NL 397) + 800 additional (DE 500, FR 300) =
+    4 061 relocations, and 8 000 - 4 061 = 3 939 responsibility offsets."""
+    from solidarity.summary import intro
+
+    text = intro(runs["crisis-frontline"])
+    assert "covers 8 000 of 8 000 relocations" not in text
+    assert ("The crisis plan for EL (CR Art 8, 9) has 8 000 relocation needs: 4 061 are covered by relocations "
+            "(3 261 from pledges not called, 800 from additional pledges) and 3 939 by responsibility offsets."
+            in text)
+
+
+def test_explain_does_not_order_a_shortfall_fixed_by_a_recorded_pledge(runs):
+    """Issue 13: BE (recorded EUR 12 900 000 of EUR 13 014 787) and HU (recorded
+    nothing) have a shortfall their own pledge fixes; no order of codes moves it."""
+    from solidarity.explain import explain
+
+    for geo, unmet in (("BE", 114_787), ("HU", 6_963_201)):
+        fact = explain(runs["2026-adopted"], geo).section("levels").fact("unmet_order").text()
+        assert "in the order of their codes" not in fact, geo
+        assert f"its shortfall of EUR {unmet:,} is fixed by its own recorded pledge".replace(",", " ") in fact
