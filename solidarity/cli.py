@@ -382,6 +382,7 @@ def key(population_year: Annotated[Optional[int], typer.Option(
 
         from .data import load_indicator
         from .key import fair_shares
+        from .numbers import eur
         from .report import shares_table
         from .schema import GDP, POPULATION
 
@@ -396,7 +397,7 @@ def key(population_year: Annotated[Optional[int], typer.Option(
         if fs.relocations.ties:
             _say(f"note: apportionment ties decided by the tie rule: {' '.join(fs.relocations.ties)}")
         _say(f"population {pop.year} ({pop.vintage}); GDP {gdp.year} ({gdp.vintage}); "
-             f"EUR {pool.rate} per relocation")
+             f"{eur(pool.rate)} per relocation")
         tables = {"shares": shares_table(fs, None, pop, gdp)}
         if output is None:
             _stdout_tables(tables, fmt)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .errors import InputError, Problem
 from .model import ALT, FIN, IN_KIND, REL
+from .numbers import decimal, percent
 from .schema import GDP, GEO, KNOWN_CODES, POPULATION, TYPES, SolidarityType
 from .summary import num
 
@@ -36,8 +37,10 @@ class Value:
     value: int | float | str
     unit: str
 
-    def show(self) -> str:
-        """The value as the text shows it (thousands separated, unit named)."""
+    def show(self, places: int | None = None) -> str:
+        """The value as the text shows it (thousands separated, unit named);
+        ``places``: a fraction's decimals as a percentage (default: up to 4,
+        trailing zeros dropped)."""
         v, u = self.value, self.unit
         if isinstance(v, str) or u in ("text", "year"):
             return str(v)
@@ -48,11 +51,15 @@ class Value:
         if u == "persons":
             return f"{num(int(v))} person{'' if v == 1 else 's'}"
         if u == "fraction":
-            text = _dec(100 * v, 4)
-            return (text.rstrip("0").rstrip(".") if "." in text else text) + " %"
+            return percent(float(v), places if places is not None else self.places())
         if u == "count":
             return num(int(v))
         return f"{v:g}"  # weight
+
+    def places(self) -> int:
+        """Decimals a fraction needs as a percentage, at most 4 (``0.5`` -> 0, ``0.216857`` -> 4)."""
+        text = _dec(100 * float(self.value), 4).rstrip("0")
+        return len(text) - text.index(".") - 1
 
     def to_dict(self) -> dict:
         return {"value": self.value, "unit": self.unit}
@@ -60,8 +67,7 @@ class Value:
 
 def _dec(x: float, places: int) -> str:
     """A decimal with the thousands separator :func:`num` uses."""
-    sep = num(1000)[1]
-    return f"{x:,.{places}f}".replace(",", sep)
+    return decimal(x, places)
 
 
 @dataclass(frozen=True)
@@ -81,8 +87,15 @@ class Fact:
             raise KeyError(f"fact {self.key!r}: no value for {sorted(missing)}")
         object.__setattr__(self, "values", {k: self.values[k] for k in dict.fromkeys(used)})
 
+    def shown(self) -> dict[str, str]:
+        """Each value as the sentence shows it: every percentage in one
+        sentence with the same number of decimals (the most any of them needs)."""
+        fractions = [v for v in self.values.values() if v.unit == "fraction" and not isinstance(v.value, str)]
+        places = max((v.places() for v in fractions), default=0)
+        return {k: v.show(places) if v.unit == "fraction" else v.show() for k, v in self.values.items()}
+
     def text(self) -> str:
-        return self.template.format_map({k: v.show() for k, v in self.values.items()})
+        return self.template.format_map(self.shown())
 
     def to_dict(self) -> dict:
         return {"text": self.text(), "template": self.template,

@@ -23,6 +23,7 @@ from .apportionment import TIE_RULE
 from .data import Indicator
 from .key import FairShares
 from .model import ModelInput, Solution
+from .numbers import decimal, group
 from .scenario import Scenario
 from .schema import BENEFICIARY, COUNTRY, GEO, KNOWN_CODES, MIN_FINANCIAL_EUR, MIN_RELOCATIONS, TYPE, TYPES, Source
 from .solve import SolveResult
@@ -228,7 +229,7 @@ def _threshold_rows(rules) -> list[dict]:
         {"item": "art63_3_mandatory_offsets", "unit": "persons", "amount": o.covered, "reference": o.gap,
          "shortfall": o.uncovered, "status": "triggered" if o.triggered else "not triggered",
          "rule": "Art 63(3), 63(7): gap to the higher threshold, at most the uncovered relocation needs "
-                 f"({o.uncovered_needs}); shared pro rata to the key within each state's cap"},
+                 f"({group(o.uncovered_needs)}); shared pro rata to the key within each state's cap"},
     ]
     if rules.crisis is not None:
         c = rules.crisis
@@ -377,9 +378,9 @@ def _md_cell(v, unit: str = "") -> str:
     if isinstance(v, bool):
         return "yes" if v else ""
     if isinstance(v, int):
-        return str(v) if unit == "year" else f"{v:,}".replace(",", " ")
+        return str(v) if unit == "year" else group(v)
     if isinstance(v, float):
-        return f"{v:.6f}" if abs(v) < 10 else f"{v:,.2f}".replace(",", " ")
+        return f"{v:.6f}" if abs(v) < 10 else decimal(v, 2)
     return str(v).replace("|", "\\|")
 
 

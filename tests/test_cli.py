@@ -201,8 +201,8 @@ def test_conflicting_scenario_exits_4(cli, write):
     assert res.exit_code == 4 and res.stdout == ""
     assert res.stderr == (
         f"error: {path}: the scenario's constraints conflict:\n"
-        "  - the recorded pledges of AT (1 000 EUR of alternative measures) exceed the alternative measures "
-        "requested by all beneficiaries (0 EUR); Art 57(2) allows them only up to requests\n")
+        "  - the recorded pledges of AT (EUR 1 000 of alternative measures) exceed the alternative measures "
+        "requested by all beneficiaries (EUR 0); Art 57(2) allows them only up to requests\n")
 
 
 def test_verifier_rejection_exits_5(cli, minimal, monkeypatch, tmp_path):
@@ -313,7 +313,7 @@ def test_key_to_stdout_as_csv(cli):
     assert t["fair_share_eur"].sum() == 420_000_000 and t["relocations_apportioned"].sum() == 21_000
     assert (t["fair_share_relocations"] * 20_000 >= t["fair_share_eur"]).all()  # equivalents round up
     assert abs(t["key_share"].sum() - 1) < 1e-12
-    assert res.stderr.endswith("EUR 20000 per relocation\n")
+    assert res.stderr.endswith("EUR 20 000 per relocation\n")
 
 
 def test_key_to_stdout_as_json_and_markdown(cli):
@@ -324,7 +324,7 @@ def test_key_to_stdout_as_json_and_markdown(cli):
     assert doc["table"] == "shares" and [r["geo"] for r in doc["rows"]] == ["DE", "FR", "IT"]
     assert sum(r["relocations_apportioned"] for r in doc["rows"]) == 100
     assert sum(r["fair_share_eur"] for r in doc["rows"]) == 1_000_000
-    assert "EUR 10000 per relocation" in res.stderr  # F / R
+    assert "EUR 10 000 per relocation" in res.stderr  # F / R
     res = cli("key", "-f", "md", "--participants", "AT,BE")
     assert res.exit_code == 0
     lines = res.stdout.splitlines()
@@ -336,7 +336,7 @@ def test_key_relocations_keep_eur_20000_unless_equivalence_given(cli):
     t = pd.read_csv(StringIO(cli("key", "--relocations", "1000").stdout))
     assert t["fair_share_eur"].sum() == 1000 * 20_000 and t["relocations_apportioned"].sum() == 1000
     res = cli("key", "--relocations", "1000", "--equivalence-eur", "30000")
-    assert res.exit_code == 0 and "EUR 30000 per relocation" in res.stderr
+    assert res.exit_code == 0 and "EUR 30 000 per relocation" in res.stderr
     t = pd.read_csv(StringIO(res.stdout))
     assert t["fair_share_eur"].sum() == 1000 * 30_000 and t["relocations_apportioned"].sum() == 1000
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 import solidarity
 from solidarity.cli import app
 from solidarity.errors import InputError
-from solidarity.explain import UNITS, Explanation, Value, explain
+from solidarity.explain import UNITS, Explanation, Fact, Value, explain
 from solidarity.summary import num
 from solidarity.tables import REGISTRY
 
@@ -153,9 +153,25 @@ def test_json_round_trips_with_the_same_numbers(adopted):
             for f in sec.facts:
                 jf = doc["sections"][sec.key]["facts"][f.key]
                 assert "- " + jf["text"] in lines
+                shown = Fact(f.key, jf["template"],
+                             {n: Value(v["value"], v["unit"]) for n, v in jf["values"].items()}).shown()
                 for name, v in jf["values"].items():
                     assert v["unit"] in UNITS
-                    assert Value(v["value"], v["unit"]).show() in jf["text"], (g, f.key, name)
+                    assert shown[name] in jf["text"], (g, f.key, name)
+
+
+def test_percentages_in_one_sentence_have_the_same_decimals(adopted):
+    """Issue 13: 'relocations 21.21 % and money 21.2094 %' in one sentence
+    becomes 21.2100 % and 21.2094 %; a sentence of round shares keeps none."""
+    fact = Fact("f", "{a} and {b}", {"a": Value(0.2121, "fraction"), "b": Value(0.212094, "fraction")})
+    assert fact.text() == "21.2100 % and 21.2094 %"
+    assert Fact("g", "{a} of {b}", {"a": Value(0.5, "fraction"), "b": Value(0.6, "fraction")}).text() == "50 % of 60 %"
+    pattern = re.compile(r"(\d+(?:\.(\d+))?) %")
+    for g in ("DE", "CY", "IT"):
+        for sec in explain(adopted, g).sections:
+            for f in sec.facts:
+                places = {len(m.group(2) or "") for m in pattern.finditer(f.text())}
+                assert len(places) <= 1, (g, f.text())
 
 
 def test_no_number_is_written_by_hand(adopted, capped):

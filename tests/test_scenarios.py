@@ -197,3 +197,10 @@ def test_explain_does_not_order_a_shortfall_fixed_by_a_recorded_pledge(runs):
         fact = explain(runs["2026-adopted"], geo).section("levels").fact("unmet_order").text()
         assert "in the order of their codes" not in fact, geo
         assert f"its shortfall of EUR {unmet:,} is fixed by its own recorded pledge".replace(",", " ") in fact
+
+
+def test_numbers_in_rule_text_have_their_thousands_separated(runs):
+    """Issue 13: the pool table's rule text wrote '(23637)'; 30 000 needed -
+    6 363 received = 23 637 uncovered relocation needs."""
+    rule = runs["2026-adopted"].tables["pool"].at["art63_3_mandatory_offsets", "rule"]
+    assert "(23 637)" in rule and "23637" not in rule
