@@ -636,8 +636,8 @@ def _lv_fairness(c: _Ctx, value) -> tuple[str, dict]:
 
 
 def _lv_balance(c: _Ctx, value) -> tuple[str, dict]:
-    tpl = ("per type, receipts are spread so that the smallest coverage ratio among beneficiaries is as "
-           "large as possible (Art 60(2)); the smallest is {ratio}.")
+    tpl = ("receipts are spread so that the coverage ratios of every beneficiary and type together are "
+           "leximin-optimal, with the SAR target as a constraint (Art 60(2)); the smallest is {ratio}.")
     tpl += (" Its own coverage is in the section on beneficiaries." if c.g in c.inp.beneficiaries
             else " This level decides only what beneficiaries receive.")
     return tpl, {"ratio": _frac(float(value or 0))}
@@ -741,6 +741,7 @@ def _beneficiary(c: _Ctx) -> Section | None:
                           {"need": _amount(t, r["need"]), "received": _amount(t, r["received"]),
                            "coverage": _frac(r["coverage"]), "shortfall": _amount(t, r["shortfall"]),
                            "n": Value(len(cov), "count"), "low": _frac(cov.min()), "high": _frac(cov.max())}))
+    facts.append(_share_rule(c, bool(mine["sar"].iloc[0])))
     if bool(mine["sar"].iloc[0]):
         pool = c.t["pool"]
         facts.append(Fact("sar", "It is a search-and-rescue state (Art 57(2)): the SAR states receive "
@@ -755,6 +756,27 @@ def _beneficiary(c: _Ctx) -> Section | None:
                           "with {top_value}.", {"n": Value(len(by), "count"), "total": _eur(by.sum()),
                                                 "top": _text(by.index[0]), "top_value": _eur(by.iloc[0])}))
     return Section("beneficiary", "As a beneficiary", tuple(facts))
+
+
+def _share_rule(c: _Ctx, sar: bool) -> Fact:
+    """Which rule decided the beneficiary's share: the leximin split of each
+    type alone, or the SAR target with the others held at a common level."""
+    from .allocate import balance
+
+    reached = c.inp.sar_target - c.sol.sar_shortfall
+    split = balance(c.inp, c.sol.pledges, c.sol.received.sum(axis=0), reached)[1]
+    if not c.inp.sar.any() or split.level is None:
+        tpl = ("Rule: its share of each type is the leximin split of that type among all beneficiaries "
+               "(Art 60(2))" + ("; the SAR target was met without moving anything." if c.inp.sar.any() else "."))
+        return Fact("rule", tpl)
+    vals = {"target": _eur(split.target), "level": _frac(split.level)}
+    if sar:
+        return Fact("rule", "Rule: the SAR target (Art 57(2)) decided its share: the SAR states receive at least "
+                    "{target}, shared leximin among them per type, while the other beneficiaries are held at a "
+                    "common coverage of {level} in every type that gave way.", vals)
+    return Fact("rule", "Rule: the SAR target (Art 57(2)) set its share: to leave the SAR states {target}, the "
+                "beneficiaries without SAR arrivals give way in every type together, down to a common coverage "
+                "of {level} (whole units, so up to one unit more), leximin among them (Art 60(2)).", vals)
 
 
 def _crisis(c: _Ctx) -> Section | None:

@@ -669,38 +669,69 @@ def _transfer_deviation(c: _Context, i: str, j: str, t: int) -> int:
 
 
 def _check_balance(c: _Context) -> list[str]:
-    """Per type, leximin coverage among beneficiaries, within the SAR rule:
-    the SAR states get at least what the target still needs from this type
-    (the target less what earlier types gave and the most later types can
-    give); while they get exactly that least, no unit may move from them to
-    the others, and no other transfer may improve the leximin order."""
+    """Leximin coverage over every beneficiary and type together, with the
+    SAR target as a constraint (Art 60(2), 57(2)): the SAR states receive at
+    least the target; within a type, no unit may move between two
+    beneficiaries to improve the leximin order (from a SAR state to another
+    only while the target stays met); and no beneficiary's lowest coverage
+    may be raised by a unit from a SAR state whose value the others give
+    back to the SAR states in other types, each staying above it."""
     out: list[str] = []
     if not c.benef:
         return out
     pool = c.t["pool"]
     target = _i(pool.at["sar_target", "reference"]) - _i(pool.at["sar_target", "shortfall"]) if c.sar else 0
-    got = 0
-    most_sar = [min(c.received_total(s), sum(c.receipt_cap(b, s) for b in c.sar)) * c.u[s] for s in range(3)]
     rest = [b for b in c.benef if b not in c.sar]
+    given = sum(c.u[t] * c.y[b][t] for b in c.sar for t in range(3))
+    slack = given - target
+    if c.sar and slack < 0:
+        out.append(f"balance: SAR states receive EUR {given}, less than the SAR target of EUR {target}")
     for t in range(3):
-        total = c.received_total(t)
-        least = max(0, _ceil_div(target - got - sum(most_sar[t + 1:]), c.u[t]),
-                    total - sum(c.receipt_cap(b, t) for b in rest))
-        least = min(least, total, sum(c.receipt_cap(b, t) for b in c.sar))
-        g_total = sum(c.y[b][t] for b in c.sar)
         for b in c.benef:
             if c.y[b][t] > c.receipt_cap(b, t):
                 out.append(f"balance: {b} receives {c.y[b][t]} {TYPES[t].unit} of {_T[t]}, more than it can "
                            f"({c.receipt_cap(b, t)})")
-        if c.sar and g_total < least:
-            out.append(f"balance: SAR states receive {g_total} of {_T[t]}, less than the {least} the SAR "
-                       "target needs from this type")
-        binding = bool(c.sar) and g_total <= least
-        viol = _leximin_violation(c, t, forbid=(set(c.sar), set(rest)) if binding else None)
+        locked = bool(c.sar) and slack < c.u[t]
+        viol = _leximin_violation(c, t, forbid=(set(c.sar), set(rest)) if locked else None)
         if viol:
             out.append(f"balance: {viol}")
-        got += g_total * c.u[t]
+    if c.sar and slack >= 0:
+        trade = _sar_trade(c, rest, slack)
+        if trade:
+            out.append(f"balance: {trade}")
     return out
+
+
+def _sar_trade(c: _Context, rest: list, slack: int) -> str:
+    """A trade that improves the leximin order within the SAR target: the
+    beneficiary without SAR arrivals with the lowest coverage of a type gets
+    one more unit of it from a SAR state, and the others give the SAR states
+    back the value the target then misses, in other types, each giver
+    staying above the first one's new coverage."""
+    for t in range(3):
+        takers = [b for b in rest if c.need[b][t] > 0 and c.y[b][t] < c.receipt_cap(b, t)]
+        if not takers:
+            continue
+        b = min(takers, key=lambda x: (Fraction(c.y[x][t], c.need[x][t]), x))
+        after = Fraction(c.y[b][t] + 1, c.need[b][t])
+        donors = [s for s in c.sar if c.y[s][t] > 0
+                  and (c.need[s][t] == 0 or Fraction(c.y[s][t] - 1, c.need[s][t]) > after)]
+        missing = c.u[t] - slack
+        if not donors or missing <= 0:
+            continue  # nothing to take, or the within-type check covers it
+        back = 0
+        for t2 in range(3):
+            if t2 == t:
+                continue
+            spare = sum(max(0, c.y[g][t2] - math.floor(after * c.need[g][t2]) - 1)
+                        for g in rest if c.need[g][t2] > 0)
+            room = sum(max(0, c.receipt_cap(s, t2) - c.y[s][t2]) for s in c.sar)
+            back += c.u[t2] * min(spare, room)
+        if back >= missing:
+            return (f"giving {b} one more unit of {_T[t]} (coverage {float(after):.6f}) from a SAR state, and "
+                    f"the SAR states EUR {missing} back in other types from beneficiaries that stay above it, "
+                    "keeps the SAR target and improves the balance (Art 60(2)): not leximin")
+    return ""
 
 
 def _leximin_violation(c: _Context, t: int, forbid: tuple[set, set] | None) -> str:

@@ -27,6 +27,7 @@ import pandas as pd
 import pytest
 
 import solidarity
+from solidarity.allocate import leximin
 from solidarity.scenario import parse_scenario
 from solidarity.verify import verify_ledger, verify_outcomes
 
@@ -854,12 +855,37 @@ def _(res, t):
 
 
 @forgery("m-sar-states-below-target", "sar-binding",
-         r"^balance: SAR states receive \d+ of financial, less than the \d+ the SAR target needs from this type$",
+         r"^balance: SAR states receive EUR \d+, less than the SAR target of EUR \d+$",
          r"^pool: sar_target is \d+, re-derived \d+$")
 def _(res, t):
     _money_away_from_sar({("IT", "EL"): 1000})(res, t)
     for col in ("amount", "shortfall"):  # the pool row still says the target is met
         t["pool"].at["sar_target", col] = res.tables["pool"].at["sar_target", col]
+
+
+def _resplit(t, typ: str, group: list[str], total: int) -> None:
+    """The group's receipts of one type set to the leximin split of ``total``."""
+    bt = t["beneficiaries"]
+    got = leximin(total, [int(bt.at[(b, typ), "need"]) for b in group], [int(bt.at[(b, typ), "cap"]) for b in group],
+                  group)
+    for b, v in zip(group, got):
+        bt.at[(b, typ), "received"] = v
+
+
+@forgery("m-sar-burden-on-one-type", "sar-binding",
+         r"^balance: giving \w\w one more unit of financial \(coverage [\d.]+\) from a SAR state, and the SAR "
+         r"states EUR 1 back in other types")
+def _(res, t):
+    # Issue 13: the SAR target met by money alone (as before the joint leximin): EUR 20 000 more of
+    # money to the SAR states and one relocation fewer, the same value; each group still leximin
+    # within itself, so only the trade across types shows that the others' money could be higher.
+    bt = t["beneficiaries"]
+    for typ, moved in (("financial", 20_000), ("relocation", -1)):
+        sar, others = ["ES", "IT"], ["CY", "EL"]
+        _resplit(t, typ, sar, sum(int(bt.at[(b, typ), "received"]) for b in sar) + moved)
+        _resplit(t, typ, others, sum(int(bt.at[(b, typ), "received"]) for b in others) - moved)
+        reflow(t, typ)
+    rebook(t)
 
 
 @forgery("m-calls-do-not-add-up", "2026-adopted", r"^calls: financial called \d+, received \d+$",
@@ -1050,6 +1076,7 @@ CATALOGUE = [
     r"^SAR target missed by EUR", r"^pool coverage of \w+", r"^fairness: ",
     r"^balance: \w\w receives", r"^balance: SAR states receive", r"^balance: moving one unit of",
     r"^balance: moving one unit of",
+    r"^balance: giving \w\w one more unit of", r"^balance: giving \w\w one more unit of",
     r"^calls: \w+ called \d+, received", r"^calls: \w\w is called on for",
     r"^flows: .* a flow must be positive", r"^flows: .* to themselves$", r"^flows: .*: value_eur",
     r"^flows: \w\w sends -?\d+ \w+, called on for", r"^flows: \w\w gets", r"^flows: .* not within one unit",
