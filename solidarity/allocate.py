@@ -288,10 +288,14 @@ def receipt_caps(inp: ModelInput, p: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SarSplit:
-    """How the SAR target was met, type by type (the least on earlier types)."""
+    """How the SAR target was met: the units per type the other
+    beneficiaries kept (the rest go to the SAR states), and the level every
+    other beneficiary's coverage of each type that gave up units to the SAR
+    states was held at (None: the per-type leximin already met the target)."""
 
     target: int  #: EUR the SAR states must receive (target minus the unavoidable shortfall)
-    least: tuple[int, int, int]  #: units per type the SAR states had to get at least
+    rest: tuple[int, int, int]  #: units per type kept by the beneficiaries without SAR arrivals
+    level: Fraction | None  #: the others' lowest coverage in the types that gave way
 
 
 def _split(total: int, needs: np.ndarray, caps: np.ndarray, names: list[str], idx: np.ndarray) -> np.ndarray:
@@ -302,43 +306,78 @@ def _split(total: int, needs: np.ndarray, caps: np.ndarray, names: list[str], id
     return out
 
 
+def _keep(level: Fraction, needs: np.ndarray, caps: np.ndarray, idx: np.ndarray) -> int:
+    """Units the beneficiaries ``idx`` need so that each has a coverage of at
+    least ``level`` (or its cap)."""
+    return sum(min(int(caps[b]), -((-level.numerator * int(needs[b])) // level.denominator))
+               for b in idx if needs[b] > 0)
+
+
 def balance(inp: ModelInput, p: np.ndarray, totals: np.ndarray, sar_target: int,
             caps: np.ndarray | None = None) -> tuple[np.ndarray, SarSplit]:
     """Receipts per beneficiary and type for given pledges and type totals.
 
-    Per type in the order relocation, financial, alternative: leximin
-    coverage ratios (:func:`leximin`) over all beneficiaries; where the SAR
-    states would then receive less than the SAR target still needs, they get
-    exactly the least this type must give them (the target less what the
-    earlier types gave and the most the later types can give), shared
-    leximin among them, and the others share the rest leximin. ``caps``
-    replaces :func:`receipt_caps` (the most each beneficiary can receive).
+    Leximin over every beneficiary and type together, with the SAR target as
+    a constraint (Art 60(2): "in a balanced way"; Art 57(2)). Per type, the
+    leximin split over all beneficiaries (:func:`leximin`); where the SAR
+    states then receive less than the target, the other beneficiaries give
+    way in every type together, down to the highest common coverage level
+    at which what they keep still leaves the SAR states the target (so no
+    one type, such as money, carries the whole target); the euros the level
+    leaves over go back to the others. Within each group the units are
+    shared leximin. ``caps`` replaces :func:`receipt_caps` (the most each
+    beneficiary can receive).
     """
-    u = inp.unit_value
+    u = [int(v) for v in inp.unit_value]
     if caps is None:
         caps = receipt_caps(inp, p)
     names = list(inp.beneficiaries)
     m = len(names)
     y = np.zeros((m, 3), dtype=np.int64)
-    sar = np.flatnonzero(inp.sar)
-    rest = np.flatnonzero(~inp.sar)
-    everyone = np.arange(m)
-    got = 0
-    least = [0, 0, 0]
-    most_later = [min(int(totals[s]), int(caps[sar, s].sum())) * int(u[s]) for s in range(3)]
+    sar, rest, everyone = np.flatnonzero(inp.sar), np.flatnonzero(~inp.sar), np.arange(m)
+    natural = [_split(int(totals[t]), inp.needs[:, t], caps[:, t], names, everyone) for t in range(3)]
+    given = sum(u[t] * int(natural[t][sar].sum()) for t in range(3))
+    if not sar.size or given >= sar_target:
+        for t in range(3):
+            y[:, t] = natural[t]
+        kept0 = [int(natural[t][rest].sum()) for t in range(3)]
+        return y, SarSplit(sar_target, (kept0[0], kept0[1], kept0[2]), None)
+    # The others keep r_t units of type t: at most what the leximin split
+    # gives them, at least what the SAR states' caps leave them.
+    hi = [int(totals[t]) - int(natural[t][sar].sum()) for t in range(3)]
+    lo = [max(0, int(totals[t]) - int(caps[sar, t].sum())) for t in range(3)]
+    budget = sum(u[t] * int(totals[t]) for t in range(3)) - sar_target  # EUR the others may keep
+
+    def kept(level: Fraction) -> list[int]:
+        return [min(hi[t], max(lo[t], _keep(level, inp.needs[:, t], caps[:, t], rest))) for t in range(3)]
+
+    def cost(level: Fraction) -> int:
+        return sum(u[t] * r for t, r in enumerate(kept(level)))
+
+    # The highest level the budget allows: bisection on exact fractions;
+    # the levels at which a unit is added are k / need, so 2**-96 separates them.
+    low, high = Fraction(0), Fraction(1)
+    if cost(low) > budget:
+        r = list(lo)
+    else:
+        for _ in range(96):
+            mid = (low + high) / 2
+            low, high = (mid, high) if cost(mid) <= budget else (low, mid)
+        r = kept(low)
+        left = budget - cost(low)
+        # Euros the level leaves over go back to the others, type by type,
+        # the type with the lowest coverage among them first.
+        order = sorted(range(3), key=lambda t: (Fraction(r[t], max(1, int(inp.needs[rest, t].sum()))), t))
+        for t in order:
+            more = min(hi[t] - r[t], left // u[t]) if u[t] else 0
+            r[t] += more
+            left -= more * u[t]
     for t in range(3):
-        need, cap, total = inp.needs[:, t], caps[:, t], int(totals[t])
-        short = sar_target - got - sum(most_later[t + 1:])
-        lo = max(0, -(-short // int(u[t])), total - int(cap[rest].sum()))
-        lo = min(lo, total, int(cap[sar].sum()))
-        least[t] = lo
-        natural = _split(total, need, cap, names, everyone)
-        if int(natural[sar].sum()) >= lo:
-            y[:, t] = natural
-        else:
-            y[:, t] = _split(lo, need, cap, names, sar) + _split(total - lo, need, cap, names, rest)
-        got += int((y[sar, t] * u[t]).sum())
-    return y, SarSplit(target=sar_target, least=(least[0], least[1], least[2]))
+        y[:, t] = (_split(r[t], inp.needs[:, t], caps[:, t], names, rest)
+                   + _split(int(totals[t]) - r[t], inp.needs[:, t], caps[:, t], names, sar))
+    gave = [(b, t) for t in range(3) if r[t] < hi[t] for b in rest if inp.needs[b, t] > 0]
+    level = min((Fraction(int(y[b, t]), int(inp.needs[b, t])) for b, t in gave), default=None)
+    return y, SarSplit(sar_target, (r[0], r[1], r[2]), level)
 
 
 def balance_step(problem: MilpProblem, sol: Solution) -> Solution:

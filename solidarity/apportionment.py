@@ -212,6 +212,13 @@ def _divisor_ties(q, seats, prio) -> tuple[str, ...]:
     """States whose last held seat and another's next seat are equally entitled."""
     held = {g: prio(q[g], seats[g] - 1) for g in q if seats[g] > 0}
     nxt = {g: prio(q[g], seats[g]) for g in q if q[g] > 0}
+    # Huntington-Hill's first seats all have an infinite priority (d(0) = 0):
+    # when the house cannot give every state one, who gets one is a tie the
+    # tie rule decides, reported like any other.
+    inf_held = {g for g, p in held.items() if p is None}
+    inf_next = {g for g, p in nxt.items() if p is None}
+    if inf_held and inf_next:
+        return tuple(sorted(inf_held | inf_next))
     finite_held = [p for p in held.values() if p is not None]
     finite_next = [p for p in nxt.values() if p is not None]
     if not finite_held or not finite_next:

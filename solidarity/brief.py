@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from .numbers import decimal, group, percent
 from .schema import KNOWN_CODES
 from .tables import REGISTRY, flat
 
@@ -145,14 +146,14 @@ def num(v: Any) -> str:
     """A whole number with thin spaces between thousands, a true minus sign."""
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return ""
-    return f"{int(v):,}".replace(",", THIN).replace("-", MINUS)
+    return group(v, THIN, MINUS)
 
 
 def pct(v: Any, digits: int = 1) -> str:
     """A fraction as a percentage (``0.2121`` -> ``21.2 %``)."""
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return ""
-    return f"{100 * float(v):,.{digits}f}".replace(",", THIN).replace("-", MINUS) + f"{THIN}%"
+    return percent(v, digits, THIN, THIN).replace("-", MINUS)
 
 
 def fmt(v: Any, dtype: str, unit: str = "") -> str:
@@ -166,7 +167,7 @@ def fmt(v: Any, dtype: str, unit: str = "") -> str:
     if dtype == "float":
         if unit == "fraction":
             return pct(v, 2)
-        return f"{float(v):,.2f}".replace(",", THIN).replace("-", MINUS)
+        return decimal(v, 2, THIN, MINUS)
     return str(v)
 
 

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .numbers import decimal, group
 from .schema import BENEFICIARY, GEO, KNOWN_CODES, TYPE, TYPES
 
 #: Okabe-Ito palette (Okabe & Ito 2008), colour-blind safe.
@@ -140,12 +141,12 @@ def label(geo: str) -> str:
 
 def num(v: float) -> str:
     """A whole number with thin spaces between thousands."""
-    return f"{round(v):,}".replace(",", THIN).replace("-", "\u2212")
+    return group(round(v), THIN, "\u2212")
 
 
 def meur(v: float, digits: int = 1) -> str:
     """EUR as millions, e.g. ``91.1``."""
-    return f"{v / 1e6:,.{digits}f}".replace(",", THIN)
+    return decimal(v / 1e6, digits, THIN)
 
 
 def _context(tables: Mapping[str, pd.DataFrame]) -> tuple[str, int]:
@@ -354,18 +355,18 @@ def _flows_chart(tables) -> dict[str, bytes]:
                     continue
                 v = shown[i, j]
                 if v:
-                    txt = f"{v:,.2f}".replace(",", THIN) if eur else num(v)
+                    txt = decimal(v, 2, THIN) if eur else num(v)
                     ax.text(j, i, txt, ha="center", va="center", fontsize=7.5,
                             color="white" if norm(v) > 0.55 else "#222222")
         # totals: a column "sent" and a row "received", outside the colour scale
         for i in range(n):
             s = shown[i].sum()
-            ax.text(m - 0.2, i, (f"{s:,.2f}".replace(",", THIN) if eur else num(s)) if s else "–",
+            ax.text(m - 0.2, i, (decimal(s, 2, THIN) if eur else num(s)) if s else "–",
                     ha="left", va="center", fontsize=7, fontweight="bold" if s else "normal",
                     color="#222222" if s else GREY)
         for j in range(m):
             s = shown[:, j].sum()
-            ax.text(j, n + 0.1, f"{s:,.2f}".replace(",", THIN) if eur else num(s), ha="center", va="top",
+            ax.text(j, n + 0.1, decimal(s, 2, THIN) if eur else num(s), ha="center", va="top",
                     fontsize=7, fontweight="bold")
         ax.set_xlim(-0.5, m + 0.9)
         ax.set_ylim(n + 1.0, -0.5)
@@ -416,7 +417,7 @@ def _beneficiaries_chart(tables) -> dict[str, bytes]:
         for k in range(len(benefs)):
             n_, g_ = need[k], got[k]
             if eur:
-                txt = f"{g_:,.2f} of {n_:,.2f}".replace(",", THIN)
+                txt = f"{decimal(g_, 2, THIN)} of {decimal(n_, 2, THIN)}"
             else:
                 txt = f"{num(g_)} of {num(n_)}"
             if n_:
@@ -453,7 +454,7 @@ def _offsets_chart(tables) -> dict[str, bytes]:
     y = np.arange(n)[::-1]
     rel = off["pledged_relocations"].reindex(geos).to_numpy(dtype=float)
     owed = off["offset"].reindex(geos).to_numpy(dtype=float)
-    fair = off["fair_share_relocations"].reindex(geos).to_numpy(dtype=float)
+    fair = off["obligation_relocations"].reindex(geos).to_numpy(dtype=float)
     ax.barh(y, rel, height=0.72, color=BLUE, edgecolor="white", linewidth=0.6)
     ax.barh(y, owed, left=rel, height=0.72, color=PURPLE, edgecolor="white", linewidth=0.6, hatch="////",
             hatchcolor="white")
@@ -764,7 +765,7 @@ def _sweep_charts(table, parameter, metrics, units, title, sharey) -> dict[str, 
 
 def _plain(v: float, unit: str) -> str:
     if unit == "EUR million":
-        return f"{v:,.2f}".replace(",", THIN)
+        return decimal(v, 2, THIN)
     if unit == "%":
         return f"{v:.1f}{THIN}%"
     return num(v) if float(v).is_integer() else f"{v:g}"

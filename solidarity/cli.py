@@ -158,6 +158,29 @@ def _load(path: Path, sets, variant):
     return sc
 
 
+def _say_assumed(sc) -> None:
+    """After a run: what the scenario left out and the run assumed."""
+    note = proposal_note(sc)
+    if note:
+        _say(note)
+
+
+def proposal_note(sc) -> str:
+    """The stderr line for a scenario without the Commission proposal's
+    numbers: Art 63(1) then measures against the Art 12(2) minimum, assumed
+    (empty when the scenario gives both numbers)."""
+    from .numbers import eur, persons
+
+    missing = sc.pool.proposal_assumed
+    if not missing:
+        return ""
+    r, f = sc.pool.proposal
+    given = {"relocations": persons(r), "financial_eur": eur(f)}
+    keys = " and ".join(f"pool.proposal_{n}" for n in missing)
+    return (f"{Path(sc.path).name}: no {keys}: the Commission proposal is assumed to be the Art 12(2) "
+            f"minimum ({', '.join(given[n] for n in missing)}) for Art 63(1)")
+
+
 def _inputs_of(results) -> list[dict]:
     """Files read by runs (scenario, data), for the manifest."""
     seen, out = set(), []
@@ -280,6 +303,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
             _say(f"wrote {write_lp}")
         _say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified; "
              f"solved in {res.solve.runtime:.2f} s")
+        _say_assumed(sc)
         if not quiet:
             _out(text + "\n\n" + markdown_table(tables["pool"], "pool") + "\n")
     except BaseException as exc:
@@ -388,6 +412,7 @@ def key(population_year: Annotated[Optional[int], typer.Option(
 
         from .data import load_indicator
         from .key import fair_shares
+        from .numbers import eur
         from .report import shares_table
         from .schema import GDP, POPULATION
 
@@ -402,7 +427,7 @@ def key(population_year: Annotated[Optional[int], typer.Option(
         if fs.relocations.ties:
             _say(f"note: apportionment ties decided by the tie rule: {' '.join(fs.relocations.ties)}")
         _say(f"population {pop.year} ({pop.vintage}); GDP {gdp.year} ({gdp.vintage}); "
-             f"EUR {pool.rate} per relocation")
+             f"{eur(pool.rate)} per relocation")
         tables = {"shares": shares_table(fs, None, pop, gdp)}
         if output is None:
             _stdout_tables(tables, fmt)

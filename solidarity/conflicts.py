@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .model import ALT
+from .numbers import group
 
 
 def _names(geos) -> str:
@@ -28,7 +29,7 @@ def _names(geos) -> str:
 
 
 def _fmt(v: int) -> str:
-    return f"{v:,}".replace(",", " ")
+    return group(v)
 
 
 def explain(scenario, geos: tuple[str, ...], benef: tuple[str, ...], lower: np.ndarray,
@@ -45,8 +46,8 @@ def explain(scenario, geos: tuple[str, ...], benef: tuple[str, ...], lower: np.n
         for g, v in sorted(floors.items()):
             room = total - requests.get(g, 0)
             if v > room and g in requests:
-                out.append(f"the {_kind(scenario, g)} of {g} ({_fmt(v)} EUR of alternative measures) "
-                           f"exceed what the other beneficiaries requested ({_fmt(room)} EUR); "
+                out.append(f"the {_kind(scenario, g)} of {g} (EUR {_fmt(v)} of alternative measures) "
+                           f"exceed what the other beneficiaries requested (EUR {_fmt(room)}); "
                            f"Art 57(2) allows alternative measures only up to requests, and {g} "
                            "cannot send them to itself")
         if sum(floors.values()) > total:
@@ -60,9 +61,9 @@ def explain(scenario, geos: tuple[str, ...], benef: tuple[str, ...], lower: np.n
             kinds = {_kind(scenario, g) for g in pick}
             what = "recorded pledges" if kinds == {"recorded pledge"} else (
                 "floors" if kinds == {"floor"} else "recorded pledges and floors")
-            out.append(f"the {what} of {_names(sorted(pick))} ({_fmt(s)} EUR of alternative measures) "
+            out.append(f"the {what} of {_names(sorted(pick))} (EUR {_fmt(s)} of alternative measures) "
                        f"exceed the alternative measures requested by all beneficiaries "
-                       f"({_fmt(total)} EUR); Art 57(2) allows them only up to requests")
+                       f"(EUR {_fmt(total)}); Art 57(2) allows them only up to requests")
     c = scenario.crisis
     if c is not None and not [g for g in scenario.participants if g != c.state] and c.relocations:
         out.append(f"the crisis plan for {c.state} needs {_fmt(c.relocations)} relocations but no "

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .errors import InputError, Problem
 from .model import ALT, FIN, IN_KIND, REL
+from .numbers import decimal, percent
 from .schema import GDP, GEO, KNOWN_CODES, POPULATION, TYPES, SolidarityType
 from .summary import num
 
@@ -36,8 +37,10 @@ class Value:
     value: int | float | str
     unit: str
 
-    def show(self) -> str:
-        """The value as the text shows it (thousands separated, unit named)."""
+    def show(self, places: int | None = None) -> str:
+        """The value as the text shows it (thousands separated, unit named);
+        ``places``: a fraction's decimals as a percentage (default: up to 4,
+        trailing zeros dropped)."""
         v, u = self.value, self.unit
         if isinstance(v, str) or u in ("text", "year"):
             return str(v)
@@ -48,11 +51,15 @@ class Value:
         if u == "persons":
             return f"{num(int(v))} person{'' if v == 1 else 's'}"
         if u == "fraction":
-            text = _dec(100 * v, 4)
-            return (text.rstrip("0").rstrip(".") if "." in text else text) + " %"
+            return percent(float(v), places if places is not None else self.places())
         if u == "count":
             return num(int(v))
         return f"{v:g}"  # weight
+
+    def places(self) -> int:
+        """Decimals a fraction needs as a percentage, at most 4 (``0.5`` -> 0, ``0.216857`` -> 4)."""
+        text = _dec(100 * float(self.value), 4).rstrip("0")
+        return len(text) - text.index(".") - 1
 
     def to_dict(self) -> dict:
         return {"value": self.value, "unit": self.unit}
@@ -60,8 +67,7 @@ class Value:
 
 def _dec(x: float, places: int) -> str:
     """A decimal with the thousands separator :func:`num` uses."""
-    sep = num(1000)[1]
-    return f"{x:,.{places}f}".replace(",", sep)
+    return decimal(x, places)
 
 
 @dataclass(frozen=True)
@@ -81,8 +87,15 @@ class Fact:
             raise KeyError(f"fact {self.key!r}: no value for {sorted(missing)}")
         object.__setattr__(self, "values", {k: self.values[k] for k in dict.fromkeys(used)})
 
+    def shown(self) -> dict[str, str]:
+        """Each value as the sentence shows it: every percentage in one
+        sentence with the same number of decimals (the most any of them needs)."""
+        fractions = [v for v in self.values.values() if v.unit == "fraction" and not isinstance(v.value, str)]
+        places = max((v.places() for v in fractions), default=0)
+        return {k: v.show(places) if v.unit == "fraction" else v.show() for k, v in self.values.items()}
+
     def text(self) -> str:
-        return self.template.format_map({k: v.show() for k, v in self.values.items()})
+        return self.template.format_map(self.shown())
 
     def to_dict(self) -> dict:
         return {"text": self.text(), "template": self.template,
@@ -288,9 +301,21 @@ def _fair_share(c: _Ctx) -> Section:
              {"key_share": _frac(c.sh["key_share"]), "pool_eur": _eur(pool.value_eur),
               "quota": Value(float(quota), "EUR"), "fair_share_eur": _eur(fs)}),
         Fact("persons", "In persons: ceil({fair_share_eur} / {rate}) = {fair_share_relocations}, the "
-             "smallest number of persons whose value covers the fair share.",
+             "smallest number of persons whose value covers the fair share; this is the figure the Commission "
+             "publishes with each fair share (rounded up, so that all the states' figures add up to {sum_fair}, "
+             "not {pool_relocations}).",
              {"fair_share_eur": _eur(fs), "rate": _eur(c.rate),
-              "fair_share_relocations": _persons(c.sh["fair_share_relocations"])}),
+              "fair_share_relocations": _persons(c.sh["fair_share_relocations"]),
+              "sum_fair": _persons(c.t["shares"]["fair_share_relocations"].sum()),
+              "pool_relocations": _persons(pool.relocations)}),
+        Fact("apportioned", "Apportioned: the pool's {pool_relocations} shared out in whole persons "
+             "(key.method {method}) gives it {relocations_apportioned}; all the states' figures add up to "
+             "{sum_apportioned}, the form of tables that total the pool, not the Commission's published figure "
+             "and not an obligation.",
+             {"pool_relocations": _persons(pool.relocations),
+              "method": _text(c.res.shares.relocations.method.value),
+              "relocations_apportioned": _persons(c.sh["relocations_apportioned"]),
+              "sum_apportioned": _persons(c.t["shares"]["relocations_apportioned"].sum())}),
     ]
     return Section("fair_share", "Fair share", tuple(facts))
 
@@ -484,7 +509,8 @@ def _lv_unmet(c: _Ctx, value) -> tuple[str, dict]:
 
 def _lv_deviation(c: _Ctx, value) -> tuple[str, dict]:
     i, dev = c.i, _dev(c)
-    vals = {"pool": _eur(value or 0)}
+    # pool-wide, each state's deviation as its row counts it (a euro moved between types once)
+    vals = {"pool": _eur(c.t["obligations"]["deviation_value_eur"].sum())}
     if not c.inp.stated[i]:
         tpl = ("its pledge is recorded, not a stated preference" if c.inp.recorded[i]
                else "it stated no preference") + ": nothing to deviate from."
@@ -521,6 +547,10 @@ def _lv_unmet_order(c: _Ctx, value) -> tuple[str, dict]:
     unmet = int(c.ob["unmet_eur"])
     if not unmet:
         return "nothing of its own unmet to order.", {}
+    if c.inp.recorded[c.i]:
+        # a recorded pledge is fixed: no order among states moves its shortfall
+        return (("its shortfall of {unmet} is fixed by its own recorded pledge, whatever the others pledge; "
+                 "no order among states applies to it."), {"unmet": _eur(unmet)})
     return (("an unmet amount that could fall on several states falls on them in the order of their codes; "
              "{unmet} of its obligation stays unmet."), {"unmet": _eur(unmet)})
 
@@ -606,8 +636,8 @@ def _lv_fairness(c: _Ctx, value) -> tuple[str, dict]:
 
 
 def _lv_balance(c: _Ctx, value) -> tuple[str, dict]:
-    tpl = ("per type, receipts are spread so that the smallest coverage ratio among beneficiaries is as "
-           "large as possible (Art 60(2)); the smallest is {ratio}.")
+    tpl = ("receipts are spread so that the coverage ratios of every beneficiary and type together are "
+           "leximin-optimal, with the SAR target as a constraint (Art 60(2)); the smallest is {ratio}.")
     tpl += (" Its own coverage is in the section on beneficiaries." if c.g in c.inp.beneficiaries
             else " This level decides only what beneficiaries receive.")
     return tpl, {"ratio": _frac(float(value or 0))}
@@ -626,7 +656,9 @@ def _offsets(c: _Ctx) -> Section:
     m = pool.loc["art63_3_mandatory_offsets"]
     facts = [
         Fact("voluntary", "Relocation pledges in the pool: {pledged}. Voluntary offsets (Art 63(1)) are "
-             "{status}: the threshold is {share} of the Commission proposal's {proposal} = {threshold}.",
+             "{status}: the threshold is {share} of the Commission proposal's {proposal} = {threshold}"
+             + (" (the scenario gives no proposal: the Art 12(2) minimum is assumed)."
+                if "relocations" in c.sc.pool.proposal_assumed else "."),
              {"pledged": _persons(o.pledged), "status": _text(pool.at["art63_1_voluntary_offsets", "status"]),
               "share": _frac(oc.voluntary_share), "proposal": _persons(c.sc.pool.proposal[0]),
               "threshold": _persons(pool.at["art63_1_voluntary_offsets", "reference"])}),
@@ -644,7 +676,7 @@ def _offsets(c: _Ctx) -> Section:
              if o.triggered else ("It owes {offset}: mandatory offsets are not triggered. Its cap (Art 63(7)) "
                                   "would be its fair share in persons minus relocations pledged: {fair} - "
                                   "{pledged} = {cap}."),
-             {"offset": _persons(off["offset"]), "fair": _persons(off["fair_share_relocations"]),
+             {"offset": _persons(off["offset"]), "fair": _persons(off["obligation_relocations"]),
               "pledged": _persons(off["pledged_relocations"]), "cap": _persons(off["cap"]),
               **({"reached": _text("reached" if bool(off["binding"]) else "not reached")} if o.triggered else {})}),
         Fact("state_voluntary", "Art 63(2)(b): {rate} x {pledged} = {value} against {share} x {obligation} "
@@ -709,6 +741,7 @@ def _beneficiary(c: _Ctx) -> Section | None:
                           {"need": _amount(t, r["need"]), "received": _amount(t, r["received"]),
                            "coverage": _frac(r["coverage"]), "shortfall": _amount(t, r["shortfall"]),
                            "n": Value(len(cov), "count"), "low": _frac(cov.min()), "high": _frac(cov.max())}))
+    facts.append(_share_rule(c, bool(mine["sar"].iloc[0])))
     if bool(mine["sar"].iloc[0]):
         pool = c.t["pool"]
         facts.append(Fact("sar", "It is a search-and-rescue state (Art 57(2)): the SAR states receive "
@@ -723,6 +756,27 @@ def _beneficiary(c: _Ctx) -> Section | None:
                           "with {top_value}.", {"n": Value(len(by), "count"), "total": _eur(by.sum()),
                                                 "top": _text(by.index[0]), "top_value": _eur(by.iloc[0])}))
     return Section("beneficiary", "As a beneficiary", tuple(facts))
+
+
+def _share_rule(c: _Ctx, sar: bool) -> Fact:
+    """Which rule decided the beneficiary's share: the leximin split of each
+    type alone, or the SAR target with the others held at a common level."""
+    from .allocate import balance
+
+    reached = c.inp.sar_target - c.sol.sar_shortfall
+    split = balance(c.inp, c.sol.pledges, c.sol.received.sum(axis=0), reached)[1]
+    if not c.inp.sar.any() or split.level is None:
+        tpl = ("Rule: its share of each type is the leximin split of that type among all beneficiaries "
+               "(Art 60(2))" + ("; the SAR target was met without moving anything." if c.inp.sar.any() else "."))
+        return Fact("rule", tpl)
+    vals = {"target": _eur(split.target), "level": _frac(split.level)}
+    if sar:
+        return Fact("rule", "Rule: the SAR target (Art 57(2)) decided its share: the SAR states receive at least "
+                    "{target}, shared leximin among them per type, while the other beneficiaries are held at a "
+                    "common coverage of {level} in every type that gave way.", vals)
+    return Fact("rule", "Rule: the SAR target (Art 57(2)) set its share: to leave the SAR states {target}, the "
+                "beneficiaries without SAR arrivals give way in every type together, down to a common coverage "
+                "of {level} (whole units, so up to one unit more), leximin among them (Art 60(2)).", vals)
 
 
 def _crisis(c: _Ctx) -> Section | None:

@@ -29,6 +29,7 @@ from .errors import (
 )
 from .key import FairShares, ceil_div, fair_shares, half_up
 from .model import ALT, REL, MilpProblem, ModelInput, Solution, build, check_exact
+from .numbers import eur
 from .rules import Crisis, OffsetParams, Offsets, capped_apportion, crisis_plan, offsets
 from .scenario import Scenario, StateSettings
 from .schema import GDP, POPULATION, TYPES, Priority, SolverName, SolveStatus
@@ -78,7 +79,7 @@ class Result:
         return (f"<Result {self.scenario.name!r} ({self.scenario.year}): {len(self.inputs.contributors)} "
                 f"contributors, {len(self.inputs.beneficiaries)} beneficiaries; "
                 f"{self.solve.status.value} with {self.solve.solver}, verified\n"
-                f"  pledged value EUR {pledged}, of which assumed EUR {assumed}\n"
+                f"  pledged value {eur(pledged)}, of which assumed {eur(assumed)}\n"
                 f"  tables: {', '.join(self.tables)}>")
 
 

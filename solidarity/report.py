@@ -23,8 +23,9 @@ from .apportionment import TIE_RULE
 from .data import Indicator
 from .key import FairShares
 from .model import ModelInput, Solution
+from .numbers import decimal, group
 from .scenario import Scenario
-from .schema import BENEFICIARY, COUNTRY, GEO, KNOWN_CODES, TYPE, TYPES, Source
+from .schema import BENEFICIARY, COUNTRY, GEO, KNOWN_CODES, MIN_FINANCIAL_EUR, MIN_RELOCATIONS, TYPE, TYPES, Source
 from .solve import SolveResult
 from .tables import REGISTRY, flat, frame
 
@@ -59,6 +60,18 @@ def pledge_sources(scenario: Scenario, geos) -> dict[str, list[Source]]:
     return {g: [scenario.state(g).source(t) for t in TYPES] for g in geos}
 
 
+def deviation_value(dev_eur: np.ndarray) -> np.ndarray:
+    """Per state (row), the value of its deviation from its stated preference:
+    the larger of the value pledged above it and the value pledged below it,
+    so that a euro moved from one type to another is one euro of deviation,
+    not two (FR in alternative-capped: EUR 29 842 991 moved from alternative
+    measures to money is EUR 29 842 991), and a pure increase or cut counts
+    in full."""
+    above = np.where(dev_eur > 0, dev_eur, 0).sum(axis=1)
+    below = np.where(dev_eur < 0, -dev_eur, 0).sum(axis=1)
+    return np.maximum(above, below)
+
+
 def build_tables(scenario: Scenario, population: Indicator, gdp: Indicator, shares: FairShares,
                  inp: ModelInput, result: SolveResult, sol: Solution, alloc, rules,
                  include_runtime: bool = False) -> dict[str, pd.DataFrame]:
@@ -71,7 +84,7 @@ def build_tables(scenario: Scenario, population: Indicator, gdp: Indicator, shar
     assumed = np.array([[sources[g][t] is Source.ASSUMED for t in range(3)] for g in C], dtype=bool)
     assumed_value = (np.where(assumed, p, 0) * u).sum(axis=1)
     dev = p - inp.preferred
-    dev_value = np.where(inp.stated, (np.abs(dev) * u).sum(axis=1), 0)
+    dev_value = np.where(inp.stated, deviation_value(dev * u), 0)
     state_source = [Source.RECORDED.value if inp.recorded[i] else
                     Source.ASSUMED.value if all(s is Source.ASSUMED for s in sources[g]) else
                     Source.STATED.value for i, g in enumerate(C)]
@@ -154,14 +167,8 @@ def pool_table(scenario: Scenario, shares: FairShares, inp: ModelInput, sol: Sol
          "rule": "Art 57(1): the same pool in persons; not a target states must meet"},
         {"item": "equivalence_eur", "unit": "EUR", "amount": pool.rate,
          "rule": "recital 15: EUR per relocation" + ("" if pool.equivalence_eur else " (default F / R)")},
-        {"item": "proposal_relocations", "unit": "persons", "amount": pool.proposal[0],
-         "reference": 30_000, "status": "below Art 12(2) minimum" if pool.proposal[0] < 30_000 else "",
-         "rule": "Art 12(2)(a): the Commission proposal" + ("" if pool.proposal_relocations is not None
-                                                            else " (not given: the adopted number)")},
-        {"item": "proposal_financial_eur", "unit": "EUR", "amount": pool.proposal[1],
-         "reference": 600_000_000, "status": "below Art 12(2) minimum" if pool.proposal[1] < 600_000_000 else "",
-         "rule": "Art 12(2)(b): the Commission proposal" + ("" if pool.proposal_financial_eur is not None
-                                                            else " (not given: the adopted number)")},
+        _proposal_row(pool, "relocations", "persons", "Art 12(2)(a)", MIN_RELOCATIONS),
+        _proposal_row(pool, "financial_eur", "EUR", "Art 12(2)(b)", MIN_FINANCIAL_EUR),
         {"item": "deductions", "unit": "EUR", "amount": int(shares.table["deduction_eur"].sum()),
          "rule": "Art 61, 62" + (": redistributed to the others" if pool.redistribute_deductions
                                  else ": not redistributed, the pool shrinks")},
@@ -189,6 +196,19 @@ def pool_table(scenario: Scenario, shares: FairShares, inp: ModelInput, sol: Sol
     return frame("pool", rows)
 
 
+def _proposal_row(pool, name: str, unit: str, article: str, minimum: int) -> dict:
+    """One number of the Commission proposal: given by the scenario, or the
+    Art 12(2) minimum, flagged as assumed (never the adopted pool: Art 63(1)
+    refers to the proposal, and the Council may adopt less)."""
+    amount = pool.proposal[0 if name == "relocations" else 1]
+    assumed = name in pool.proposal_assumed
+    status = "assumed" if assumed else "below Art 12(2) minimum" if amount < minimum else ""
+    rule = f"{article}: the Commission proposal" + (
+        " (not given: the Art 12(2) minimum is assumed)" if assumed else "")
+    return {"item": f"proposal_{name}", "unit": unit, "amount": amount, "reference": minimum,
+            "status": status, "rule": rule}
+
+
 def _threshold_rows(rules) -> list[dict]:
     """Art 63 thresholds and a crisis plan as pool rows."""
     o = rules.offsets
@@ -209,7 +229,7 @@ def _threshold_rows(rules) -> list[dict]:
         {"item": "art63_3_mandatory_offsets", "unit": "persons", "amount": o.covered, "reference": o.gap,
          "shortfall": o.uncovered, "status": "triggered" if o.triggered else "not triggered",
          "rule": "Art 63(3), 63(7): gap to the higher threshold, at most the uncovered relocation needs "
-                 f"({o.uncovered_needs}); shared pro rata to the key within each state's cap"},
+                 f"({group(o.uncovered_needs)}); shared pro rata to the key within each state's cap"},
     ]
     if rules.crisis is not None:
         c = rules.crisis
@@ -222,7 +242,7 @@ def _threshold_rows(rules) -> list[dict]:
 
 def offsets_table(o) -> pd.DataFrame:
     return frame("offsets", [
-        {GEO: g, "fair_share_relocations": o.fair[g], "pledged_relocations": o.pledges.get(g, 0),
+        {GEO: g, "obligation_relocations": o.fair[g], "pledged_relocations": o.pledges.get(g, 0),
          "cap": o.caps[g], "offset": o.owed[g], "binding": o.caps[g] > 0 and o.owed[g] == o.caps[g],
          "voluntary_eligible": o.state_voluntary[g]} for g in sorted(o.fair)])
 
@@ -269,6 +289,7 @@ def meta_table(scenario: Scenario, population: Indicator, gdp: Indicator, shares
          if pool.redistribute_deductions else "false (deducted amounts shrink the pool, Art 61-62)"),
         ("benefitting_states_deducted_by_default", " ".join(benef_default) or "none"),
         ("proposal_below_art_12_2_minimum", str(pool.proposal_below_minimum).lower()),
+        ("proposal_assumed", ", ".join(f"{n} (Art 12(2) minimum)" for n in pool.proposal_assumed) or "none"),
         ("param_priority", scenario.allocation.priority.value),
         ("param_flows", scenario.allocation.flows.value),
         ("param_offsets_voluntary_share", f"{float(o.voluntary_share):g} (Art 63(1))"),
@@ -357,9 +378,9 @@ def _md_cell(v, unit: str = "") -> str:
     if isinstance(v, bool):
         return "yes" if v else ""
     if isinstance(v, int):
-        return str(v) if unit == "year" else f"{v:,}".replace(",", " ")
+        return str(v) if unit == "year" else group(v)
     if isinstance(v, float):
-        return f"{v:.6f}" if abs(v) < 10 else f"{v:,.2f}".replace(",", " ")
+        return f"{v:.6f}" if abs(v) < 10 else decimal(v, 2)
     return str(v).replace("|", "\\|")
 
 

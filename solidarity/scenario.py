@@ -145,7 +145,7 @@ class PoolSettings:
     equivalence_eur: int | None = None  #: None: F / R (SPEC section 3 [param])
     sar_share: Fraction = Fraction(0)
     redistribute_deductions: bool = False  #: [param] Art 61-62: default, the pool shrinks
-    proposal_relocations: int | None = None  #: None: not given (the adopted numbers are used)
+    proposal_relocations: int | None = None  #: None: not given (the Art 12(2) minimum is assumed)
     proposal_financial_eur: int | None = None
 
     @property
@@ -165,11 +165,20 @@ class PoolSettings:
 
     @property
     def proposal(self) -> tuple[int, int]:
-        """(relocations, EUR) of the Commission proposal; the adopted
-        numbers when the scenario does not give them."""
-        r = self.proposal_relocations if self.proposal_relocations is not None else self.relocations
-        f = self.proposal_financial_eur if self.proposal_financial_eur is not None else self.financial_eur
+        """(relocations, EUR) of the Commission proposal; where the scenario
+        does not give them, the Art 12(2) minimum (30 000, EUR 600 000 000),
+        flagged as assumed. Not the adopted pool: Art 63(1) refers to the
+        proposal, and the Council may adopt less (2026: 21 000 of 30 000)."""
+        r = self.proposal_relocations if self.proposal_relocations is not None else MIN_RELOCATIONS
+        f = self.proposal_financial_eur if self.proposal_financial_eur is not None else MIN_FINANCIAL_EUR
         return r, f
+
+    @property
+    def proposal_assumed(self) -> tuple[str, ...]:
+        """The proposal's numbers the scenario leaves out (and the Art 12(2)
+        minimum stands in for): ``relocations``, ``financial_eur``."""
+        return tuple(name for name, v in (("relocations", self.proposal_relocations),
+                                          ("financial_eur", self.proposal_financial_eur)) if v is None)
 
     @property
     def proposal_below_minimum(self) -> bool:

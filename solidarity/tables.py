@@ -63,12 +63,15 @@ REGISTRY: dict[str, TableSpec] = {t.name: t for t in (
            "GDP shares"),
         _c("fair_share_eur", "int", "EUR", "fair share of the pool: key_share x the pool's EUR value, "
            "apportioned to whole euros adding up exactly to it; one obligation, payable in any mix"),
-        _c("fair_share_relocations", "int", "persons", "the fair share's relocation equivalent: "
-           "the smallest number of persons whose value covers it, ceil(fair_share_eur / e)"),
+        _c("fair_share_relocations", "int", "persons", "the fair share's relocation equivalent before "
+           "deductions: the smallest number of persons whose value covers it, ceil(fair_share_eur / e); "
+           "the figure the Commission publishes with each fair share (DE 2026: 21.6890 % x 21 000 = "
+           "4 554.69, published as 4 555 relocations), so the column adds up to a little more than R"),
         _c("relocations_quota", "float", "persons", "exact quota of the pool's R relocations "
            "(not rounded)"),
         _c("relocations_apportioned", "int", "persons", "the pool's R apportioned to whole persons "
-           "adding up exactly to R (method in meta); for users who need that sum, not an obligation"),
+           "adding up exactly to R (method in meta): the form of tables that total the pool, not the "
+           "Commission's published figure and not an obligation"),
         _c("deduction", "float", "fraction", "deduction granted (Art 61, 62), share of the fair share"),
         _c("deduction_source", "str", "text", "scenario, or default: a benefitting state is fully "
            "deducted unless the scenario says otherwise (Art 60(3))"),
@@ -89,7 +92,9 @@ REGISTRY: dict[str, TableSpec] = {t.name: t for t in (
         _c("unmet_eur", "int", "EUR", "obligation not covered by pledges"),
         _c("above_obligation_eur", "int", "EUR", "pledged above the obligation, as the state's own "
            "floors, recorded pledge or stated preference imply (whole persons round up)"),
-        _c("deviation_value_eur", "int", "EUR", "value of the deviation from the stated preference"),
+        _c("deviation_value_eur", "int", "EUR", "value of the deviation from the stated preference: the "
+           "larger of the value pledged above it and the value pledged below it (a euro moved from one "
+           "type to another counts once)"),
         _c("source", "str", "text", "recorded (the Council act's pledge), stated (the state's "
            "preference, floors or caps) or assumed (nothing stated: the model chose)"),
         _c("model_chooses", "bool", "flag", "true for a state the model chooses for (fairness level)"),
@@ -124,10 +129,10 @@ REGISTRY: dict[str, TableSpec] = {t.name: t for t in (
         _c("coverage", "float", "fraction", "received / need (empty if no need)"),
     )),
     TableSpec("offsets", "responsibility offsets (Art 63)", (GEO,), (
-        _GEO, _c("fair_share_relocations", "int", "persons", "fair share in persons after deduction "
-                 "(the basis of the cap)"),
+        _GEO, _c("obligation_relocations", "int", "persons", "the obligation's relocation equivalent "
+                 "(fair share in persons after deduction, as in shares): the basis of the cap"),
         _c("pledged_relocations", "int", "persons", "relocations pledged"),
-        _c("cap", "int", "persons", "most the state can owe: fair share in persons minus relocations "
+        _c("cap", "int", "persons", "most the state can owe: obligation_relocations minus relocations "
            "pledged (Art 63(7))"),
         _c("offset", "int", "persons", "mandatory responsibility offsets owed (Art 63(3)), pro rata "
            "to the key; owed in addition to the pledges"),

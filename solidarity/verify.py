@@ -381,7 +381,9 @@ def _check_pledges(c: _Context) -> list[str]:
             out.append(f"obligations: {g}: value {_i(ob.at[g, 'pledged_value_eur'])}, unmet "
                        f"{_i(ob.at[g, 'unmet_eur'])} or excess {_i(ob.at[g, 'above_obligation_eur'])} do not "
                        f"follow from its pledges (value {v}, obligation {o})")
-        dev = sum(c.u[t] * abs(p[t] - pref[t]) for t in range(3)) if c.stated(g) else 0
+        # a euro moved between types is one euro of deviation: the larger of the value above and below
+        moved = [c.u[t] * (p[t] - pref[t]) for t in range(3)]
+        dev = max(sum(m for m in moved if m > 0), -sum(m for m in moved if m < 0)) if c.stated(g) else 0
         if _i(ob.at[g, "deviation_value_eur"]) != dev:
             out.append(f"obligations: {g}: deviation_value_eur {_i(ob.at[g, 'deviation_value_eur'])}, its pledges "
                        f"deviate from its stated preference by EUR {dev}")
@@ -674,38 +676,69 @@ def _transfer_deviation(c: _Context, i: str, j: str, t: int) -> int:
 
 
 def _check_balance(c: _Context) -> list[str]:
-    """Per type, leximin coverage among beneficiaries, within the SAR rule:
-    the SAR states get at least what the target still needs from this type
-    (the target less what earlier types gave and the most later types can
-    give); while they get exactly that least, no unit may move from them to
-    the others, and no other transfer may improve the leximin order."""
+    """Leximin coverage over every beneficiary and type together, with the
+    SAR target as a constraint (Art 60(2), 57(2)): the SAR states receive at
+    least the target; within a type, no unit may move between two
+    beneficiaries to improve the leximin order (from a SAR state to another
+    only while the target stays met); and no beneficiary's lowest coverage
+    may be raised by a unit from a SAR state whose value the others give
+    back to the SAR states in other types, each staying above it."""
     out: list[str] = []
     if not c.benef:
         return out
     pool = c.t["pool"]
     target = _i(pool.at["sar_target", "reference"]) - _i(pool.at["sar_target", "shortfall"]) if c.sar else 0
-    got = 0
-    most_sar = [min(c.received_total(s), sum(c.receipt_cap(b, s) for b in c.sar)) * c.u[s] for s in range(3)]
     rest = [b for b in c.benef if b not in c.sar]
+    given = sum(c.u[t] * c.y[b][t] for b in c.sar for t in range(3))
+    slack = given - target
+    if c.sar and slack < 0:
+        out.append(f"balance: SAR states receive EUR {given}, less than the SAR target of EUR {target}")
     for t in range(3):
-        total = c.received_total(t)
-        least = max(0, _ceil_div(target - got - sum(most_sar[t + 1:]), c.u[t]),
-                    total - sum(c.receipt_cap(b, t) for b in rest))
-        least = min(least, total, sum(c.receipt_cap(b, t) for b in c.sar))
-        g_total = sum(c.y[b][t] for b in c.sar)
         for b in c.benef:
             if c.y[b][t] > c.receipt_cap(b, t):
                 out.append(f"balance: {b} receives {c.y[b][t]} {TYPES[t].unit} of {_T[t]}, more than it can "
                            f"({c.receipt_cap(b, t)})")
-        if c.sar and g_total < least:
-            out.append(f"balance: SAR states receive {g_total} of {_T[t]}, less than the {least} the SAR "
-                       "target needs from this type")
-        binding = bool(c.sar) and g_total <= least
-        viol = _leximin_violation(c, t, forbid=(set(c.sar), set(rest)) if binding else None)
+        locked = bool(c.sar) and slack < c.u[t]
+        viol = _leximin_violation(c, t, forbid=(set(c.sar), set(rest)) if locked else None)
         if viol:
             out.append(f"balance: {viol}")
-        got += g_total * c.u[t]
+    if c.sar and slack >= 0:
+        trade = _sar_trade(c, rest, slack)
+        if trade:
+            out.append(f"balance: {trade}")
     return out
+
+
+def _sar_trade(c: _Context, rest: list, slack: int) -> str:
+    """A trade that improves the leximin order within the SAR target: the
+    beneficiary without SAR arrivals with the lowest coverage of a type gets
+    one more unit of it from a SAR state, and the others give the SAR states
+    back the value the target then misses, in other types, each giver
+    staying above the first one's new coverage."""
+    for t in range(3):
+        takers = [b for b in rest if c.need[b][t] > 0 and c.y[b][t] < c.receipt_cap(b, t)]
+        if not takers:
+            continue
+        b = min(takers, key=lambda x: (Fraction(c.y[x][t], c.need[x][t]), x))
+        after = Fraction(c.y[b][t] + 1, c.need[b][t])
+        donors = [s for s in c.sar if c.y[s][t] > 0
+                  and (c.need[s][t] == 0 or Fraction(c.y[s][t] - 1, c.need[s][t]) > after)]
+        missing = c.u[t] - slack
+        if not donors or missing <= 0:
+            continue  # nothing to take, or the within-type check covers it
+        back = 0
+        for t2 in range(3):
+            if t2 == t:
+                continue
+            spare = sum(max(0, c.y[g][t2] - math.floor(after * c.need[g][t2]) - 1)
+                        for g in rest if c.need[g][t2] > 0)
+            room = sum(max(0, c.receipt_cap(s, t2) - c.y[s][t2]) for s in c.sar)
+            back += c.u[t2] * min(spare, room)
+        if back >= missing:
+            return (f"giving {b} one more unit of {_T[t]} (coverage {float(after):.6f}) from a SAR state, and "
+                    f"the SAR states EUR {missing} back in other types from beneficiaries that stay above it, "
+                    "keeps the SAR target and improves the balance (Art 60(2)): not leximin")
+    return ""
 
 
 def _leximin_violation(c: _Context, t: int, forbid: tuple[set, set] | None) -> str:
@@ -834,7 +867,8 @@ def _check_offsets(c: _Context) -> list[str]:
     rel = {g: c.p[g][_REL] for g in c.geos}
     total = sum(rel.values())
     fair = {g: _ceil_div(c.obligation[g], c.e) for g in c.geos}
-    proposal = p.proposal_relocations if p.proposal_relocations is not None else p.relocations
+    # Art 63(1) refers to the Commission proposal; not given, the Art 12(2) minimum stands in
+    proposal = p.proposal_relocations if p.proposal_relocations is not None else MIN_RELOCATIONS
     ident = o.identified_needs if o.identified_needs is not None else sum(c.need[b][_REL] for b in c.benef)
     reference = o.reference_relocations if o.reference_relocations is not None else p.relocations
     higher = max(math.ceil(o.needs_share * ident), reference)
@@ -879,10 +913,10 @@ def _check_offsets(c: _Context) -> list[str]:
         if _i(row["offset"]) != owed[g]:
             out.append(f"offsets: {g} owes {_i(row['offset'])} offsets, the rule gives {owed[g]} "
                        "(pro rata to the key within its cap)")
-        if (_i(row["fair_share_relocations"]), _i(row["pledged_relocations"])) != (fair[g], rel[g]):
-            out.append(f"offsets: {g}: fair share {_i(row['fair_share_relocations'])} and relocations pledged "
-                       f"{_i(row['pledged_relocations'])} are not its obligation in persons ({fair[g]}) and its "
-                       f"pledge ({rel[g]})")
+        if (_i(row["obligation_relocations"]), _i(row["pledged_relocations"])) != (fair[g], rel[g]):
+            out.append(f"offsets: {g}: obligation_relocations {_i(row['obligation_relocations'])} and "
+                       f"relocations pledged {_i(row['pledged_relocations'])} are not its obligation in persons "
+                       f"({fair[g]}) and its pledge ({rel[g]})")
         if _i(row["cap"]) != caps[g]:
             out.append(f"offsets: {g}'s cap {_i(row['cap'])} is not its fair share in persons minus its "
                        f"relocations ({fair[g]} - {rel[g]}, at least 0: {caps[g]})")
@@ -983,8 +1017,8 @@ def _check_pool(c: _Context) -> list[str]:
     sh = c.t["shares"]
     # item: (amount, reference, shortfall); None where the row leaves it empty
     p = c.sc.pool
-    proposal = (p.proposal_relocations if p.proposal_relocations is not None else p.relocations,
-                p.proposal_financial_eur if p.proposal_financial_eur is not None else p.financial_eur)
+    proposal = (p.proposal_relocations if p.proposal_relocations is not None else MIN_RELOCATIONS,
+                p.proposal_financial_eur if p.proposal_financial_eur is not None else MIN_FINANCIAL_EUR)
     want = {"pool_value": (c.value_eur, None, None), "pool_relocations": (c.sc.pool.relocations, None, None),
             "equivalence_eur": (c.e, None, None),
             "proposal_relocations": (proposal[0], MIN_RELOCATIONS, None),  # Art 12(2): the minimum
@@ -1027,19 +1061,25 @@ def _pool_texts(c: _Context) -> dict[str, tuple[str, str]]:
     crisis rows are checked with their numbers, by the offsets and crisis
     checks)."""
     p = c.sc.pool
-    proposal = (p.proposal_relocations if p.proposal_relocations is not None else p.relocations,
-                p.proposal_financial_eur if p.proposal_financial_eur is not None else p.financial_eur)
+    # Art 63(1) refers to the Commission's proposal; when a scenario does not
+    # give it, the Art 12(2) minimum is assumed (never the adopted pool).
     given = (p.proposal_relocations is not None, p.proposal_financial_eur is not None)
+    proposal = (p.proposal_relocations if given[0] else MIN_RELOCATIONS,
+                p.proposal_financial_eur if given[1] else MIN_FINANCIAL_EUR)
     uncovered = sum(c.need[b][_REL] - c.y[b][_REL] for b in c.benef)
     below = "below Art 12(2) minimum"
+
+    def proposal_row(k: int, article: str, minimum: int) -> tuple[str, str]:
+        status = "assumed" if not given[k] else below if proposal[k] < minimum else ""
+        return status, (f"{article}: the Commission proposal"
+                        + ("" if given[k] else " (not given: the Art 12(2) minimum is assumed)"))
+
     texts = {
         "pool_value": ("", "Art 57(1): the adopted pool, F EUR (or R x e without money)"),
         "pool_relocations": ("", "Art 57(1): the same pool in persons; not a target states must meet"),
         "equivalence_eur": ("", "recital 15: EUR per relocation" + ("" if p.equivalence_eur else " (default F / R)")),
-        "proposal_relocations": (below if proposal[0] < MIN_RELOCATIONS else "", "Art 12(2)(a): the Commission "
-                                 "proposal" + ("" if given[0] else " (not given: the adopted number)")),
-        "proposal_financial_eur": (below if proposal[1] < MIN_FINANCIAL_EUR else "", "Art 12(2)(b): the Commission "
-                                   "proposal" + ("" if given[1] else " (not given: the adopted number)")),
+        "proposal_relocations": proposal_row(0, "Art 12(2)(a)", MIN_RELOCATIONS),
+        "proposal_financial_eur": proposal_row(1, "Art 12(2)(b)", MIN_FINANCIAL_EUR),
         "deductions": ("", "Art 61, 62" + (": redistributed to the others" if p.redistribute_deductions
                                            else ": not redistributed, the pool shrinks")),
         "obligations": ("", "the pool after deductions, redistribution and credits"),
@@ -1053,7 +1093,7 @@ def _pool_texts(c: _Context) -> dict[str, tuple[str, str]]:
         "art63_3b_reference_threshold": (None, "Art 63(3)(b): reference_relocations [param], default the adopted "
                                                "pool's R"),
         "art63_3_mandatory_offsets": (None, "Art 63(3), 63(7): gap to the higher threshold, at most the uncovered "
-                                            f"relocation needs ({uncovered}); shared pro rata to the key within "
+                                            f"relocation needs ({_grouped(uncovered)}); shared pro rata to the key within "
                                             "each state's cap"),
     }
     for typ in _T:
@@ -1063,6 +1103,11 @@ def _pool_texts(c: _Context) -> dict[str, tuple[str, str]]:
         texts[f"crisis_plan_{c.sc.crisis.state}"] = (None, "CR Art 8, 9: unallocated pledges, additional pledges, "
                                                            "then offsets")
     return cast(dict[str, tuple[str, str]], texts)
+
+
+def _grouped(n: int) -> str:
+    """A whole number with thin-space thousands, as the tables' texts write it."""
+    return f"{n:,}".replace(",", " ")
 
 
 def _check_texts(c: _Context) -> list[str]:

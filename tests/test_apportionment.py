@@ -72,6 +72,19 @@ def test_divisor_tie_reported():
     assert app.ties == ("A", "B")
 
 
+def test_huntington_hill_first_seat_tie_reported():
+    # Issue 13. Three states, house 2: every first seat has signpost d(0) = 0,
+    # an infinite priority, so all three are equally entitled to the two
+    # seats; the tie rule (larger quota: 4/5 and 2/3 > 8/15, then code) gives
+    # them to B and A and leaves C out. That is a tie, reported like any other.
+    app = apportion({"A": 5, "B": 6, "C": 4}, 2, Method.HUNTINGTON_HILL)
+    assert app.seats == {"A": 1, "B": 1, "C": 0}
+    assert app.ties == ("A", "B", "C")
+    # every state gets its first seat and the rest is finite: no tie here
+    # (quotas 3/4 and 9/4; third seat: B's 2.25^2 / 2 = 2.53 > A's 0.75^2 / 2 = 0.28)
+    assert apportion({"A": 1, "B": 3}, 3, Method.HUNTINGTON_HILL).ties == ()
+
+
 def test_ceiling_exceeds_house_and_is_flagged_by_check():
     app = apportion({"A": 1, "B": 1, "C": 1}, 2, Method.CEILING)
     assert app.seats == {"A": 1, "B": 1, "C": 1}

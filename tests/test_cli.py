@@ -93,6 +93,38 @@ def test_run_default_output_folder_and_quiet(cli, tmp_path, monkeypatch):
     assert (tmp_path / "out" / "2026-adopted" / "pool.csv").is_file()
 
 
+def test_run_without_proposal_assumes_the_art_12_2_minimum(cli, tmp_path):
+    """Issue 13: Art 63(1) measures relocation pledges against the Commission
+    proposal, not the adopted pool. The 2026 adopted pool without its proposal
+    numbers: 50 % x the Art 12(2) minimum of 30 000 = 15 000 (not 50 % x
+    21 000 = 10 500), flagged as assumed in pool, meta and on stderr."""
+    text = ADOPTED.read_text()
+    drop = ("proposal_relocations = 30_000", "proposal_financial_eur = 600_000_000")
+    lines = [line for line in text.splitlines() if not line.startswith(drop)]
+    assert len(lines) == len(text.splitlines()) - 2, "2026-adopted.toml should give both proposal numbers"
+    path = tmp_path / "no-proposal.toml"
+    path.write_text("\n".join(lines) + "\n")
+    res = cli("run", path, "-o", tmp_path / "out", "-f", "csv")
+    assert res.exit_code == 0, res.stderr
+    assert ("no-proposal.toml: no pool.proposal_relocations and pool.proposal_financial_eur: the Commission "
+            "proposal is assumed to be the Art 12(2) minimum (30 000 persons, EUR 600 000 000) for Art 63(1)"
+            in res.stderr)
+    pool = pd.read_csv(tmp_path / "out" / "pool.csv").set_index("item")
+    assert pool.at["art63_1_voluntary_offsets", "reference"] == 15_000
+    assert pool.at["proposal_relocations", "amount"] == 30_000
+    assert pool.at["proposal_relocations", "status"] == "assumed"
+    assert pool.at["proposal_financial_eur", "amount"] == 600_000_000
+    assert "Art 12(2) minimum is assumed" in pool.at["proposal_financial_eur", "rule"]
+    assert meta(tmp_path / "out")["proposal_assumed"] == ("relocations (Art 12(2) minimum), "
+                                                          "financial_eur (Art 12(2) minimum)")
+    quiet = cli("run", path, "-o", tmp_path / "q", "-f", "csv", "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    # given in the file: nothing assumed, nothing said
+    given = cli("run", ADOPTED, "-o", tmp_path / "given", "-f", "csv")
+    assert "Art 12(2) minimum" not in given.stderr
+    assert meta(tmp_path / "given")["proposal_assumed"] == "none"
+
+
 def test_run_set_logs_the_override_and_changes_the_digest(cli, tmp_path):
     res = cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "--set", "pool.relocations=25000")
     assert res.exit_code == 0, res.stderr
@@ -169,8 +201,8 @@ def test_conflicting_scenario_exits_4(cli, write):
     assert res.exit_code == 4 and res.stdout == ""
     assert res.stderr == (
         f"error: {path}: the scenario's constraints conflict:\n"
-        "  - the recorded pledges of AT (1 000 EUR of alternative measures) exceed the alternative measures "
-        "requested by all beneficiaries (0 EUR); Art 57(2) allows them only up to requests\n")
+        "  - the recorded pledges of AT (EUR 1 000 of alternative measures) exceed the alternative measures "
+        "requested by all beneficiaries (EUR 0); Art 57(2) allows them only up to requests\n")
 
 
 def test_verifier_rejection_exits_5(cli, minimal, monkeypatch, tmp_path):
@@ -281,7 +313,7 @@ def test_key_to_stdout_as_csv(cli):
     assert t["fair_share_eur"].sum() == 420_000_000 and t["relocations_apportioned"].sum() == 21_000
     assert (t["fair_share_relocations"] * 20_000 >= t["fair_share_eur"]).all()  # equivalents round up
     assert abs(t["key_share"].sum() - 1) < 1e-12
-    assert res.stderr.endswith("EUR 20000 per relocation\n")
+    assert res.stderr.endswith("EUR 20 000 per relocation\n")
 
 
 def test_key_to_stdout_as_json_and_markdown(cli):
@@ -292,7 +324,7 @@ def test_key_to_stdout_as_json_and_markdown(cli):
     assert doc["table"] == "shares" and [r["geo"] for r in doc["rows"]] == ["DE", "FR", "IT"]
     assert sum(r["relocations_apportioned"] for r in doc["rows"]) == 100
     assert sum(r["fair_share_eur"] for r in doc["rows"]) == 1_000_000
-    assert "EUR 10000 per relocation" in res.stderr  # F / R
+    assert "EUR 10 000 per relocation" in res.stderr  # F / R
     res = cli("key", "-f", "md", "--participants", "AT,BE")
     assert res.exit_code == 0
     lines = res.stdout.splitlines()
@@ -304,7 +336,7 @@ def test_key_relocations_keep_eur_20000_unless_equivalence_given(cli):
     t = pd.read_csv(StringIO(cli("key", "--relocations", "1000").stdout))
     assert t["fair_share_eur"].sum() == 1000 * 20_000 and t["relocations_apportioned"].sum() == 1000
     res = cli("key", "--relocations", "1000", "--equivalence-eur", "30000")
-    assert res.exit_code == 0 and "EUR 30000 per relocation" in res.stderr
+    assert res.exit_code == 0 and "EUR 30 000 per relocation" in res.stderr
     t = pd.read_csv(StringIO(res.stdout))
     assert t["fair_share_eur"].sum() == 1000 * 30_000 and t["relocations_apportioned"].sum() == 1000
 

@@ -10,8 +10,9 @@ from typer.testing import CliRunner
 import solidarity
 from solidarity.cli import app
 from solidarity.errors import InputError
-from solidarity.explain import UNITS, Explanation, Value, explain
+from solidarity.explain import UNITS, Explanation, Fact, Value, explain
 from solidarity.summary import num
+from solidarity.tables import REGISTRY
 
 from .conftest import SCENARIOS
 
@@ -61,6 +62,30 @@ def test_belgium_key_fair_share_and_recorded_money_only(adopted):
     assert pop.values["flag"].value == "none"
 
 
+def test_the_two_relocation_figures_each_say_what_they_are(adopted):
+    """Issue 13: shares has two relocation figures per state; each gets one
+    sentence naming the one the Commission publishes. 2026: the rounded-up
+    equivalents add up to 21 013 (26 states, each ceil(V / 20 000)); the
+    Hamilton apportionment of R adds up to exactly 21 000."""
+    ex = explain(adopted, "DE")
+    persons, apportioned = ex.section("fair_share").fact("persons"), ex.section("fair_share").fact("apportioned")
+    assert ex.value("fair_share", "persons", "sum_fair") == 21_013
+    assert "4 555 persons" in persons.text() and "the figure the Commission publishes" in persons.text()
+    # quota 21.6857 % x 21 000 = 4 554.002, Hamilton gives 4 554
+    assert ex.value("fair_share", "apportioned", "relocations_apportioned") == 4_554
+    assert ex.value("fair_share", "apportioned", "sum_apportioned") == 21_000
+    assert "not the Commission's published figure" in apportioned.text()
+    doc = REGISTRY["shares"].column
+    assert "the figure the Commission publishes" in doc("fair_share_relocations").doc
+    assert "not the Commission's published figure" in doc("relocations_apportioned").doc
+    # one name, one meaning: offsets carries the persons after deduction under shares' name for it
+    assert "fair_share_relocations" not in REGISTRY["offsets"].names
+    assert "obligation_relocations" in REGISTRY["offsets"].names
+    off, sh = adopted.tables["offsets"], adopted.tables["shares"]
+    assert (off["obligation_relocations"] == sh.loc[off.index, "obligation_relocations"]).all()
+
+
+
 def test_germany_names_what_bound_it(adopted):
     ex = explain(adopted, "DE")
     pl = adopted.tables["pledges"].loc["DE"]
@@ -95,6 +120,13 @@ def test_stated_preference_cut_by_art_57_2(capped):
     assert "Art 57(2)" in ex.section("levels").fact("bound").text()
     dev = ex.section("levels").fact("deviation")
     assert dev.values["value"].value == int(capped.tables["obligations"].at["FR", "deviation_value_eur"])
+    # a euro moved from one type to another is one euro of deviation, not two: FR stated
+    # EUR 33 614 331 of alternative measures, capped at EUR 3 771 340 (Art 57(2)); the
+    # EUR 29 842 991 cut goes to money (EUR 16 794 331 stated, EUR 46 637 322 pledged)
+    assert pl.at["financial", "deviation_units"] == 29_842_991 == -pl.at["alternative", "deviation_units"]
+    assert dev.values["value"].value == 29_842_991
+    # pool-wide: FR's 29 842 991 and NL's 9 722 500 (moved the same way)
+    assert dev.values["pool"].value == 29_842_991 + int(capped.tables["obligations"].at["NL", "deviation_value_eur"])
     assert dev.values["alt_states"].value == "FR and NL"
     assert "falls on money first" in ex.section("levels").fact("deviation_order").text()
 
@@ -121,9 +153,25 @@ def test_json_round_trips_with_the_same_numbers(adopted):
             for f in sec.facts:
                 jf = doc["sections"][sec.key]["facts"][f.key]
                 assert "- " + jf["text"] in lines
+                shown = Fact(f.key, jf["template"],
+                             {n: Value(v["value"], v["unit"]) for n, v in jf["values"].items()}).shown()
                 for name, v in jf["values"].items():
                     assert v["unit"] in UNITS
-                    assert Value(v["value"], v["unit"]).show() in jf["text"], (g, f.key, name)
+                    assert shown[name] in jf["text"], (g, f.key, name)
+
+
+def test_percentages_in_one_sentence_have_the_same_decimals(adopted):
+    """Issue 13: 'relocations 21.21 % and money 21.2094 %' in one sentence
+    becomes 21.2100 % and 21.2094 %; a sentence of round shares keeps none."""
+    fact = Fact("f", "{a} and {b}", {"a": Value(0.2121, "fraction"), "b": Value(0.212094, "fraction")})
+    assert fact.text() == "21.2100 % and 21.2094 %"
+    assert Fact("g", "{a} of {b}", {"a": Value(0.5, "fraction"), "b": Value(0.6, "fraction")}).text() == "50 % of 60 %"
+    pattern = re.compile(r"(\d+(?:\.(\d+))?) %")
+    for g in ("DE", "CY", "IT"):
+        for sec in explain(adopted, g).sections:
+            for f in sec.facts:
+                places = {len(m.group(2) or "") for m in pattern.finditer(f.text())}
+                assert len(places) <= 1, (g, f.text())
 
 
 def test_no_number_is_written_by_hand(adopted, capped):

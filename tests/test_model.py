@@ -204,16 +204,20 @@ def test_leximin_matches_brute_force(rows, total):
 
 def test_balance_sar_rule_worked_example():
     # Pledges 10 persons (at 10 EUR) and 100 EUR; needs: A (SAR) 10 p + 100,
-    # B 10 p + 100. SAR target 150 EUR. Relocations first: the least they
-    # must carry is 150 - 100 (all the money A could get) = 50 EUR = 5
-    # persons; leximin gives A 5 anyway. Money: A needs 150 - 50 = 100 EUR
-    # more, leximin would give 50: A gets 100, B 0.
+    # B 10 p + 100. SAR target 150 EUR; leximin per type would give each half
+    # (A: 50 + 50 = 100 EUR, short of 150). Leximin over both types together
+    # (issue 13): B at a common level L keeps 10 L persons and 100 L EUR, and
+    # A's 200 - 200 L >= 150 gives L <= 1/4. In whole units B can keep EUR 50:
+    # at L = 1/5, 2 persons + EUR 20 = EUR 40, and the EUR 10 left buys one
+    # more person (relocation and money are tied at 1/5; relocation first).
+    # B: 3 persons and EUR 20 (30 %, 20 %); A: 7 persons and EUR 80 = EUR 150.
+    # The money-only rule gave B 50 % and 0 %.
     inp = model_input([100, 100], preferred=[[10, 0, 0], [0, 100, 0]], beneficiaries=("AA", "BB"),
                       needs=[[10, 100, 0], [10, 100, 0]], sar=[True, False], sar_target=150)
     p = np.array([[10, 0, 0], [0, 100, 0]])
     y, split = balance(inp, p, np.array([10, 100, 0]), 150)
-    assert y.tolist() == [[5, 100, 0], [5, 0, 0]]
-    assert split.least == (5, 100, 0)
+    assert y.tolist() == [[7, 80, 0], [3, 20, 0]]
+    assert split.rest == (3, 20, 0) and split.level == F(1, 5)
 
 
 @settings(max_examples=120, deadline=None)

@@ -467,7 +467,10 @@ def test_minimal_defaults():
     assert sc.participants == DEFAULT_PARTICIPANTS and len(sc.participants) == 26
     assert "DK" not in sc.participants
     assert sc.pool.rate == 20_000 and sc.pool.sar_share == 0 and not sc.pool.redistribute_deductions
-    assert sc.pool.proposal == (21_000, 420_000_000) and sc.pool.proposal_below_minimum
+    # Art 63(1) refers to the Commission proposal, not the adopted pool: without one,
+    # the Art 12(2) minimum (30 000 persons, EUR 600 000 000) stands in, flagged as assumed
+    assert sc.pool.proposal == (30_000, 600_000_000) and not sc.pool.proposal_below_minimum
+    assert sc.pool.proposal_assumed == ("relocations", "financial_eur")
     assert sc.key.method is Method.HAMILTON and sc.key.weights == {"population": Fraction(1, 2),
                                                                    "gdp_meur": Fraction(1, 2)}
     assert sc.solver.name is SolverName.HIGHS and sc.solver.time_limit is None and sc.solver.mip_gap == 0

@@ -27,6 +27,7 @@ import pandas as pd
 import pytest
 
 import solidarity
+from solidarity.allocate import leximin
 from solidarity.scenario import parse_scenario
 from solidarity.verify import verify_ledger, verify_outcomes
 
@@ -220,8 +221,10 @@ def rebook(t) -> None:
     ob["unmet_eur"] = (ob["obligation_eur"] - value).clip(lower=0)
     ob["above_obligation_eur"] = (value - ob["obligation_eur"]).clip(lower=0)
     ob["assumed_value_eur"] = pl["value_eur"].where(pl["source"] == "assumed", 0).groupby(level="geo").sum()
-    ob["deviation_value_eur"] = (pl["deviation_units"].fillna(0).astype(np.int64).abs() * uu).groupby(
-        level="geo").sum().where(ob["source"] == "stated", 0)
+    moved = pl["deviation_units"].fillna(0).astype(np.int64) * uu
+    ob["deviation_value_eur"] = np.maximum(moved.clip(lower=0).groupby(level="geo").sum(),
+                                           (-moved).clip(lower=0).groupby(level="geo").sum()).where(
+        ob["source"] == "stated", 0)
     bt = t["beneficiaries"]
     bt["received_eur"] = bt["received"] * bt.index.get_level_values("type").map(u).to_numpy(np.int64)
     bt["shortfall"] = bt["need"] - bt["received"]
@@ -257,7 +260,7 @@ def rebook(t) -> None:
         put(item, amount=rel, shortfall=max(0, int(pool.at[item, "reference"]) - rel))
     off = t["offsets"]
     off["pledged_relocations"] = pl.xs("relocation", level="type")["units"]
-    off["cap"] = (off["fair_share_relocations"] - off["pledged_relocations"]).clip(lower=0)
+    off["cap"] = (off["obligation_relocations"] - off["pledged_relocations"]).clip(lower=0)
 
 
 # --- the registry of forgeries ----------------------------------------------------------
@@ -959,12 +962,37 @@ def _(res, t):
 
 
 @forgery("m-sar-states-below-target", "sar-binding",
-         r"^balance: SAR states receive \d+ of financial, less than the \d+ the SAR target needs from this type$",
+         r"^balance: SAR states receive EUR \d+, less than the SAR target of EUR \d+$",
          r"^pool: sar_target is \d+, re-derived \d+$")
 def _(res, t):
     _money_away_from_sar({("IT", "EL"): 1000})(res, t)
     for col in ("amount", "shortfall"):  # the pool row still says the target is met
         t["pool"].at["sar_target", col] = res.tables["pool"].at["sar_target", col]
+
+
+def _resplit(t, typ: str, group: list[str], total: int) -> None:
+    """The group's receipts of one type set to the leximin split of ``total``."""
+    bt = t["beneficiaries"]
+    got = leximin(total, [int(bt.at[(b, typ), "need"]) for b in group], [int(bt.at[(b, typ), "cap"]) for b in group],
+                  group)
+    for b, v in zip(group, got):
+        bt.at[(b, typ), "received"] = v
+
+
+@forgery("m-sar-burden-on-one-type", "sar-binding",
+         r"^balance: giving \w\w one more unit of financial \(coverage [\d.]+\) from a SAR state, and the SAR "
+         r"states EUR 1 back in other types")
+def _(res, t):
+    # Issue 13: the SAR target met by money alone (as before the joint leximin): EUR 20 000 more of
+    # money to the SAR states and one relocation fewer, the same value; each group still leximin
+    # within itself, so only the trade across types shows that the others' money could be higher.
+    bt = t["beneficiaries"]
+    for typ, moved in (("financial", 20_000), ("relocation", -1)):
+        sar, others = ["ES", "IT"], ["CY", "EL"]
+        _resplit(t, typ, sar, sum(int(bt.at[(b, typ), "received"]) for b in sar) + moved)
+        _resplit(t, typ, others, sum(int(bt.at[(b, typ), "received"]) for b in others) - moved)
+        reflow(t, typ)
+    rebook(t)
 
 
 @forgery("m-calls-do-not-add-up", "2026-adopted", r"^calls: financial called \d+, received \d+$",
@@ -1013,8 +1041,9 @@ def _(res, t):
     t["offsets"] = pd.concat([off, off.loc[["AT"]].rename(index={"AT": "DK"})])
 
 
-forgery("m-offsets-pledge", "2026-adopted", r"^offsets: DE: fair share \d+ and relocations pledged \d+ are not its "
-        r"obligation in persons \(4555\) and its pledge \(\d+\)$")(_set("offsets", "DE", "pledged_relocations", add=1))
+forgery("m-offsets-pledge", "2026-adopted", r"^offsets: DE: obligation_relocations \d+ and relocations pledged "
+        r"\d+ are not its obligation in persons \(4555\) and its pledge \(\d+\)$")(
+    _set("offsets", "DE", "pledged_relocations", add=1))
 forgery("m-offsets-cap", "2026-adopted", r"^offsets: DE's cap \d+ is not its fair share in persons minus its "
         r"relocations \(4555 - \d+, at least 0: \d+\)$")(_set("offsets", "DE", "cap", add=1))
 forgery("m-offsets-binding", "2026-adopted", r"^offsets: DE: binding False, but it owes \d+ of a cap of \d+$")(
@@ -1191,12 +1220,13 @@ CATALOGUE = [
     r"^SAR target missed by EUR", r"^pool coverage of \w+", r"^fairness: ",
     r"^balance: \w\w receives", r"^balance: SAR states receive", r"^balance: moving one unit of",
     r"^balance: moving one unit of",
+    r"^balance: giving \w\w one more unit of", r"^balance: giving \w\w one more unit of",
     r"^calls: \w+ called \d+, received", r"^calls: \w\w is called on for",
     r"^flows: .* a flow must be positive", r"^flows: .* to themselves$", r"^flows: .*: value_eur",
     r"^flows: \w\w sends -?\d+ \w+, called on for", r"^flows: \w\w gets", r"^flows: .* not within one unit",
     r"^offsets: pool row \w+ says", r"^offsets: pool row \w+ gives relocations", r"^offsets: the mandatory gap",
     r"^offsets: pool row art63_3_mandatory_offsets gives", r"^offsets: the states are", r"^offsets: \w\w owes",
-    r"^offsets: \w\w: fair share", r"^offsets: \w\w's cap", r"^offsets: \w\w: binding",
+    r"^offsets: \w\w: obligation_relocations", r"^offsets: \w\w's cap", r"^offsets: \w\w: binding",
     r"^offsets: \w\w's Art 63\(2\)\(b\) eligibility",
     r"^crisis: a crisis table without", r"^crisis: the scenario has a crisis plan",
     r"^crisis: \w\w contributes to its own plan", r"^crisis: \w+ is not what the order of sources gives",

@@ -22,6 +22,7 @@ from ..cli import (
     _out,
     _render,
     _say,
+    _say_assumed,
     _set_debug,
     _solver_name,
     _state,
@@ -59,6 +60,7 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(
         for sc in loaded:
             results.append(run(sc, solver=_solver_name(solver)))
             _say(f"{sc.name}: {results[-1].solve.status.value} with {results[-1].solve.solver}, verified")
+            _say_assumed(sc)
         comp = compare_runs(results)
         shown = comp.changed_only() if changed_only else comp
         names = " ".join(comp.labels)

@@ -18,6 +18,7 @@ from ..cli import (
     _load,
     _out,
     _say,
+    _say_assumed,
     _set_debug,
     _solver_name,
     _state,
@@ -54,6 +55,7 @@ def explain(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")
         check_state(sc, state, where="--state", file="command line")
         res = run(sc, solver=_solver_name(solver))
         _say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified")
+        _say_assumed(sc)
         ex = explain_state(res, state)
         _out(ex.to_json() if fmt is ExplainFormat.json else ex.text())
     except BaseException as exc:
