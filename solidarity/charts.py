@@ -54,7 +54,7 @@ ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE, BLACK = OKABE_ITO
 TYPE_COLOURS = {"relocation": BLUE, "financial": ORANGE, "alternative": GREEN}
 TYPE_LABELS = {"relocation": "Relocations", "financial": "Financial contributions",
                "alternative": "Alternative measures"}
-#: Hatching by the source of a pledge (SPEC section 7).
+#: Hatching by the source of a pledge (recorded, stated or assumed).
 SOURCE_HATCH = {"recorded": "", "stated": "////", "assumed": ".."}
 SOURCE_LABELS = {"recorded": "recorded (the Council act's pledge)",
                  "stated": "stated (the state's own preference)",

@@ -1,6 +1,6 @@
 """Errors a user can act on, each with its documented exit code.
 
-Exit codes (also in the README and in ``solidarity --help``):
+Exit codes (also in ``solidarity --help`` and the documentation's exit-code page):
 
 == =====================================================================
 0  success
@@ -34,6 +34,27 @@ class ExitCode(IntEnum):
     LIMIT = 6
     OUTPUT = 7
     SOLVER = 8
+
+    @property
+    def meaning(self) -> str:
+        """What the code tells a user, in a sentence (the documentation's
+        exit-code page is generated from these)."""
+        return _MEANINGS[self]
+
+
+_MEANINGS = {
+    ExitCode.OK: "success",
+    ExitCode.INTERNAL: "internal error (a bug: rerun with `--debug` and report it)",
+    ExitCode.USAGE: "command-line usage error (unknown option, missing argument)",
+    ExitCode.INVALID_INPUT: "invalid input: scenario, data file, override or option (every problem is listed)",
+    ExitCode.CONFLICT: "conflicting scenario: its hard constraints cannot all hold (the smallest conflicting "
+                       "set is named)",
+    ExitCode.VERIFICATION: "the independent verifier rejected the result (or `verify` found a mismatch)",
+    ExitCode.LIMIT: "a solver limit (time, gap) was reached without an accepted solution",
+    ExitCode.OUTPUT: "outputs cannot be written (permission, disk full, not a folder, another run's outputs "
+                     "without `--force`)",
+    ExitCode.SOLVER: "the solver is missing or failed (the available ones are named)",
+}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ Three forms of the same formula:
   that published integers never depend on floating-point rounding.
 
 :func:`fair_shares` turns the key into each state's fair share of the pool
-(one obligation in EUR, SPEC section 3), deductions and obligations.
+(one obligation in EUR, Art 56 and 57(1)), deductions and obligations.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def fair_shares(population: pd.Series, gdp: pd.Series, weights: Mapping[str, Fra
 
     Notes
     -----
-    A state's fair share is one obligation (SPEC section 3): ``V = share x
+    A state's fair share is one obligation (Art 56, 57(1)): ``V = share x
     value_eur`` apportioned to whole euros that add up exactly to the pool,
     payable in any mix of relocations (``e`` each), money and alternative
     measures. Its relocation equivalent is ``ceil(V / e)``, the smallest

@@ -41,7 +41,7 @@ Rows::
     sum_b y[b,t] - lam N_t / W >= 0                        type balance
     q[i,t] - u_t p[i,t] >= -u_t pref[i,t]                  in-kind above reference
 
-Levels (SPEC section 7), each a :class:`Level`; :mod:`solidarity.solve`
+Levels (the order of objectives), each a :class:`Level`; :mod:`solidarity.solve`
 solves them in order and fixes each optimum before the next:
 
 ``unmet``          obligations not met (EUR)

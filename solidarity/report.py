@@ -56,7 +56,7 @@ def shares_table(shares: FairShares, scenario: Scenario | None = None,
 
 
 def pledge_sources(scenario: Scenario, geos) -> dict[str, list[Source]]:
-    """Per state, the source of each type's pledge (SPEC section 7)."""
+    """Per state, the source of each type's pledge: recorded, stated or assumed."""
     return {g: [scenario.state(g).source(t) for t in TYPES] for g in geos}
 
 

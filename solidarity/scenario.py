@@ -96,7 +96,7 @@ class StateSettings:
         return self.mix is not None or self.preferred.given()
 
     def source(self, t: SolidarityType) -> Source:
-        """Where the pledge of type ``t`` comes from (SPEC section 7)."""
+        """Where the pledge of type ``t`` comes from (recorded, stated or assumed)."""
         if self.fixed is not None:
             return Source.RECORDED
         if self.states_preference or self.minimum.get(t) is not None or self.maximum.get(t) is not None:
@@ -142,7 +142,7 @@ class PoolSettings:
 
     relocations: int
     financial_eur: int
-    equivalence_eur: int | None = None  #: None: F / R (SPEC section 3 [param])
+    equivalence_eur: int | None = None  #: None: F / R (recital 15 [param])
     sar_share: Fraction = Fraction(0)
     redistribute_deductions: bool = False  #: [param] Art 61-62: default, the pool shrinks
     proposal_relocations: int | None = None  #: None: not given (the Art 12(2) minimum is assumed)

@@ -46,7 +46,7 @@ class Status(StrEnum):
 
 
 class Method(StrEnum):
-    """Apportionment methods for whole-person fair shares (SPEC section 7)."""
+    """Apportionment methods for whole-person fair shares (Balinski and Young, *Fair Representation*)."""
 
     HAMILTON = "hamilton"  #: largest remainder; default
     WEBSTER = "webster"  #: Sainte-Lague, divisor s + 1/2
@@ -74,7 +74,7 @@ SYNTHETIC_CODE = r"U[0-9]{5,}"
 
 
 class Priority(StrEnum):
-    """Which comes first in the optimiser (SPEC section 7 [param])."""
+    """Which comes first in the optimiser: a state's discretion (Art 56) or the needs ([param])."""
 
     PREFERENCES = "preferences"  #: a state's stated mix before beneficiaries' needs (default)
     NEEDS = "needs"  #: needs first: what meeting them would take
@@ -88,7 +88,7 @@ class FlowsMode(StrEnum):
 
 
 class Source(StrEnum):
-    """Where a pledge comes from (SPEC section 7)."""
+    """Where a pledge comes from: a state has full discretion over its mix (Art 56)."""
 
     RECORDED = "recorded"  #: the Council act's pledge (``fixed``)
     STATED = "stated"  #: the state's own preference, floors or caps

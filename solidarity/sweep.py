@@ -285,7 +285,8 @@ SWEEP = register(TableSpec(
         _c("pledged_financial_eur", "Int", "EUR", "financial contributions pledged"),
         _c("pledged_alternative_eur", "Int", "EUR", "alternative measures pledged"),
         _c("pledged_value_eur", "Int", "EUR", "value of all pledges (relocations at e)"),
-        _c("source", "str", "text", "recorded, stated or assumed (SPEC section 7)"),
+        _c("source", "str", "text", "recorded (the Council act's pledge), stated (the state's "
+           "preference, floors or caps) or assumed (the state stated nothing; the model chose)"),
         _c("assumed_value_eur", "Int", "EUR", "value of the pledges whose source is assumed (the "
                                               "state stated nothing; the model chose)"),
         _c("unmet_eur", "Int", "EUR", "obligation not covered by pledges"),

@@ -2,8 +2,8 @@
 
 Each :class:`TableSpec` names the table, its primary key, and each column's
 type, unit and meaning. The writers (CSV, Parquet, JSON with its column
-documentation, the workbook), ``compare``, ``verify`` and README's column
-tables all read it; a test keeps README in step.
+documentation, the workbook), ``compare``, ``verify`` and the documentation's
+table reference (generated from it) all read it.
 """
 
 from __future__ import annotations
@@ -104,7 +104,8 @@ REGISTRY: dict[str, TableSpec] = {t.name: t for t in (
               (GEO, TYPE), (
         _GEO, _TYPE, _UNIT, _c("units", "int", "unit", "amount pledged"),
         _c("value_eur", "int", "EUR", "value pledged"),
-        _c("source", "str", "text", "recorded, stated or assumed (SPEC section 7)"),
+        _c("source", "str", "text", "recorded (the Council act's pledge), stated (the state's "
+           "preference, floors or caps) or assumed (the state stated nothing; the model chose)"),
         _c("preferred_units", "Int", "unit", "the recorded or stated amount (empty: nothing stated)"),
         _c("deviation_units", "Int", "unit", "units - preferred_units (empty: nothing stated)"),
         _c("min_units", "Int", "unit", "floor set by the scenario (empty: none)"),

@@ -1,14 +1,13 @@
-"""README's numbers are the outputs of the current code.
+"""The numbers in README and in the documentation pages are the outputs of
+the current code.
 
-Two kinds of generated content are kept in step here:
-
-* every ```console block whose first line is ``$ solidarity ...``: the
-  command is run from the repository's top folder and its standard output
-  must be the rest of the block;
-* the column tables between ``<!-- tables:begin -->`` and
-  ``<!-- tables:end -->``, generated from the table registry.
-
-``UPDATE_README=1 python -m pytest tests/test_readme.py`` rewrites both.
+Every ```console block whose first line is ``$ solidarity ...``, in README.md
+and in docs/*.md (README first: the documentation's ``verify`` example reads
+the folder README's run writes): the command is run from the repository's
+top folder and its standard output must be the rest of the block.
+``UPDATE_README=1 python -m pytest tests/test_readme.py`` rewrites them. (The
+column tables are generated from the table registry when the documentation
+is built: see docs/hooks.py and tests/test_docs.py.)
 """
 
 import os
@@ -19,24 +18,11 @@ import sys
 
 import pytest
 
-from solidarity.tables import all_specs
-
 from .conftest import ROOT
 
 README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"```console\n\$ (solidarity [^\n]*)\n(.*?)```", re.S)
-TABLES = re.compile(r"(<!-- tables:begin -->\n)(.*?)(<!-- tables:end -->)", re.S)
-
-
-def columns_markdown() -> str:
-    """One section per table: what it is, its key, and its columns."""
-    parts = []
-    for spec in all_specs().values():
-        parts.append(f"**{spec.name}** ({spec.doc}; one row per {', '.join(spec.key)})\n")
-        parts.append("| column | type | unit | meaning |\n|---|---|---|---|")
-        parts += [f"| `{c.name}` | {c.dtype} | {c.unit} | {c.doc} |" for c in spec.columns]
-        parts.append("")
-    return "\n".join(parts)
 
 
 def run_command(command: str) -> str:
@@ -49,25 +35,29 @@ def run_command(command: str) -> str:
 
 
 def _refresh(text: str) -> str:
-    text = TABLES.sub(lambda m: m.group(1) + columns_markdown() + m.group(3), text)
     return BLOCK.sub(lambda m: f"```console\n$ {m.group(1)}\n{run_command(m.group(1))}```", text)
 
 
 @pytest.mark.skipif(not os.environ.get("UPDATE_README"), reason="UPDATE_README=1 rewrites README")
 def test_update_readme():
-    README.write_text(_refresh(README.read_text(encoding="utf-8")), encoding="utf-8")
+    for page in PAGES:
+        page.write_text(_refresh(page.read_text(encoding="utf-8")), encoding="utf-8")
 
 
-def test_column_tables_follow_the_registry():
-    m = TABLES.search(README.read_text(encoding="utf-8"))
-    assert m, "README has no generated column tables"
-    assert m.group(2) == columns_markdown(), "README's column tables differ: UPDATE_README=1 to refresh"
+def _blocks() -> list[tuple[str, str, str]]:
+    return [(page.relative_to(ROOT).as_posix(), command, expected) for page in PAGES
+            for command, expected in BLOCK.findall(page.read_text(encoding="utf-8"))]
 
 
-@pytest.mark.parametrize("command,expected", BLOCK.findall(README.read_text(encoding="utf-8")),
-                         ids=lambda v: v if v.startswith("solidarity") else "")
-def test_readme_command_output(command, expected):
-    assert run_command(command) == expected
+@pytest.mark.parametrize("page,command,expected", _blocks(),
+                         ids=lambda v: v if v.startswith("solidarity") or v.endswith(".md") else "")
+def test_readme_command_output(page, command, expected):
+    assert run_command(command) == expected, f"{page}: UPDATE_README=1 to refresh"
+
+
+def test_readme_keeps_its_first_run():
+    """README shows a newcomer the real cycle's run and its output."""
+    assert "$ solidarity run scenarios/2026-adopted.toml" in README.read_text(encoding="utf-8")
 
 
 def test_ci_runs_the_readmes_test_command():
