@@ -73,6 +73,9 @@ MipGap = Annotated[Optional[float], typer.Option("--mip-gap", min=0.0, max=1.0,
 Suboptimal = Annotated[bool, typer.Option(
     "--allow-suboptimal", help="Write tables even when a limit stopped the solver (status in meta).")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+DataDirs = Annotated[Optional[list[Path]], typer.Option(
+    "--data-dir", help="Also allow data files in this folder (repeatable); by default a scenario may name "
+                       "data files only inside its own folder or the current folder.")]
 Charts = Annotated[Optional[Path], typer.Option(
     "--charts", help="Also draw charts (PNG and SVG) into this folder (needs matplotlib: "
                      "pip install 'solidarity\\[charts]').")]
@@ -94,6 +97,12 @@ def _main(debug: Debug = False,
 
 def _set_debug(debug: bool) -> None:
     _state["debug"] = _state["debug"] or debug
+
+
+def _trust(data_dirs: list[Path] | None) -> None:
+    """Allow data files in the --data-dir folders too (see :mod:`solidarity.trust`)."""
+    from .trust import allow
+    allow(data_dirs)
 
 
 def _fail(exc: BaseException) -> None:
@@ -217,7 +226,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
             "--write-lp", help="Also write the model as an LP file (last solver level).")] = None,
         record_runtime: Annotated[bool, typer.Option(
             "--record-runtime", help="Add solver times to meta (outputs then differ run to run).")] = False,
-        charts: Charts = None, debug: Debug = False) -> None:
+        charts: Charts = None, data_dirs: DataDirs = None, debug: Debug = False) -> None:
     """Run a scenario: fair shares, pledges, calls and flows; verify; write every table.
 
     Tables go to --output (default out/<scenario file name>) with a manifest;
@@ -226,6 +235,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     Example: solidarity run scenarios/2026-adopted.toml --set pool.relocations=25000
     """
     _set_debug(debug)
+    _trust(data_dirs)
     _state["quiet"] = quiet
     try:
         from .pipeline import run as run_pipeline
@@ -387,13 +397,14 @@ def cycle(path: Annotated[Path, typer.Argument(
               help="Folder of yearly scenario files, or a TOML file with [cycle] scenarios = [...].")],
           output: OutDir = None, fmt: Formats = None, force: Force = False, quiet: Quiet = False,
           sets: Sets = None, variant: Variant = None, solver: SolverOpt = None,
-          debug: Debug = False) -> None:
+          data_dirs: DataDirs = None, debug: Debug = False) -> None:
     """Run consecutive years in order, carrying crisis credits and unimplemented
     pledges; write each year's tables to DIR/<year>/ and the ledger to DIR.
 
     Example: solidarity cycle scenarios/ledger-3y -o out/ledger
     """
     _set_debug(debug)
+    _trust(data_dirs)
     _state["quiet"] = quiet
     try:
         from .ledger import load_cycle, run_cycle
@@ -425,12 +436,13 @@ def cycle(path: Annotated[Path, typer.Argument(
 
 @app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
-             sets: Sets = None, variant: Variant = None, debug: Debug = False) -> None:
+             sets: Sets = None, variant: Variant = None, data_dirs: DataDirs = None, debug: Debug = False) -> None:
     """Check a scenario and the data it names; report every problem at once.
 
     Example: solidarity validate scenarios/2026-adopted.toml
     """
     _set_debug(debug)
+    _trust(data_dirs)
     try:
         from .pipeline import load_data
 

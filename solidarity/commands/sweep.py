@@ -10,6 +10,7 @@ import typer
 
 from ..cli import (
     Charts,
+    DataDirs,
     Debug,
     Force,
     Formats,
@@ -25,6 +26,7 @@ from ..cli import (
     _set_debug,
     _solver_name,
     _state,
+    _trust,
     _write,
     app,
 )
@@ -58,7 +60,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
                                   "(implies --executor dask); its workers need solidarity installed.")] = None,
           output: OutDir = None, fmt: Formats = None, force: Force = False, quiet: Quiet = False,
           sets: Sets = None, variant: Variant = None, solver: SolverOpt = None,
-          charts: Charts = None, debug: Debug = False) -> None:
+          charts: Charts = None, data_dirs: DataDirs = None, debug: Debug = False) -> None:
     """Run a scenario at every point of a grid of values; write one row per point
     and state (table sweep) and one per point (table sweep_points).
 
@@ -70,6 +72,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     Example: solidarity sweep scenarios/2026-adopted.toml --vary pool.relocations=15000:30000:750 --jobs 4
     """
     _set_debug(debug)
+    _trust(data_dirs)
     _state["quiet"] = quiet
     try:
         from types import SimpleNamespace
