@@ -157,24 +157,35 @@ def _load(path: Path, sets, variant):
     return sc
 
 
-def _inputs_of(results) -> list[dict]:
-    """Files read by runs (scenario, data), for the manifest."""
-    seen, out = set(), []
+def _inputs_of(results, out: Path) -> list[dict]:
+    """Files read by runs (scenario, data), for the manifest: paths relative to
+    the output folder (bundled data as ``bundled data/NAME``), never absolute,
+    so a folder sent on does not show the sender's folder layout."""
+    from .data import data_dir
+    from .output import _sha256_file
+    from .trust import relative
+
+    seen, found = set(), []
+    bundled = data_dir().resolve()
     for res in results:
         sc = res.scenario
         for role, path in (("scenario", sc.path), ("population", getattr(res.population, "path", "")),
                            ("gdp", getattr(res.gdp, "path", ""))):
-            if path and Path(path).is_file() and (role, str(path)) not in seen:
-                seen.add((role, str(path)))
-                out.append({"role": role, "path": str(Path(path).resolve())})
-    return out
+            if not path or not Path(path).is_file():
+                continue
+            real = Path(path).resolve()
+            shown = (f"bundled data/{real.name}" if real.parent == bundled else relative(real, out))
+            if (role, shown) not in seen:
+                seen.add((role, shown))
+                found.append({"role": role, "path": shown, "sha256": _sha256_file(real)})
+    return found
 
 
 def _write(files: dict[str, bytes], out: Path, force: bool, identity: str, digest: str, results) -> None:
     from .output import build_manifest, write_outputs
 
     manifest = build_manifest(files, identity=identity, scenario_digest=digest,
-                              inputs=_inputs_of(results), command=["solidarity", *sys.argv[1:]])
+                              inputs=_inputs_of(results, out), command=["solidarity", *sys.argv[1:]])
     report = write_outputs(files, out, force=force, identity=identity, manifest=manifest)
     _say(f"wrote {len(report.files)} files to {report.outdir}")
 

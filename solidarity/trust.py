@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 #: Folders named with ``--data-dir`` for the current command.
 _EXTRA: list[Path] = []
+#: While set (:func:`confined`), the only folders data may come from besides
+#: ``_EXTRA``: a received output folder being verified, not its scenario's.
+_CONFINED: list[Path] = []
 
 #: The largest file read through the boundary (a data file, a verified output).
 MAX_FILE_BYTES = 2 * 1024 ** 3
@@ -34,8 +38,23 @@ def allowed() -> tuple[Path, ...]:
     return tuple(_EXTRA)
 
 
+@contextmanager
+def confined(folder: str | os.PathLike) -> Iterator[None]:
+    """Within: scenarios may name data only in ``folder`` (and ``--data-dir``),
+    not in their own folder or the current one (``verify`` on a received folder,
+    whose scenario folder is whatever its manifest claims)."""
+    before = list(_CONFINED)
+    _CONFINED[:] = [Path(folder).resolve()]
+    try:
+        yield
+    finally:
+        _CONFINED[:] = before
+
+
 def roots(base: Path | None, cwd: bool = True) -> list[Path]:
     """Folders a path named in a scenario with folder ``base`` may lie in."""
+    if _CONFINED:
+        return _CONFINED + _EXTRA
     out = [Path(base).resolve()] if base is not None else []
     if cwd:
         out.append(Path.cwd().resolve())
@@ -56,8 +75,9 @@ def refusal(path: Path, within: Sequence[Path]) -> str | None:
     except (OSError, RuntimeError, ValueError) as exc:
         return f"cannot be resolved ({getattr(exc, 'strerror', None) or exc})"
     if not any(real == r or real.is_relative_to(r) for r in within):
-        return ("outside the trusted folders (the scenario's folder, the current folder and any "
-                f"--data-dir): not read; {HOW}")
+        where = ("the folder being verified and any --data-dir" if _CONFINED else
+                 "the scenario's folder, the current folder and any --data-dir")
+        return f"outside the trusted folders ({where}): not read; {HOW}"
     try:
         st = os.stat(real)
     except FileNotFoundError:

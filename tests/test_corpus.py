@@ -155,6 +155,22 @@ CASES = [
          "@time-limit-zero.toml: solver.time_limit = 0: must be above 0"),
     Case("data-file-missing", "validate @data-file-missing.toml", 3,
          "@data-file-missing.toml: data.gdp_file = 'no-such-gdp.tsv': file not found"),
+    # --- the trust boundary: data paths stay inside the scenario's folder, the current one or --data-dir
+    Case("data-file-outside", "validate @data-file-outside.toml", 3,
+         "@data-file-outside.toml: data.population_file = '/etc/passwd': outside the trusted folders (the "
+         "scenario's folder, the current folder and any --data-dir): not read; name its folder with "
+         "--data-dir DIR (repeatable) to allow it"),
+    Case("data-file-climb", "validate @data-file-climb.toml", 3,
+         "@data-file-climb.toml: data.gdp_file = '../../../../../../../../../../etc/shadow': outside the "
+         "trusted folders"),
+    Case("data-file-device", "validate @data-file-device.toml", 3,
+         "@data-file-device.toml: data.gdp_file = '/dev/zero': outside the trusted folders"),
+    Case("data-file-device-allowed", "validate @data-file-device.toml --data-dir /dev", 3,
+         "@data-file-device.toml: data.gdp_file = '/dev/zero': a device or special file, not a regular "
+         "file: not read"),
+    Case("data-file-allowed-not-quoted", "validate @data-file-outside.toml --data-dir /etc", 3,
+         "/etc/passwd: line 1 (header): unrecognised file format"),
+    Case("run-data-file-outside", "run @data-file-outside.toml -o @tmp/out", 3, "outside the trusted folders"),
     Case("set-string-for-number", "validate @valid.toml --set pool.relocations=many", 3,
          "--set: pool.relocations = 'many': wrong type: a string; allowed: whole persons"),
     Case("set-table-for-value", "validate @valid.toml --set pool.relocations={a=1}", 3,
