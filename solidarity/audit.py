@@ -11,8 +11,8 @@ tables read back from the files, with the effective scenario the run wrote
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd

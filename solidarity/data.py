@@ -662,7 +662,8 @@ def _check_changes(raw: _Raw, obs: pd.DataFrame, factor: float) -> None:
     for i in jump:
         g, y0, y1 = have[GEO].iloc[i], int(prev[YEAR].iloc[i]), int(have[YEAR].iloc[i])
         problems.append(Problem(
-            raw.label, f"line {have[_LINE].iloc[i]}, geo={g}", f"{y0}: {prev['raw'].iloc[i]}, {y1}: {have['raw'].iloc[i]}",
+            raw.label, f"line {have[_LINE].iloc[i]}, geo={g}",
+            f"{y0}: {prev['raw'].iloc[i]}, {y1}: {have['raw'].iloc[i]}",
             f"{g}'s value changes by a factor of {max(ratio[i], 1 / ratio[i]):.3g} from {y0} to {y1}, more than "
             f"{factor:g} (a truncated or misplaced number?)",
             f"a change of at most {factor:g} times; to accept it set data.max_year_change to a larger "
