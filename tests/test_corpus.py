@@ -88,6 +88,8 @@ CASES = [
          "26 participants share a pool of EUR 420 000 000 (21 000 relocations at EUR 20 000 each)"),
     Case("relocation-only-equivalence", "run @relocation-only-equivalence.toml -o @tmp/out -f csv", 0,
          "26 participants share a pool of EUR 315 000 000 (21 000 relocations at EUR 15 000 each)"),
+    Case("large-money-pool", "run @large-money-pool.toml -o @tmp/out -f csv", 0,
+         "Beneficiaries receive 90 749 434 169 of the 90 749 434 169 EUR of money needed."),
     # --- participants and country codes -----------------------------------------------------------
     Case("duplicate-participants", "validate @duplicate-participants.toml", 3,
          "@duplicate-participants.toml: participants[2] = 'AT': duplicate country code; "
