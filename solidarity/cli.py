@@ -144,8 +144,39 @@ def _say(msg: str) -> None:
 
 
 def _out(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # stdout on a full device (/dev/full), a lost terminal
+        _quiet_broken_pipe()  # the final flush would fail again
+        from .output import _output_error
+        raise _output_error(exc, "stdout") from None
+
+
+#: Optional extras: module -> (what needs it, the extra to install).
+EXTRAS = {"openpyxl": ("-f xlsx", "xlsx"), "matplotlib": ("--charts", "charts")}
+
+
+def _require(module: str) -> None:
+    """Fail at once (exit 3) when an option needs an extra that is missing,
+    before anything runs or is written."""
+    import importlib
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        what, extra = EXTRAS[module]
+        raise SolidarityErrorWithCode(
+            f"{what} needs {module}, which is not installed ({exc}): pip install 'solidarity[{extra}]'"
+        ) from None
+
+
+def _require_extras(formats, charts) -> None:
+    if formats and Fmt.xlsx in formats:
+        _require("openpyxl")
+    if charts is not None:
+        _require("matplotlib")
 
 
 def _load(path: Path, sets, variant):
@@ -249,6 +280,10 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     _trust(data_dirs)
     _state["quiet"] = quiet
     try:
+        _require_extras(fmt, charts)
+        if write_lp is not None and write_lp.is_dir():
+            from .errors import OutputError
+            raise OutputError(str(write_lp), "is a folder, not a file", "name a file such as model.lp")
         from .pipeline import run as run_pipeline
         from .report import build_tables, markdown_table
         from .summary import intro
@@ -382,6 +417,7 @@ def key(population_year: Annotated[Optional[int], typer.Option(
         from .report import shares_table
         from .schema import GDP, POPULATION
 
+        _require_extras(fmt, None)
         parts = _codes(participants)
         pool, meth = _key_pool(relocations, financial_eur, equivalence_eur, method)
         r = pool.relocations
@@ -422,6 +458,7 @@ def cycle(path: Annotated[Path, typer.Argument(
         from .report import markdown_table
         from .summary import intro
 
+        _require_extras(fmt, None)
         scenarios = load_cycle(path, tuple(sets or ()), variant)
         for sc in scenarios:
             for line in sc.overrides:

@@ -416,15 +416,31 @@ def to_files(pool: SyntheticPool, folder: str | Path) -> dict[str, Path]:
     """Write ``scenario.toml``, ``population.csv`` and ``gdp.csv`` into
     ``folder`` (created if needed; files of those names are replaced).
     Returns name -> path."""
+    import os
+
+
     out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
     texts = {"scenario.toml": to_toml(pool), "population.csv": population_csv(pool),
              "gdp.csv": gdp_csv(pool)}
-    paths = {}
-    for fname, text in texts.items():
-        p = out / fname
-        p.write_bytes(text.encode("utf-8"))
-        paths[fname] = p
+    paths = {fname: out / fname for fname in texts}
+    temps: list[Path] = []
+    try:  # each file written beside its place, then all renamed: a full disk leaves no half file
+        out.mkdir(parents=True, exist_ok=True)
+        for fname, text in texts.items():
+            tmp = out / f".{fname}.solidarity-tmp-{os.getpid()}"
+            temps.append(tmp)
+            with open(tmp, "wb") as fh:
+                fh.write(text.encode("utf-8"))
+                fh.flush()
+                os.fsync(fh.fileno())
+        for tmp, p in zip(temps, paths.values()):
+            os.replace(tmp, p)
+    except OSError as exc:
+        from .output import _output_error
+        raise _output_error(exc, exc.filename or out) from None
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
     return paths
 
 

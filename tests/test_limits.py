@@ -1,10 +1,16 @@
 """Inputs that ask for a lot: amounts beyond 32 bits, deep documents, huge grids and pools (issue 19)."""
 
+import errno
+import sys
+from pathlib import Path
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from solidarity.allocate import _fill_any, _fill_any_exact
+from solidarity.errors import OutputError
 
 
 @settings(max_examples=60, deadline=None)
@@ -28,3 +34,71 @@ def test_fill_beyond_two_to_the_31_does_not_overflow():
     allowed = np.array([[False, True], [True, False], [True, True]])
     got = _fill_any(a, y, allowed)
     assert (got.sum(axis=1) == a).all() and (got.sum(axis=0) == y).all() and got[0, 0] == got[1, 1] == 0
+
+
+def _cli(args, **kw):
+    from typer.testing import CliRunner
+
+    from solidarity.cli import app
+    res = CliRunner().invoke(app, args, **kw)
+    text = res.stdout + res.stderr
+    assert "Traceback" not in text and "internal error" not in text, text
+    return res.exit_code, text
+
+
+@pytest.mark.parametrize("module, args, said", [
+    ("openpyxl", ["run", "scenarios/2026-adopted.toml", "-f", "xlsx", "-o", "OUT"], "-f xlsx needs openpyxl"),
+    ("openpyxl", ["key", "-f", "xlsx", "-o", "OUT"], "pip install 'solidarity[xlsx]'"),
+    ("openpyxl", ["compare", "scenarios/2026-adopted.toml", "scenarios/2026-adopted.toml", "-f", "xlsx",
+                  "-o", "OUT"], "-f xlsx needs openpyxl"),
+    ("matplotlib", ["sweep", "scenarios/2026-adopted.toml", "--vary", "pool.relocations=20000,21000",
+                    "-o", "OUT", "--charts", "OUT2"], "--charts needs matplotlib"),
+    ("matplotlib", ["run", "scenarios/2026-adopted.toml", "-o", "OUT", "--charts", "OUT2"],
+     "--charts needs matplotlib")])
+def test_a_missing_extra_is_named_before_anything_runs(module, args, said, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, module, None)  # import fails as when not installed
+    root = Path(__file__).parents[1]
+    args = [str(root / a) if a.startswith("scenarios/") else str(tmp_path / a) if a.startswith("OUT") else a
+            for a in args]
+    code, text = _cli(args)
+    assert code == 3 and said in text, text
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_stdout_on_a_full_device_is_exit_7(monkeypatch):
+    from solidarity import cli
+
+    class Full:
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def flush(self):
+            pass
+
+        def fileno(self):
+            raise ValueError("no descriptor")
+    monkeypatch.setattr(sys, "stdout", Full())
+    with pytest.raises(OutputError, match="cannot write stdout: the disk is full"):
+        cli._out("text")
+
+
+def test_synthetic_on_a_full_disk_leaves_no_truncated_file(tmp_path, monkeypatch):
+    import os
+    real = os.fsync
+    calls = []
+
+    def fsync(fd):
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd)
+    monkeypatch.setattr(os, "fsync", fsync)
+    code, text = _cli(["synthetic", "-c", "10", "-b", "2", "-o", str(tmp_path / "p")])
+    assert code == 7 and "the disk is full" in text, text
+    assert list((tmp_path / "p").iterdir()) == []
+
+
+def test_a_cycle_file_entry_outside_its_folder_is_not_read(tmp_path):
+    (tmp_path / "c.toml").write_text('[cycle]\nscenarios = ["../../../../../../../../etc/shadow"]\n')
+    code, text = _cli(["cycle", str(tmp_path / "c.toml"), "-o", str(tmp_path / "o")])
+    assert code == 3 and "outside the trusted folders" in text

@@ -22,6 +22,7 @@ from ..cli import (
     _load,
     _out,
     _render,
+    _require_extras,
     _say,
     _set_debug,
     _solver_name,
@@ -30,6 +31,7 @@ from ..cli import (
     _write,
     app,
 )
+from ..errors import InputError, Problem
 
 
 @app.command()
@@ -54,6 +56,11 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(
     if len(scenarios) < 2:
         raise typer.BadParameter("give at least two scenario files", param_hint="SCENARIOS")
     try:
+        if fmt and output is None:
+            raise InputError(Problem("command line", "--format", [f.value for f in fmt],
+                                     "needs --output: without it the comparison is printed as text",
+                                     "--output DIR with --format, or no --format"))
+        _require_extras(fmt, None)
         from ..compare import compare as compare_runs
         from ..pipeline import run
 

@@ -22,6 +22,7 @@ from ..cli import (
     _fail,
     _out,
     _render,
+    _require_extras,
     _say,
     _set_debug,
     _solver_name,
@@ -82,6 +83,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         from ..report import markdown_table
         from ..sweep import EXIT_CODES, run_sweep
 
+        _require_extras(fmt, charts)
         if scheduler is not None and executor is not Executor.dask:
             executor = Executor.dask  # a scheduler is a Dask scheduler
         res = run_sweep(scenario, vary, sets=tuple(sets or ()), variant=variant, jobs=jobs,
