@@ -221,6 +221,29 @@ def _write(files: dict[str, bytes], out: Path, force: bool, identity: str, diges
     _say(f"wrote {len(report.files)} files to {report.outdir}")
 
 
+def _write_with_charts(files: dict[str, bytes], out: Path, pictures: dict[str, bytes] | None,
+                       charts: Path | None, force: bool, identity: str, charts_identity: str,
+                       digest: str, results) -> None:
+    """Tables and charts together or not at all: charts inside the output
+    folder go into the same temporary folder as the tables (one rename);
+    a separate charts folder is checked (:func:`solidarity.output.preflight`)
+    along with the tables' before either is written."""
+    if pictures is None or charts is None:
+        _write(files, out, force, identity, digest, results)
+        return
+    real_out, real_charts = out.resolve(), charts.resolve()
+    if real_charts != real_out and real_charts.is_relative_to(real_out):
+        inner = real_charts.relative_to(real_out).as_posix()
+        _write({**files, **{f"{inner}/{k}": v for k, v in pictures.items()}}, out, force, identity, digest,
+               results)
+        return
+    from .output import preflight
+    preflight(out, identity, force)
+    preflight(charts, charts_identity, force)
+    _write(files, out, force, identity, digest, results)
+    _write(pictures, charts, force, charts_identity, digest, results)
+
+
 def _render(tables: dict, formats: list[Fmt] | None, title: str, intro: str = "",
             charts: dict[str, bytes] | None = None) -> dict[str, bytes]:
     from .report import render
@@ -300,9 +323,8 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         pictures = _run_charts(res, charts, fmt)
         files = _render(tables, fmt, title=f"{sc.name} ({sc.year})", intro=text, charts=pictures)
         files["scenario.toml"] = _effective_toml(sc)
-        _write(files, out, force, f"run {Path(sc.path).name}", sc.digest, [res])
-        if charts is not None:
-            _write(pictures, charts, force, f"charts {Path(sc.path).name}", sc.digest, [res])
+        _write_with_charts(files, out, pictures if charts is not None else None, charts, force,
+                           f"run {Path(sc.path).name}", f"charts {Path(sc.path).name}", sc.digest, [res])
         if write_lp is not None:
             _say(f"wrote {write_lp}")
         _say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified; "

@@ -327,6 +327,27 @@ def write_outputs(files: Mapping[str, bytes], outdir: str | os.PathLike, *, forc
     return report
 
 
+def preflight(outdir: str | os.PathLike, identity: str = "", force: bool = False) -> None:
+    """Raise the :class:`OutputError` that :func:`write_outputs` would raise
+    before writing anything (not a folder, another run's outputs without
+    ``force``, a folder we cannot create or write in), so that a command
+    writing two folders (tables and charts) refuses before writing either.
+    Nothing is left behind."""
+    target = Path(os.path.realpath(os.fspath(outdir)))
+    if target.parent == target:
+        raise OutputError(str(target), "the root folder cannot be replaced", "choose a new or empty folder")
+    _ownership(target, identity, force)
+    probe = target.parent
+    while not os.path.lexists(probe) and probe.parent != probe:
+        probe = probe.parent
+    trial = probe / f".{target.name}.solidarity-tmp-{secrets.token_hex(8)}"
+    try:
+        os.mkdir(trial)  # the same call the write starts with, in the nearest existing folder
+        os.rmdir(trial)
+    except OSError as e:
+        raise _output_error(e, target) from e
+
+
 def _write_locked(data: Mapping[str, bytes], target: Path, force: bool, identity: str,
                   guard: _SignalGuard) -> WriteReport:
     parent = target.parent

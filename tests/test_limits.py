@@ -102,3 +102,26 @@ def test_a_cycle_file_entry_outside_its_folder_is_not_read(tmp_path):
     (tmp_path / "c.toml").write_text('[cycle]\nscenarios = ["../../../../../../../../etc/shadow"]\n')
     code, text = _cli(["cycle", str(tmp_path / "c.toml"), "-o", str(tmp_path / "o")])
     assert code == 3 and "outside the trusted folders" in text
+
+
+def test_charts_that_cannot_be_written_leave_no_tables(tmp_path):
+    pytest.importorskip("matplotlib")
+    root = Path(__file__).parents[1]
+    (tmp_path / "a-file").write_text("not a folder")
+    for charts in ("/proc/solidarity-no-such/charts", str(tmp_path / "a-file")):
+        code, text = _cli(["run", str(root / "scenarios/2026-adopted.toml"), "-o", str(tmp_path / "out"),
+                           "-f", "csv", "--charts", charts])
+        assert code == 7 and "cannot write" in text, text
+        assert not (tmp_path / "out").exists()
+
+
+def test_charts_inside_the_output_folder_appear_with_the_tables(tmp_path):
+    pytest.importorskip("matplotlib")
+    root = Path(__file__).parents[1]
+    code, text = _cli(["run", str(root / "scenarios/2026-adopted.toml"), "-o", str(tmp_path / "out"),
+                       "-f", "csv", "--charts", str(tmp_path / "out" / "charts")])
+    assert code == 0, text
+    import json
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert any(k.startswith("charts/") and k.endswith(".png") for k in manifest["outputs"])
+    assert (tmp_path / "out" / "pool.csv").is_file()

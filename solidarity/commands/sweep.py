@@ -28,7 +28,7 @@ from ..cli import (
     _solver_name,
     _state,
     _trust,
-    _write,
+    _write_with_charts,
     app,
 )
 
@@ -103,9 +103,9 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
             more = len(shown) > SHOWN_POINTS
             text = markdown_table(shown.head(SHOWN_POINTS))
         files["scenario.toml"] = to_toml(res.document).encode("utf-8")
-        _write(files, out, force, f"sweep {Path(res.path).name}", res.digest, runs)
-        if charts is not None:
-            _sweep_charts(res, charts, force, runs)
+        pictures = _sweep_charts(res) if charts is not None else None
+        _write_with_charts(files, out, pictures or None, charts, force, f"sweep {Path(res.path).name}",
+                           f"sweep charts {Path(res.path).name}", res.digest, runs)
         _say(f"{res.name}: {n} points, {failed} failed; {res.seconds:.1f} s "
              f"({executor.value}, {'scheduler ' + scheduler if scheduler else f'{jobs} jobs'})")
         _out(intro + "\n\n" + text + "\n"
@@ -123,19 +123,11 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
 CHART_METRICS = ("pledged_relocations", "pledged_value_eur", "unmet_eur", "offset")
 
 
-def _sweep_charts(res, folder: Path, force: bool, runs) -> None:
-    """Response curves through solidarity.charts.sweep_charts, when it exists:
-    per varied key path, the points where the other varied paths are at
-    their first value; failed points are left out."""
-    try:
-        from ..charts import sweep_charts
-    except ImportError as exc:
-        missing = getattr(exc, "name", "") or ""
-        why = ("matplotlib is not installed (pip install 'solidarity[charts]')"
-               if missing.startswith("matplotlib") else
-               f"solidarity.charts.sweep_charts is not available ({exc})")
-        typer.echo(f"note: no charts drawn: {why}", err=True)
-        return
+def _sweep_charts(res) -> dict[str, bytes]:
+    """Response curves through solidarity.charts.sweep_charts: per varied key
+    path, the points where the other varied paths are at their first value;
+    failed points are left out. Drawn before anything is written."""
+    from ..charts import sweep_charts  # matplotlib was checked by _require_extras
     long = res.long.reset_index()
     long = long[long["error"] == ""]
     pictures: dict[str, bytes] = {}
@@ -151,10 +143,9 @@ def _sweep_charts(res, folder: Path, force: bool, runs) -> None:
         if len(res.varies) > 1:
             got = {f"{_stem(v.path)}_{name}": blob for name, blob in got.items()}
         pictures.update(got)
-    if pictures:
-        _write(pictures, folder, force, f"sweep charts {Path(res.path).name}", res.digest, runs)
-    else:
+    if not pictures:
         typer.echo("note: no charts drawn: no point ran", err=True)
+    return pictures
 
 
 def _stem(path: str) -> str:
