@@ -124,7 +124,11 @@ def _number(text: str, key: str, spec: str, what: str) -> tuple[Fraction, bool]:
     if not _NUMBER.match(t):
         raise _problem(key, spec, f"the {what} {t!r} is not a number" if t else f"the {what} is empty")
     is_int = not any(c in t for c in ".eE")
-    return Fraction(t.replace("_", "")), is_int
+    value = Fraction(t.replace("_", "")) if len(t) <= 40 else None
+    if value is None or (value and not Fraction(1, 10**15) <= abs(value) <= 10**18):
+        raise _problem(key, spec, f"the {what} {t[:40]!r} is outside the numbers a range takes: "
+                                  "0, or from 1e-15 to 1e18 in size, in at most 40 characters")
+    return value, is_int
 
 
 def _range(key: str, spec: str) -> tuple:
@@ -141,7 +145,8 @@ def _range(key: str, spec: str) -> tuple:
                                   f"{parts[1].strip()}; use a {other} step to go the other way")
     count = math.floor((stop - start) / step) + 1
     if count > MAX_POINTS:
-        raise _problem(key, spec, f"{count} values; at most {MAX_POINTS} points in a sweep")
+        shown = f"{count}" if count < 10**30 else "more than 10**30"
+        raise _problem(key, spec, f"{shown} values; at most {MAX_POINTS} points in a sweep")
     whole = i1 and i2 and i3
     values = (start + i * step for i in range(count))
     # exact arithmetic: 0 + 3 x 0.1 is 0.3, written as the float nearest to 0.3

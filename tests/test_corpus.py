@@ -230,6 +230,17 @@ CASES = [
          "command line: --format = ['xlsx']: needs --output: without it the comparison is printed as text"),
     Case("synthetic-unwritable", "synthetic -c 10 -b 2 -o /proc/solidarity-no-such", 7,
          "cannot write /proc/solidarity-no-such: "),
+    # --- limits: what a request may make us spend (issue 19)
+    Case("synthetic-too-large", "synthetic -c 1000000000000 -b 10 -o @tmp/syn", 3,
+         "command line: --contributors = 1000000000000: needs about 1.3 PB of memory (1300 bytes per unit, "
+         "measured), more than 80% of the "),
+    Case("sweep-tiny-step", "sweep @valid.toml --vary pool.sar_share=0:1:1e-5000 -o @tmp/sw", 3,
+         "--vary: pool.sar_share = '0:1:1e-5000': the step '1e-5000' is outside the numbers a range takes: "
+         "0, or from 1e-15 to 1e18 in size, in at most 40 characters"),
+    Case("sweep-huge-grid", "sweep @valid.toml --vary pool.sar_share=0:1:1e-15 -o @tmp/sw", 3,
+         "1000000000000001 values; at most 100000 points in a sweep"),
+    Case("set-too-deep", "validate @valid.toml --set key.x=" + "[" * 5000 + "]" * 5000, 3,
+         "--set: key.x: arrays or tables nested more than 32 levels deep; allowed: at most 32 levels"),
     # --- the key command --------------------------------------------------------------------------
     Case("key-unknown-participant", "key --participants DE,XX", 3,
          "command line: --participants = 'XX': unknown country code"),

@@ -125,3 +125,33 @@ def test_charts_inside_the_output_folder_appear_with_the_tables(tmp_path):
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert any(k.startswith("charts/") and k.endswith(".png") for k in manifest["outputs"])
     assert (tmp_path / "out" / "pool.csv").is_file()
+
+
+HEAD = '[scenario]\nname = "deep"\nyear = 2026\n[pool]\nrelocations = 1\nfinancial_eur = 1\n[key]\n'
+
+
+@pytest.mark.parametrize("value, where", [
+    ("[" * 100_000 + "]" * 100_000, "file"),  # tomllib's own recursion
+    ("{a = " * 50_000 + "1" + "}" * 50_000, "file"),
+    ("[" * 40 + "]" * 40, "key.x[0]"),  # parsed, then too deep for the validator
+])
+def test_deep_nesting_is_an_input_error(tmp_path, value, where):
+    f = tmp_path / "deep.toml"
+    f.write_text(HEAD + "x = " + value + "\n")
+    code, text = _cli(["validate", str(f)])
+    assert code == 3 and f"{f}: {where}" in text and "nested more than 32 levels deep" in text, text
+
+
+def test_a_long_string_is_an_input_error(tmp_path):
+    f = tmp_path / "long.toml"
+    f.write_text(HEAD.replace('"deep"', '"' + "x" * 200_000 + '"'))
+    code, text = _cli(["validate", str(f)])
+    assert code == 3 and "scenario.name = 'xxxx" in text and "a string of 200_000 characters" in text, text
+
+
+def test_synthetic_too_large_is_refused_at_once():
+    import time
+    start = time.monotonic()
+    code, text = _cli(["synthetic", "-c", "1000000000000", "-b", "10", "-o", "/nonexistent/never"])
+    assert code == 3 and "needs about 1.3 PB of memory" in text
+    assert time.monotonic() - start < 1
