@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import re
 import sys
 import threading
@@ -459,8 +460,45 @@ class _Task:
 _WORKER: dict[str, _Shared] = {}
 
 
-def _init_worker(shared: _Shared) -> None:
+def _init_worker(shared: _Shared, owner: int | None = None) -> None:
     _WORKER["shared"] = shared
+    if owner is not None:
+        _end_with(owner)
+
+
+def _end_with(owner: int) -> None:  # pragma: no cover - runs in a worker
+    """End this worker when the command's process ``owner`` ends, whatever
+    ended it (SIGKILL and SIGTERM run no clean-up there): a watcher thread
+    waits on the owner's pidfd (polls where there is none), and the kernel
+    kills the worker with its parent, the fork server (PR_SET_PDEATHSIG).
+    With the workers gone the fork server and the resource tracker see
+    their pipes close and end too."""
+    from .solve import _die_with_parent
+    _die_with_parent()
+
+    def watch() -> None:
+        import select
+        import time
+        try:
+            fd = os.pidfd_open(owner)
+            select.select([fd], [], [])
+        except (AttributeError, OSError):
+            while True:
+                time.sleep(0.5)
+                try:
+                    os.kill(owner, 0)
+                except ProcessLookupError:
+                    break
+                except OSError:
+                    continue
+        os._exit(1)
+    if owner == os.getpid():
+        return
+    try:
+        os.kill(owner, 0)
+    except ProcessLookupError:
+        os._exit(1)
+    threading.Thread(target=watch, name="solidarity-owner-watch", daemon=True).start()
 
 
 def _pool_chunk(tasks: list[_Task]) -> list[tuple[int, tuple]]:
@@ -773,7 +811,7 @@ def _local(feed: _Feed, jobs: int) -> None:
                        or ["__main__"])
         ctx.set_forkserver_preload(current + [m for m in _PRELOAD if m not in current])
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                               initargs=(shared,))
+                               initargs=(shared, os.getpid()))
     try:
         pending: set = set()
         more = True
