@@ -748,7 +748,8 @@ def _data(c: _Checker, doc: Any, base: Path | None) -> DataSelection:
             out[k] = str(p)
     for k in ("population_vintage", "gdp_vintage"):
         out[k] = c.string(doc, k, "data")
-    change = c.number(doc, "max_year_change", "data", lo=0, hi=None, what="a factor of 1 or more, or 0 for any")
+    change = c.number(doc, "max_year_change", "data", lo=0, hi=10**9,
+                      what="a factor of 1 or more, or 0 for any")
     if change is not None and 0 < change < 1:
         c.add("data.max_year_change", float(change), "below 1", "a factor of 1 or more, or 0 for any change")
     elif change is not None:
