@@ -58,7 +58,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,10 +73,12 @@ LEVELS = ("unmet", "unmet_order", "deviation", "deviation_order", "needs", "type
 #: Stages of a run: ``shares`` is fair shares and the model input, ``tables``
 #: the rules (offsets, crisis) and the tables.
 STAGES = ("data", "shares", "build", "solve", "calls", "flows", "tables", "verify", "write")
-COLUMNS = ["benchmark", "size", "contributors", "beneficiaries", "source", "runs",
+COLUMNS = ["benchmark", "size", "solver", "solver_version", "contributors", "beneficiaries", "source", "runs",
            *(f"{s}_s" for s in STAGES), *(f"level_{lv}_s" for lv in LEVELS), "total_s", "cpu_s",
            "peak_rss_mb", "variables", "rows", "nonzeros", "status", "proven_optimal", "verified",
            "time_s", "baseline_s", "ratio", "ratio_of", "target", "meets_target", "code", "note"]
+#: The benchmarks, as --only names them.
+BENCHMARKS = ("size", "pairwise", "pulp_vs_numpy", "batched_key", "cli")
 #: Targets of the issue "Large pools at speed" (information; never asserted).
 SIZE_TARGETS = {(1000, 100): ("build+solve", 1.0), (5000, 200): ("build+solve", 10.0),
                 (20000, 500): ("total", 60.0)}
@@ -103,8 +105,14 @@ def is_real(n: int, m: int, synthetic_only: bool = False) -> bool:
 
 
 def empty_row(benchmark: str, size: str = "") -> dict:
+    from solidarity.schema import SolverName
+    from solidarity.solve import solver_version
+
     row: dict[str, Any] = {c: None for c in COLUMNS}
-    row.update(benchmark=benchmark, size=size, note="")
+    # Every row names the solver release: a new release can change the times
+    # several-fold (highspy 1.16 against 1.15 on 1000 x 100).
+    solver, version = solver_version(SolverName.HIGHS)
+    row.update(benchmark=benchmark, size=size, solver=solver, solver_version=version, note="")
     return row
 
 
@@ -169,12 +177,12 @@ def level_progress(highs_log: str | None = None, tag: str = ""):
     original = S._call
     current = {"level": "?", "count": 0}
 
-    def traced(backend, problem, c, *args):
+    def traced(backend, problem, c, *args, **kwargs):
         name = next((lv.name for lv in problem.levels if lv.cost is c), "?")
         current["level"] = name
         progress(f"start level {name}")
         try:
-            return original(backend, problem, c, *args)
+            return original(backend, problem, c, *args, **kwargs)
         finally:
             progress(f"end level {name}")
     S._call = traced
@@ -770,9 +778,13 @@ def run_suite(sizes: list[tuple[int, int]], repeats: int = 5, seed: int = 0, iso
               pulp_size: tuple[int, int] = (1000, 100), cli_repeats: int = 5,
               profile_dir: str | None = None, synthetic_only: bool = False, highs_log: str | None = None,
               post_solve: list[tuple[int, int]] | None = None,
-              log: Callable[[str], None] = print) -> list[dict]:
-    """Every benchmark; one row each (see :data:`COLUMNS`)."""
+              log: Callable[[str], None] = print, only: Sequence[str] = ()) -> list[dict]:
+    """Every benchmark (or those named in ``only``, from :data:`BENCHMARKS`); one row each
+    (see :data:`COLUMNS`)."""
     rows: list[dict] = []
+
+    def want(kind: str) -> bool:
+        return not only or kind in only
     size_rows: list[dict] = []
 
     def call(kind: str, kwargs: dict, what: str, wall: float) -> dict | None:
@@ -787,6 +799,8 @@ def run_suite(sizes: list[tuple[int, int]], repeats: int = 5, seed: int = 0, iso
     avail = mem_available_mb()
     unfinished = ""
     for n, m in sorted(sizes, key=lambda s: s[0] * s[1]):
+        if not want("size"):
+            break
         if unfinished:
             row = empty_row("size", label(n, m))
             row.update(contributors=n, beneficiaries=m, source=f"synthetic seed {seed}", runs=0,
@@ -831,6 +845,8 @@ def run_suite(sizes: list[tuple[int, int]], repeats: int = 5, seed: int = 0, iso
     # the pairwise formulation, smallest first, until a size does not finish
     stop = ""
     for n, m in sorted(sizes, key=lambda s: s[0] * s[1]):
+        if not want("pairwise"):
+            break
         agg = next((r for r in size_rows if r["size"] == label(n, m)), None)
         if agg is None or not agg.get("runs"):
             continue
@@ -864,22 +880,25 @@ def run_suite(sizes: list[tuple[int, int]], repeats: int = 5, seed: int = 0, iso
             got = row
         rows.append(got)
 
-    got = call("pulp", dict(n=pulp_size[0], m=pulp_size[1], repeats=repeats, seed=seed,
-                            synthetic_only=synthetic_only), f"PuLP vs numpy at {label(*pulp_size)}", timeout)
-    if "_failed" in got:
-        row = empty_row("pulp_vs_numpy", label(*pulp_size))
-        row.update(verified=False, note=got["_failed"])
-        got = row
-    rows.append(got)
-    got = call("key", dict(scenarios=key_scenarios, repeats=repeats), f"batched key, {key_scenarios} scenarios",
-               timeout)
-    if "_failed" in got:
-        row = empty_row("batched_key", f"{key_scenarios}x26")
-        row.update(verified=False, note=got["_failed"])
-        got = row
-    rows.append(got)
-    log(f"... CLI on the real cycle ({cli_repeats} runs each)")
-    rows.append(bench_cli(cli_repeats))
+    if want("pulp_vs_numpy"):
+        got = call("pulp", dict(n=pulp_size[0], m=pulp_size[1], repeats=repeats, seed=seed,
+                                synthetic_only=synthetic_only), f"PuLP vs numpy at {label(*pulp_size)}", timeout)
+        if "_failed" in got:
+            row = empty_row("pulp_vs_numpy", label(*pulp_size))
+            row.update(verified=False, note=got["_failed"])
+            got = row
+        rows.append(got)
+    if want("batched_key"):
+        got = call("key", dict(scenarios=key_scenarios, repeats=repeats),
+                   f"batched key, {key_scenarios} scenarios", timeout)
+        if "_failed" in got:
+            row = empty_row("batched_key", f"{key_scenarios}x26")
+            row.update(verified=False, note=got["_failed"])
+            got = row
+        rows.append(got)
+    if want("cli"):
+        log(f"... CLI on the real cycle ({cli_repeats} runs each)")
+        rows.append(bench_cli(cli_repeats))
     return rows
 
 
@@ -1022,6 +1041,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
                     help="HiGHS writes its log of every solver level into DIR (isolated runs only)")
     ap.add_argument("--synthetic-only", action="store_true", help="26x4 synthetic too (not the real cycle)")
     ap.add_argument("--in-process", action="store_true", help="no fresh process per size")
+    ap.add_argument("--only", nargs="+", choices=BENCHMARKS, default=(),
+                    help="run only these benchmarks (default: all)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -1041,7 +1062,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     t0 = time.perf_counter()
     rows = run_suite(**kw, seed=args.seed, timeout=args.timeout, budget=args.budget, solve_limit=args.solve_limit,
                      profile_dir=args.profile, synthetic_only=args.synthetic_only, highs_log=args.highs_log,
-                     post_solve=args.post_solve,
+                     post_solve=args.post_solve, only=args.only,
                      log=lambda s: print(s, flush=True))
     after = source_digest()
     if after != digest:

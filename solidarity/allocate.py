@@ -35,6 +35,7 @@ from .model import (
     value_deviation,
     value_deviation_order,
     value_in_kind,
+    value_needs,
 )
 from .schema import FlowsMode
 
@@ -45,7 +46,9 @@ def fair_bounds(inp: ModelInput, p: np.ndarray, y: np.ndarray, t: int, first: bo
     """Per state, the range of its type-``t`` in-kind pledge with its value and
     every limit kept, money taking up the difference within its own floor
     and cap; a beneficiary that also pledges keeps what it receives from the
-    others (nobody sends to itself).
+    others in ``y`` (nobody sends to itself). :func:`fairness_step` passes
+    the receipts the balance level would give for the type totals alone
+    (:func:`natural_receipts`), not where a solver put them.
 
     For the type shared ``first`` the range does not depend on the state's
     other in-kind pledge (taken at its floor for the upper end, at its cap
@@ -96,10 +99,79 @@ def fairness_step(problem: MilpProblem, sol: Solution) -> Solution:
     alternative measures (a state that may send them to few others), the
     alternative measures go first; failing both, one type is shared alone
     (:data:`FAIRNESS_ORDERS`), and if nothing fits the solver's split is kept.
+
+    What a beneficiary that also pledges keeps for itself is taken from
+    :func:`natural_receipts`, which depend on the type totals only: the
+    receipts the solver happened to return are rebalanced by the next level
+    anyway, and bounding by them made the split differ between backends
+    (issue 13). They are the fallback only when those receipts do not fit.
     """
     inp = problem.inputs
     if not inp.free.any():
         return sol
+    tries = [y for y in natural_receipts(inp, sol)
+             if value_needs(inp, solution_of(inp, sol.pledges, y)) <= value_needs(inp, sol)]
+    for received in [*tries, sol.received]:
+        new = _fair_split(problem, sol, received)
+        if new is not None:
+            return new
+    return sol
+
+
+#: How many times :func:`natural_receipts` tightens its receipt caps.
+NATURAL_ROUNDS = 3
+
+
+def natural_receipts(inp: ModelInput, sol: Solution) -> list[np.ndarray]:
+    """(m, 3) receipts the balance level gives for the type totals received
+    and the SAR amount reached, under caps that do not depend on where a
+    solver put the pledges: first each beneficiary's need alone, then, in
+    each further round, also what the others can send it when it pledges
+    the least it can (its own floor, and the part of its group's total that
+    the other states' room cannot hold, :func:`fair_bounds` at the previous
+    round's receipts, each in-kind type's room less what the other must
+    hold). Pledges that leave every beneficiary-contributor such receipts
+    from the others can serve them; the balance level then re-derives the
+    receipts for those pledges. Everything here follows from the values,
+    the type totals and the SAR amount the earlier levels fixed, so every
+    backend gets the same list. Each round's receipts are returned, first
+    to last.
+    """
+    p, u = sol.pledges, inp.unit_value
+    value = (p * u).sum(axis=1)
+    totals = sol.received.sum(axis=0)
+    reached = inp.sar_target - sol.sar_shortfall
+    me = inp.self_index
+    groups = [g for g in (np.flatnonzero(inp.free & inp.stated), np.flatnonzero(inp.free & ~inp.stated))
+              if g.size]
+    caps = inp.needs.copy()
+    out: list[np.ndarray] = []
+    for _ in range(NATURAL_ROUNDS):
+        y, _ = balance(inp, p, totals, reached, caps=caps)
+        if out and (y == out[-1]).all():
+            break
+        out.append(y)
+        least = p.copy()  # a state the model does not choose for keeps its pledge
+        for free in groups:
+            least[free, REL], least[free, ALT] = 0, 0
+        for _ in range(2):  # each type's room shrinks with what the other must hold
+            for t, o in ((REL, ALT), (ALT, REL)):
+                lo, hi = fair_bounds(inp, p, y, t)
+                hi = np.minimum(hi, np.maximum(value - u[o] * least[:, o] - inp.lower[:, FIN], 0) // u[t])
+                for free in groups:
+                    room = [int(v) for v in hi[free]]
+                    rest = [int(p[free, t].sum()) - (sum(room) - v) for v in room]
+                    least[free, t] = np.maximum(lo[free], np.array([max(0, v) for v in rest], dtype=np.int64))
+        least[:, FIN] = np.where(inp.free, 0, p[:, FIN])
+        own = np.where(me[:, None] >= 0, least[np.maximum(me, 0)], 0)
+        caps = np.minimum(inp.needs, np.maximum(p.sum(axis=0)[None, :] - own, 0))
+    return out
+
+
+def _fair_split(problem: MilpProblem, sol: Solution, received: np.ndarray) -> Solution | None:
+    """:func:`fairness_step` with the receipts ``received`` bounding what a
+    beneficiary-contributor may pledge; None if no order fits."""
+    inp = problem.inputs
     u = inp.unit_value
     value = (sol.pledges * u).sum(axis=1)
     ref = np.where(inp.stated[:, None], inp.preferred, 0)
@@ -113,7 +185,7 @@ def fairness_step(problem: MilpProblem, sol: Solution) -> Solution:
         p = sol.pledges.copy()
         try:
             for k, t in enumerate(order):
-                lo, hi = fair_bounds(inp, p, sol.received, t, first=k == 0 and len(order) == 2)
+                lo, hi = fair_bounds(inp, p, received, t, first=k == 0 and len(order) == 2)
                 for free in groups:
                     share = bounded(int(p[free, t].sum()), [int(v) for v in inp.obligation[free]],
                                     lo[free].tolist(), hi[free].tolist(), base=ref[free, t].tolist())
@@ -121,7 +193,7 @@ def fairness_step(problem: MilpProblem, sol: Solution) -> Solution:
                     p[free, FIN] = value[free] - u[REL] * p[free, REL] - u[ALT] * p[free, ALT]
         except ValueError:  # the total does not fit in the bounds this order gives
             continue
-        new = solution_of(inp, p, sol.received)
+        new = solution_of(inp, p, received)
         # Never at the cost of an earlier level: with priority "needs" two
         # stated states may pay for the same in-kind unit with different
         # deviations (one gives up money, the other relocations); such a group
@@ -130,12 +202,24 @@ def fairness_step(problem: MilpProblem, sol: Solution) -> Solution:
             for free in groups:
                 trial = p.copy()
                 trial[free] = sol.pledges[free]
-                alt = solution_of(inp, trial, sol.received)
-                if not _worse(inp, alt, sol):
+                alt = solution_of(inp, trial, received)
+                if _serves(inp, trial, received) and not _worse(inp, alt, sol):
                     return alt
             continue
-        return new
-    return sol
+        if _serves(inp, p, received):
+            return new
+    return None
+
+
+def _serves(inp: ModelInput, p: np.ndarray, y: np.ndarray) -> bool:
+    """Can the pledges ``p`` serve the receipts ``y`` with nobody sending to
+    itself (Hall's condition per type, see :mod:`solidarity.model`)?"""
+    me = inp.self_index
+    total = p.sum(axis=0)
+    if (y.sum(axis=0)[[REL, FIN]] > total[[REL, FIN]]).any() or y[:, ALT].sum() != total[ALT]:
+        return False
+    own = np.where(me[:, None] >= 0, p[np.maximum(me, 0)], 0)
+    return bool((y <= total[None, :] - own).all())
 
 
 def _worse(inp: ModelInput, new: Solution, old: Solution) -> bool:
@@ -218,7 +302,8 @@ def _split(total: int, needs: np.ndarray, caps: np.ndarray, names: list[str], id
     return out
 
 
-def balance(inp: ModelInput, p: np.ndarray, totals: np.ndarray, sar_target: int) -> tuple[np.ndarray, SarSplit]:
+def balance(inp: ModelInput, p: np.ndarray, totals: np.ndarray, sar_target: int,
+            caps: np.ndarray | None = None) -> tuple[np.ndarray, SarSplit]:
     """Receipts per beneficiary and type for given pledges and type totals.
 
     Per type in the order relocation, financial, alternative: leximin
@@ -226,10 +311,12 @@ def balance(inp: ModelInput, p: np.ndarray, totals: np.ndarray, sar_target: int)
     states would then receive less than the SAR target still needs, they get
     exactly the least this type must give them (the target less what the
     earlier types gave and the most the later types can give), shared
-    leximin among them, and the others share the rest leximin.
+    leximin among them, and the others share the rest leximin. ``caps``
+    replaces :func:`receipt_caps` (the most each beneficiary can receive).
     """
     u = inp.unit_value
-    caps = receipt_caps(inp, p)
+    if caps is None:
+        caps = receipt_caps(inp, p)
     names = list(inp.beneficiaries)
     m = len(names)
     y = np.zeros((m, 3), dtype=np.int64)

@@ -10,15 +10,23 @@ tables read back from the files, with the effective scenario the run wrote
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .errors import MISSING, InputError, Problem
 from .tables import REGISTRY, frame
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
+
+MANIFEST_NAME = "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -93,47 +101,76 @@ def _folders(outdir: Path) -> list[Path]:
     return sorted(p for p in outdir.iterdir() if p.is_dir() and (p / "scenario.toml").is_file())
 
 
-def audit(outdir: str | Path, data_dirs: Sequence[str | Path] = ()) -> list[Finding]:
+def audit(outdir: str | Path, scenario: Scenario | None = None, key: str | Path | None = None,
+          data_dirs: Sequence[str | Path] = ()) -> list[Finding]:
     """Every mismatch found in an output folder (empty: it is what the run wrote
     and what the rules say).
 
-    Reads only the folder, the bundled data and the ``data_dirs`` (the
-    command line's ``--data-dir``): whatever the received manifest and
-    scenario name elsewhere is not read (a data file there is reported as
-    not checkable, with the option that allows it)."""
+    Parameters
+    ----------
+    outdir : path
+        The output folder of ``solidarity run`` or ``solidarity cycle``.
+    scenario : Scenario, optional
+        The scenario the user ran (read from the file they name, with their
+        overrides). The folder is then compared with it (digest of the
+        effective scenario, its copy ``scenario.toml``, the overrides listed in
+        ``meta``, the data files' digests) and the rules are re-derived from
+        it, not from the folder's own copy. Without it the folder is checked
+        against itself only. Only for the folder of one run.
+    key : path, optional
+        An Ed25519 public key: the manifest must carry a signature by its
+        private key (:mod:`solidarity.signing`).
+    data_dirs : paths, optional
+        Folders named with ``--data-dir``. Only the folder, the bundled data
+        and these are read: whatever a received manifest or scenario names
+        elsewhere is not (a data file there is reported as not checkable,
+        with the option that allows it).
+    """
     from .trust import allow, allowed, confined
 
     before = allowed()
     allow([*before, *data_dirs])
     try:
         with confined(outdir):
-            return _audit(Path(outdir), [*before, *map(Path, data_dirs)])
+            return _audit(Path(outdir), scenario, key, [*before, *map(Path, data_dirs)])
     finally:
         allow(before)
 
 
-def _audit(outdir: Path, trusted: list[Path]) -> list[Finding]:
+def _audit(outdir: Path, scenario: Scenario | None, key: str | Path | None,
+           trusted: list[Path]) -> list[Finding]:
     from .output import MANIFEST, check_manifest
     from .pipeline import load_data
-    from .verify import verify_ledger, verify_outcomes
+    from .verify import verify_outcomes
 
     outdir = Path(outdir)
     if not outdir.is_dir():
         raise InputError(Problem(str(outdir), "folder", str(outdir), "not a folder",
                                  "the output folder of `solidarity run` or `solidarity cycle`"))
     found = [Finding("", m.message) for m in check_manifest(outdir, trusted)]
-    if any(m.message.startswith(f"{outdir / MANIFEST}:") for m in found):
+    if key is not None:
+        from .signing import check_signature
+        found += [Finding("", m) for m in check_signature(outdir, key)]
+    if any(f.message.startswith(f"{outdir / MANIFEST}:") for f in found):
         return found  # unreadable or of the wrong shape: said once
     manifest = json.loads((outdir / MANIFEST).read_bytes())  # read and checked just above
     manifest["_root"] = str(outdir)
     folders = _folders(outdir)
     if not folders:
         found.append(Finding(str(outdir), "no scenario.toml: not the output folder of a run or cycle"))
+    if scenario is not None and folders != [outdir]:
+        raise InputError(Problem(str(outdir), "--scenario", str(scenario.path), "compares the folder of one run; "
+                                 "this is the folder of a cycle", "the output folder of `solidarity run`"))
+    read: dict[Path, tuple[Scenario, dict[str, pd.DataFrame]]] = {}
     for folder in folders:
         rel = "" if folder == outdir else f"{folder.name}/"
         try:
-            scenario = _scenario_of(folder, manifest)
-            population, gdp = load_data(scenario)
+            if scenario is not None:
+                found += _compare_scenario(folder, manifest, scenario)
+            own = scenario if scenario is not None else _scenario_of(folder, manifest)
+            population, gdp = load_data(own)
+            if scenario is not None:
+                found += _compare_data(manifest, population, gdp)
             tables = read_tables(folder)
         except InputError as exc:
             found += [Finding(f"{rel}scenario.toml", str(p)) for p in exc.problems]
@@ -141,8 +178,132 @@ def _audit(outdir: Path, trusted: list[Path]) -> list[Finding]:
         except (OSError, ValueError, KeyError) as exc:
             found.append(Finding(rel or str(folder), f"the tables cannot be read back ({type(exc).__name__}: {exc})"))
             continue
-        found += [Finding(f"{rel}tables", v) for v in verify_outcomes(scenario, population, gdp, tables)]
-    ledger = outdir / "ledger.csv"
-    if ledger.is_file():
-        found += [Finding("ledger.csv", v) for v in verify_ledger(read_tables(outdir)["ledger"])]
+        found += [Finding(f"{rel}tables", v) for v in verify_outcomes(own, population, gdp, tables)]
+        found += [Finding(f"{rel}summary.md", v) for v in _check_summary(folder, own, tables)]
+        read[folder] = (own, tables)
+    found += _check_ledger(outdir, read)
     return found
+
+
+#: The order in which a run writes its tables (and summary.md shows them).
+_RUN_ORDER = ("shares", "obligations", "pledges", "flows", "beneficiaries", "pool", "offsets", "crisis", "credits",
+              "meta")
+
+
+def _check_summary(folder: Path, scenario: Scenario, tables: dict[str, pd.DataFrame]) -> list[str]:
+    """summary.md regenerated from the tables read back: its opening by the
+    verifier (:func:`solidarity.verify.verify_summary`), then the whole file
+    rendered again and compared line by line."""
+    from types import SimpleNamespace
+
+    from .report import to_markdown
+    from .summary import intro
+    from .verify import verify_summary
+
+    path = folder / "summary.md"
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8")
+    out = verify_summary(scenario, tables, text)
+    if out:
+        return out
+    ordered = {k: tables[k] for k in _RUN_ORDER if k in tables}
+    want = to_markdown(ordered, f"{scenario.name} ({scenario.year})",
+                       intro(SimpleNamespace(scenario=scenario, tables=tables))).decode("utf-8")
+    if want != text:
+        have, new = text.split("\n"), want.split("\n")
+        k = next((i for i, (a, b) in enumerate(zip(have, new)) if a != b), min(len(have), len(new)))
+        shown = have[k] if k < len(have) else "(end of file)"
+        out.append(f"line {k + 1} is not what the tables give: '{shown[:200]}', the tables give "
+                   f"'{(new[k] if k < len(new) else '(end of file)')[:200]}'")
+    return out
+
+
+def _check_ledger(outdir: Path, read: dict[Path, tuple[Scenario, dict[str, pd.DataFrame]]]) -> list[Finding]:
+    """The ledger of a cycle, with the credit available each year re-derived
+    from the years' credits tables and what each year's scenario gave
+    before anything was carried (the ``old`` of its carried overrides)."""
+    from .verify import ledger_instalments, verify_ledger
+
+    if not (outdir / "ledger.csv").is_file():
+        return []
+    credits = {sc.year: t["credits"] for sc, t in read.values() if "credits" in t}
+    own: dict[tuple[str, int], int] = {}
+    for folder, (sc, _) in read.items():
+        carried = _carried_credit(_meta(folder).get("overrides", ""))
+        for g in sc.participants:
+            own[(g, sc.year)] = carried[g] if g in carried else sc.state(g).credit_eur
+    return [Finding("ledger.csv", v) for v in verify_ledger(read_tables(outdir)["ledger"],
+                                                            ledger_instalments(credits), own)]
+
+
+_CARRIED = re.compile(r"^states\.(\w+)\.credit_eur: (.+?) -> -?\d+ \(carried from \d+\)$")
+
+
+def _carried_credit(overrides: str) -> dict[str, int]:
+    """State -> its credit before the carry, from meta's overrides line."""
+    out = {}
+    for item in overrides.split("; "):
+        m = _CARRIED.match(item)
+        if m:
+            old = m.group(2)
+            out[m.group(1)] = int(old) if old.lstrip("-").isdigit() else 0  # "(absent)"
+    return out
+
+
+def _compare_scenario(folder: Path, manifest: dict, scenario: Scenario) -> list[Finding]:
+    """The folder against the scenario the user names: the effective
+    scenario's digest (manifest and meta), its copy, the overrides in meta."""
+    from .document import to_toml
+
+    out = []
+    named = f"the scenario named ({scenario.path})"
+    if manifest.get("scenario_sha256") != scenario.digest:
+        out.append(Finding(MANIFEST_NAME, f"scenario_sha256 {manifest.get('scenario_sha256')} is not the digest "
+                                          f"of {named} after overrides ({scenario.digest})"))
+    copy = folder / "scenario.toml"
+    if copy.is_file() and copy.read_bytes() != to_toml(scenario.effective).encode("utf-8"):
+        out.append(Finding("scenario.toml", f"differs from {named} after overrides: the run did not use it"))
+    meta = _meta(folder)
+    overrides = "; ".join(scenario.overrides) or "none"
+    if meta.get("scenario_sha256", "") != scenario.digest:
+        out.append(Finding("meta.csv", f"scenario_sha256 {meta.get('scenario_sha256', '')} is not the digest of "
+                                       f"{named} ({scenario.digest})"))
+    if meta.get("overrides", "") != overrides:
+        out.append(Finding("meta.csv", f"overrides '{meta.get('overrides', '')}' are not those given with "
+                                       f"{named}: '{overrides}'"))
+    raw = next((i for i in manifest.get("inputs", []) if i.get("role") == "scenario"), None)
+    if raw is not None and scenario.path and Path(scenario.path).is_file() \
+            and raw.get("sha256") != _sha256(Path(scenario.path)):
+        out.append(Finding(MANIFEST_NAME, f"the scenario file recorded ({raw.get('path')}, sha256 "
+                                          f"{str(raw.get('sha256'))[:12]}...) is not {named}"))
+    return out
+
+
+def _compare_data(manifest: dict, population, gdp) -> list[Finding]:
+    """The data files the named scenario reads against the manifest's digests."""
+    out = []
+    for role, ind in (("population", population), ("gdp", gdp)):
+        path = getattr(ind, "path", "")
+        if not path or not Path(path).is_file():
+            continue
+        recorded = [i for i in manifest.get("inputs", []) if i.get("role") == role]
+        digest = _sha256(Path(path))
+        if not any(i.get("sha256") == digest for i in recorded):
+            out.append(Finding(MANIFEST_NAME, f"the {role} data the named scenario reads ({path}, sha256 "
+                                              f"{digest[:12]}...) is not the data the run recorded"
+                                              + (f" ({recorded[0].get('path')})" if recorded else " (none)")))
+    return out
+
+
+def _meta(folder: Path) -> dict[str, str]:
+    meta = folder / "meta.csv"
+    if not meta.is_file():
+        return {}
+    m = pd.read_csv(meta, dtype=str, keep_default_na=False)
+    return dict(zip(m["key"], m["value"]))
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()

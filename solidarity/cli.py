@@ -59,7 +59,9 @@ Formats = Annotated[Optional[list[Fmt]], typer.Option(
                            "xlsx (one workbook), html (one page to circulate). Default: csv, parquet, "
                            "json and md for a folder; csv for stdout.")]
 Force = Annotated[bool, typer.Option("--force", help="Replace a folder that holds another run's outputs.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or 'wrote' lines on stderr.")]
+Quiet = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="No progress or 'wrote' lines on stderr, and no summary on stdout when the tables go "
+                          "to a folder (tables asked for on stdout are still printed).")]
 Sets = Annotated[Optional[list[str]], typer.Option(
     "--set", help="Override a scenario value: key.path=value (TOML value; repeatable). "
                   "Command line wins over --variant, which wins over the file.")]
@@ -76,6 +78,9 @@ Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 DataDirs = Annotated[Optional[list[Path]], typer.Option(
     "--data-dir", help="Also allow data files in this folder (repeatable); by default a scenario may name "
                        "data files only inside its own folder or the current folder.")]
+SignKey = Annotated[Optional[Path], typer.Option(
+    "--sign", help="Sign the manifest with this Ed25519 private key (from `solidarity keygen`; needs "
+                   "pip install 'solidarity\\[sign]'): writes manifest.json.sig.")]
 Charts = Annotated[Optional[Path], typer.Option(
     "--charts", help="Also draw charts (PNG and SVG) into this folder (needs matplotlib: "
                      "pip install 'solidarity\\[charts]').")]
@@ -83,8 +88,13 @@ Charts = Annotated[Optional[Path], typer.Option(
 
 def _version(value: bool) -> None:
     if value:
-        from . import __version__
-        typer.echo(f"solidarity {__version__}")
+        from .output import runtime_versions
+
+        # What a bug report needs: our version, Python's, and the solver and
+        # table libraries' (read from metadata: no solver is started).
+        versions = runtime_versions()
+        typer.echo(f"solidarity {versions.pop('solidarity', '?')}")
+        typer.echo("  " + ", ".join(f"{k} {v}" for k, v in versions.items()))
         raise typer.Exit(0)
 
 
@@ -212,35 +222,53 @@ def _inputs_of(results, out: Path) -> list[dict]:
     return found
 
 
-def _write(files: dict[str, bytes], out: Path, force: bool, identity: str, digest: str, results) -> None:
+def _write(files: dict[str, bytes], out: Path, force: bool, identity: str, digest: str, results,
+           sign_key: Path | None = None) -> None:
     from .output import build_manifest, write_outputs
 
     manifest = build_manifest(files, identity=identity, scenario_digest=digest,
                               inputs=_inputs_of(results, out), command=["solidarity", *sys.argv[1:]])
-    report = write_outputs(files, out, force=force, identity=identity, manifest=manifest)
-    _say(f"wrote {len(report.files)} files to {report.outdir}")
+    signer = None
+    if sign_key is not None:
+        from functools import partial
+
+        from .signing import sign
+        signer = partial(_sign_with, sign, sign_key)
+    report = write_outputs(files, out, force=force, identity=identity, manifest=manifest, sign=signer)
+    _say(f"wrote {len(report.files)} files to {report.outdir}" + (", signed" if sign_key is not None else ""))
+
+
+def _sign_with(sign, key: Path, blob: bytes) -> bytes:
+    return sign(blob, key)
+
+
+def _check_sign_key(sign_key: Path | None) -> None:
+    """A key that cannot sign fails before the run, not after it."""
+    if sign_key is not None:
+        from .signing import check_key
+        check_key(sign_key, private=True)
 
 
 def _write_with_charts(files: dict[str, bytes], out: Path, pictures: dict[str, bytes] | None,
                        charts: Path | None, force: bool, identity: str, charts_identity: str,
-                       digest: str, results) -> None:
+                       digest: str, results, sign_key: Path | None = None) -> None:
     """Tables and charts together or not at all: charts inside the output
     folder go into the same temporary folder as the tables (one rename);
     a separate charts folder is checked (:func:`solidarity.output.preflight`)
     along with the tables' before either is written."""
     if pictures is None or charts is None:
-        _write(files, out, force, identity, digest, results)
+        _write(files, out, force, identity, digest, results, sign_key=sign_key)
         return
     real_out, real_charts = out.resolve(), charts.resolve()
     if real_charts != real_out and real_charts.is_relative_to(real_out):
         inner = real_charts.relative_to(real_out).as_posix()
         _write({**files, **{f"{inner}/{k}": v for k, v in pictures.items()}}, out, force, identity, digest,
-               results)
+               results, sign_key=sign_key)
         return
     from .output import preflight
     preflight(out, identity, force)
     preflight(charts, charts_identity, force)
-    _write(files, out, force, identity, digest, results)
+    _write(files, out, force, identity, digest, results, sign_key=sign_key)
     _write(pictures, charts, force, charts_identity, digest, results)
 
 
@@ -291,11 +319,12 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
             "--write-lp", help="Also write the model as an LP file (last solver level).")] = None,
         record_runtime: Annotated[bool, typer.Option(
             "--record-runtime", help="Add solver times to meta (outputs then differ run to run).")] = False,
-        charts: Charts = None, data_dirs: DataDirs = None, debug: Debug = False) -> None:
+        charts: Charts = None, sign: SignKey = None, data_dirs: DataDirs = None,
+        debug: Debug = False) -> None:
     """Run a scenario: fair shares, pledges, calls and flows; verify; write every table.
 
     Tables go to --output (default out/<scenario file name>) with a manifest;
-    a summary of the pool is printed to stdout.
+    a summary of the pool is printed to stdout (not with --quiet).
 
     Example: solidarity run scenarios/2026-adopted.toml --set pool.relocations=25000
     """
@@ -311,6 +340,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         from .report import build_tables, markdown_table
         from .summary import intro
 
+        _check_sign_key(sign)
         sc = _with_solver_options(_load(scenario, sets, variant), time_limit, mip_gap)
         res = run_pipeline(sc, solver=_solver_name(solver), write_lp=write_lp,
                            allow_suboptimal=allow_suboptimal)
@@ -324,12 +354,14 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         files = _render(tables, fmt, title=f"{sc.name} ({sc.year})", intro=text, charts=pictures)
         files["scenario.toml"] = _effective_toml(sc)
         _write_with_charts(files, out, pictures if charts is not None else None, charts, force,
-                           f"run {Path(sc.path).name}", f"charts {Path(sc.path).name}", sc.digest, [res])
+                           f"run {Path(sc.path).name}", f"charts {Path(sc.path).name}", sc.digest, [res],
+                           sign_key=sign)
         if write_lp is not None:
             _say(f"wrote {write_lp}")
         _say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified; "
              f"solved in {res.solve.runtime:.2f} s")
-        _out(text + "\n\n" + markdown_table(tables["pool"], "pool") + "\n")
+        if not quiet:
+            _out(text + "\n\n" + markdown_table(tables["pool"], "pool") + "\n")
     except BaseException as exc:
         _fail(exc)
 
@@ -466,7 +498,7 @@ def cycle(path: Annotated[Path, typer.Argument(
               help="Folder of yearly scenario files, or a TOML file with [cycle] scenarios = [...].")],
           output: OutDir = None, fmt: Formats = None, force: Force = False, quiet: Quiet = False,
           sets: Sets = None, variant: Variant = None, solver: SolverOpt = None,
-          data_dirs: DataDirs = None, debug: Debug = False) -> None:
+          sign: SignKey = None, data_dirs: DataDirs = None, debug: Debug = False) -> None:
     """Run consecutive years in order, carrying crisis credits and unimplemented
     pledges; write each year's tables to DIR/<year>/ and the ledger to DIR.
 
@@ -481,6 +513,7 @@ def cycle(path: Annotated[Path, typer.Argument(
         from .summary import intro
 
         _require_extras(fmt, None)
+        _check_sign_key(sign)
         scenarios = load_cycle(path, tuple(sets or ()), variant)
         for sc in scenarios:
             for line in sc.overrides:
@@ -494,12 +527,36 @@ def cycle(path: Annotated[Path, typer.Argument(
                 files[f"{year}/{name}"] = blob
             files[f"{year}/scenario.toml"] = _effective_toml(res.scenario)
         files.update(_render({"ledger": cyc.ledger}, fmt, "Ledger"))
-        _write(files, out, force, f"cycle {path.name}", "", cyc.results)
+        _write(files, out, force, f"cycle {path.name}", "", cyc.results, sign_key=sign)
         years = cyc.ledger.reset_index().groupby("year")[[
             "obligation_eur", "credit_used_eur", "pledged_value_eur", "implemented_value_eur",
             "carried_out_relocations", "credit_earned_eur"]].sum()
         _say(f"{len(cyc.results)} cycles run and verified")
-        _out(markdown_table(years) + "\n")
+        if not quiet:
+            _out(markdown_table(years) + "\n")
+    except BaseException as exc:
+        _fail(exc)
+
+
+@app.command()
+def keygen(private: Annotated[Path, typer.Argument(help="Private key file to create (the public key goes to "
+                                                         "the same name + .pub).")],
+           debug: Debug = False) -> None:
+    """Make an Ed25519 key pair for signed results (needs pip install 'solidarity[sign]').
+
+    The private key file is created readable by its owner only (0600) and
+    without a passphrase: keep it safe; publish the .pub file. Existing files
+    are never overwritten.
+
+    Example: solidarity keygen ~/.solidarity/ministry.key
+    """
+    _set_debug(debug)
+    try:
+        from .signing import keygen as make_keys
+
+        priv, pub = make_keys(private)
+        _out(f"private key {priv} (keep it; sign with: solidarity run ... --sign {priv})\n"
+             f"public key {pub} (publish it; check with: solidarity verify OUT --key {pub})\n")
     except BaseException as exc:
         _fail(exc)
 
@@ -526,6 +583,7 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
 
 # Commands in their own modules register on `app` when imported.
 from .commands import compare as _compare  # noqa: E402,F401
+from .commands import example as _example  # noqa: E402,F401
 from .commands import explain as _explain  # noqa: E402,F401
 from .commands import sweep as _sweep  # noqa: E402,F401
 from .commands import synthetic as _synthetic  # noqa: E402,F401

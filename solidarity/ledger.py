@@ -159,8 +159,10 @@ def run_cycle(scenarios: list[Scenario], solver=None) -> CycleResult:
         carried = next_carried
         results.append(res)
     ledger = frame("ledger", rows)
-    from .verify import verify_ledger
-    violations = verify_ledger(ledger)
+    from .verify import ledger_instalments, verify_ledger
+    own = {(g, sc.year): sc.state(g).credit_eur for sc in scenarios for g in sc.participants}  # before carrying
+    credits = {r.scenario.year: r.tables["credits"] for r in results if "credits" in r.tables}
+    violations = verify_ledger(ledger, ledger_instalments(credits), own)
     if violations:
         raise VerificationError(violations)
     return CycleResult(results=tuple(results), ledger=ledger)

@@ -60,7 +60,10 @@ solves them in order and fixes each optimum before the next:
                    value, relocations received
 ``fairness``       those in-kind pledges shared pro rata to obligations among
                    the states the model chooses for, within their limits
-                   (exact, :func:`solidarity.allocate.fairness_step`)
+                   (exact, :func:`solidarity.allocate.fairness_step`); what a
+                   beneficiary that also pledges must leave for the others is
+                   taken from receipts that follow from the fixed totals, not
+                   from the solver's, so every backend gets the same split
 ``balance``        what each beneficiary receives: per type, leximin coverage
                    ratios, the SAR target met with the least burden on the
                    earlier types (exact, :func:`solidarity.allocate.balance`)

@@ -67,6 +67,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -78,6 +79,8 @@ from typing import Any, cast
 from .errors import OutputError
 
 MANIFEST = "manifest.json"
+#: Ed25519 signature of manifest.json's bytes, written with it when a run is signed (see solidarity.signing).
+SIGNATURE = "manifest.json.sig"
 MANIFEST_FORMAT = "solidarity-manifest/1"
 _MANIFEST_LIMIT = 256 * 1024 ** 2  #: a manifest read back is at most this large
 
@@ -268,7 +271,8 @@ class _Janitor:
 
 
 def write_outputs(files: Mapping[str, bytes], outdir: str | os.PathLike, *, force: bool = False,
-                  identity: str = "", manifest: dict | None = None) -> WriteReport:
+                  identity: str = "", manifest: dict | None = None,
+                  sign: Callable[[bytes], bytes] | None = None) -> WriteReport:
     """Write all files of a run into ``outdir``, replacing it as a whole.
 
     Parameters
@@ -286,6 +290,10 @@ def write_outputs(files: Mapping[str, bytes], outdir: str | os.PathLike, *, forc
     manifest : dict, optional
         From :func:`build_manifest` over the same ``files``; written as
         ``manifest.json``. By default a manifest without inputs is built.
+    sign : callable, optional
+        Given the manifest's bytes, returns the contents of
+        ``manifest.json.sig`` (:func:`solidarity.signing.sign`); written in
+        the same all-or-nothing write.
 
     Returns
     -------
@@ -309,6 +317,8 @@ def write_outputs(files: Mapping[str, bytes], outdir: str | os.PathLike, *, forc
     elif identity and manifest.get("identity") != identity:
         raise ValueError(f"identity {identity!r} differs from the manifest's {manifest.get('identity')!r}")
     data = {**files, MANIFEST: manifest_bytes(manifest)}
+    if sign is not None:
+        data[SIGNATURE] = sign(data[MANIFEST])
     target = Path(os.path.realpath(os.fspath(outdir)))
     if target.parent == target:
         raise OutputError(str(target), "the root folder cannot be replaced", "choose a new or empty folder")
@@ -392,8 +402,9 @@ def _check_names(files: Mapping[str, bytes]) -> None:
         parts = rel.split("/") if isinstance(rel, str) else [""]
         if any(p in ("", ".", "..") or "\0" in p for p in parts):
             raise ValueError(f"output name {rel!r} is not a relative POSIX path")
-    if MANIFEST in files:
-        raise ValueError(f"{MANIFEST} is written by write_outputs itself")
+    for own in (MANIFEST, SIGNATURE):
+        if own in files:
+            raise ValueError(f"{own} is written by write_outputs itself")
     folders = {rel.rsplit("/", i)[0] for rel in files for i in range(1, rel.count("/") + 1)}
     clash = folders & set(files)
     if clash:
@@ -573,6 +584,28 @@ def _swap(tmp: Path, old: Path, target: Path, aside: bool) -> None:
             os.rename(tmp, target)  # a missing or empty folder: replaced at once
     except OSError as e:
         raise _output_error(e, target) from e
+
+
+def write_file(path: Path, blob: bytes) -> None:
+    """Write one file atomically: a reader sees the old file or the whole new one.
+
+    For single files a user names (an example scenario); a run's folder of
+    tables goes through :func:`write_outputs`.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(blob)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise _output_error(exc, path) from exc
 
 
 def _output_error(e: OSError, path: Path | str) -> OutputError:
@@ -801,7 +834,7 @@ def check_manifest(outdir: str | os.PathLike, trusted: Sequence[str | os.PathLik
         else:
             found.append(Mismatch(rel, None, None, f"{rel}: changed"))
     for rel in _walk(outdir):
-        if rel not in outputs and rel != MANIFEST:
+        if rel not in outputs and rel not in (MANIFEST, SIGNATURE):
             found.append(Mismatch(rel, None, None, f"{rel}: not in the manifest"))
     from .data import data_dir
     readable = [*inside, data_dir().resolve(), *(Path(t).resolve() for t in trusted)]

@@ -30,7 +30,14 @@ integer and rational arithmetic, and compared with what the tables say:
   beneficiary also pledges, the biproportional fit without self-flows);
 * offsets (thresholds and their pool rows, gap, caps, binding flags, pro
   rata shares), the crisis plan's order of sources, totals and pool row,
-  credits, and every amount, reference and shortfall of the pool table.
+  credits, and every amount, reference and shortfall of the pool table;
+* the order of a forced deviation: money, then alternative measures, then
+  relocations (no stated state's value can move to an earlier type without
+  adding to its deviation);
+* the derived texts: each pool row's rule and status, each state's status,
+  and (:func:`verify_summary`) the summary's title and opening paragraph;
+* in a cycle (:func:`verify_ledger`), the credit available each year from
+  the credits earned and used over the whole ledger.
 
 Each check returns sentences; an empty list means the result is what the
 rules say.
@@ -143,7 +150,7 @@ def verify_outcomes(scenario, population, gdp, tables: Mapping[str, pd.DataFrame
     out: list[str] = []
     for check in (_check_shares, _check_pledges, _check_stated, _check_receipts, _check_needs,
                   _check_fairness, _check_balance, _check_calls, _check_flows, _check_offsets,
-                  _check_crisis, _check_pool):
+                  _check_crisis, _check_pool, _check_texts, _check_deviation_order):
         try:
             out += check(ctx)
         except (KeyError, ValueError, TypeError, ZeroDivisionError) as exc:
@@ -1013,11 +1020,189 @@ def _check_pool(c: _Context) -> list[str]:
     return out
 
 
-def verify_ledger(ledger) -> list[str]:
-    """Re-check a multi-year ledger table row by row and year to year."""
+def _text(v) -> str:
+    return "" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
+def _pool_texts(c: _Context) -> dict[str, tuple[str, str]]:
+    """Each pool row's (status, rule) as the verifier states them from the
+    scenario and the re-derived numbers (the statuses of the Art 63 and
+    crisis rows are checked with their numbers, by the offsets and crisis
+    checks)."""
+    p = c.sc.pool
+    proposal = (p.proposal_relocations if p.proposal_relocations is not None else p.relocations,
+                p.proposal_financial_eur if p.proposal_financial_eur is not None else p.financial_eur)
+    given = (p.proposal_relocations is not None, p.proposal_financial_eur is not None)
+    uncovered = sum(c.need[b][_REL] - c.y[b][_REL] for b in c.benef)
+    below = "below Art 12(2) minimum"
+    texts = {
+        "pool_value": ("", "Art 57(1): the adopted pool, F EUR (or R x e without money)"),
+        "pool_relocations": ("", "Art 57(1): the same pool in persons; not a target states must meet"),
+        "equivalence_eur": ("", "recital 15: EUR per relocation" + ("" if p.equivalence_eur else " (default F / R)")),
+        "proposal_relocations": (below if proposal[0] < MIN_RELOCATIONS else "", "Art 12(2)(a): the Commission "
+                                 "proposal" + ("" if given[0] else " (not given: the adopted number)")),
+        "proposal_financial_eur": (below if proposal[1] < MIN_FINANCIAL_EUR else "", "Art 12(2)(b): the Commission "
+                                   "proposal" + ("" if given[1] else " (not given: the adopted number)")),
+        "deductions": ("", "Art 61, 62" + (": redistributed to the others" if p.redistribute_deductions
+                                           else ": not redistributed, the pool shrinks")),
+        "obligations": ("", "the pool after deductions, redistribution and credits"),
+        "pledged_value": ("", "Art 56(2): relocations at e; shortfall = unmet obligations"),
+        "assumed_value": ("", "pledged value whose source is assumed (the state stated nothing; the model chose)"),
+        "sar_target": ("", f"Art 57(2): sar_share {float(p.sar_share):g} of the obligations, to SAR states "
+                           "(a target, not a floor)"),
+        "art63_1_voluntary_offsets": (None, "Art 63(1): relocation pledges >= voluntary_share x the Commission "
+                                            "proposal's number"),
+        "art63_3a_needs_threshold": (None, "Art 63(3)(a): needs_share x identified relocation needs [param]"),
+        "art63_3b_reference_threshold": (None, "Art 63(3)(b): reference_relocations [param], default the adopted "
+                                               "pool's R"),
+        "art63_3_mandatory_offsets": (None, "Art 63(3), 63(7): gap to the higher threshold, at most the uncovered "
+                                            f"relocation needs ({uncovered}); shared pro rata to the key within "
+                                            "each state's cap"),
+    }
+    for typ in _T:
+        texts[f"{typ}_pledged"] = ("", "measured against the beneficiaries' needs")
+        texts[f"{typ}_received"] = ("", "Art 60(2): distributed by needs")
+    if c.sc.crisis is not None:
+        texts[f"crisis_plan_{c.sc.crisis.state}"] = (None, "CR Art 8, 9: unallocated pledges, additional pledges, "
+                                                           "then offsets")
+    return cast(dict[str, tuple[str, str]], texts)
+
+
+def _check_texts(c: _Context) -> list[str]:
+    """The derived texts of the tables: each pool row's rule and status, each
+    state's status in shares (from the scenario)."""
+    out: list[str] = []
+    pool = c.t["pool"]
+    texts = _pool_texts(c)
+    for item in pool.index:
+        if item not in texts:
+            out.append(f"texts: the pool table has a row {item} that no rule gives")
+            continue
+        status, rule = texts[item]
+        if _text(pool.at[item, "rule"]) != rule:
+            out.append(f"texts: pool row {item} says rule '{_text(pool.at[item, 'rule'])}', the scenario gives "
+                       f"'{rule}'")
+        if status is not None and _text(pool.at[item, "status"]) != status:
+            out.append(f"texts: pool row {item} says status '{_text(pool.at[item, 'status'])}', the rule gives "
+                       f"'{status}'")
+    sh = c.t["shares"]
+    for g in c.geos:
+        if g in sh.index and _text(sh.at[g, "status"]) != c.state(g).status.value:
+            out.append(f"texts: shares: {g}'s status is '{_text(sh.at[g, 'status'])}', the scenario's "
+                       f"'{c.state(g).status.value}'")
+    return out
+
+
+def verify_summary(scenario, tables: Mapping[str, pd.DataFrame], summary: str) -> list[str]:
+    """``summary.md``'s title and opening paragraph regenerated from the
+    tables (:func:`solidarity.summary.intro`, which reads nothing else) and
+    compared: a summary saying 'nothing unmet' while the tables say
+    otherwise is rejected. The tables that follow are compared by
+    :func:`solidarity.audit.audit`, which renders them again."""
+    from types import SimpleNamespace
+
+    from .summary import intro
+
+    try:
+        want = intro(SimpleNamespace(scenario=scenario, tables=tables))
+    except (KeyError, ValueError, TypeError) as exc:
+        return [f"summary: the tables cannot be read for the summary ({type(exc).__name__}: {exc})"]
+    lines = summary.split("\n")
+    title = f"# {scenario.name} ({scenario.year})"
+    out = []
+    if lines[:1] != [title]:
+        out.append(f"summary: the title is '{lines[0] if lines else ''}', the scenario gives '{title}'")
+    found = lines[2] if len(lines) > 2 else ""
+    if found != want:
+        out.append(f"summary: the opening paragraph is not the one the tables give: it says '{found}'; "
+                   f"the tables say '{want}'")
+    return out
+
+
+def _deviation_order(c: _Context, g: str, q: list[int]) -> int:
+    """The weighted deviation the deviation-order rule minimises: a deviation
+    falls on money first (weight 1), then alternative measures (2), then
+    relocations (3), each in EUR (the verifier's own weights)."""
+    ref = c.reference(g)
+    return sum(w * c.u[t] * abs(q[t] - ref[t]) for t, w in ((_REL, 3), (_FIN, 1), (_ALT, 2)))
+
+
+def _stated_deviation(c: _Context, g: str, q: list[int]) -> int:
+    """Deviation from the stated preference in EUR, as ``_check_pledges`` and
+    ``_check_stated`` count it."""
+    ref = c.reference(g)
+    return sum(c.u[t] * abs(q[t] - ref[t]) for t in range(3))
+
+
+def _check_deviation_order(c: _Context) -> list[str]:
+    """A forced deviation falls on money, then alternative measures, then
+    relocations: no stated state's pledge can move value (one person = e
+    EUR, or e EUR or one euro between money and alternative measures) from a
+    later type to an earlier one within its limits without adding to its
+    deviation. Under priority ``needs`` the needs come first: not checked."""
+    if c.needs_priority:
+        return []
+    out: list[str] = []
+    art57 = _art57_caps(c)
+    requested = sum(c.need[b][_ALT] for b in c.benef)
+    for g in c.geos:
+        if not c.stated(g):
+            continue
+        lo, hi = c.bounds(g)
+        hi = list(hi)
+        if g in art57:
+            hi[_ALT] = art57[g] if hi[_ALT] is None else min(cast(int, hi[_ALT]), art57[g])
+        room_alt = requested - c.pledged_total(_ALT)  # requests left for more alternative measures
+        if g in c.benef:
+            others = sum(c.need[b][_ALT] for b in c.benef if b != g)
+            hi[_ALT] = others if hi[_ALT] is None else min(cast(int, hi[_ALT]), others)
+        p = c.p[g]
+        # (from, to, units taken from `from`, units added to `to`): equal value
+        moves = [(_REL, _FIN, 1, c.e), (_REL, _ALT, 1, c.e), (_ALT, _FIN, 1, 1)]
+        for a, b, da, db in moves:
+            q = list(p)
+            q[a] -= da
+            q[b] += db
+            if q[a] < lo[a] or (hi[b] is not None and q[b] > cast(int, hi[b])):
+                continue
+            if b == _ALT and db > room_alt:
+                continue
+            if b == _FIN and not _money_room(c, g, more=True, amount=db):
+                continue
+            if _stated_deviation(c, g, q) <= _stated_deviation(c, g, p) and \
+                    _deviation_order(c, g, q) < _deviation_order(c, g, p):
+                out.append(f"deviation order: {g} deviates from its stated preference {c.reference(g)} in "
+                           f"{_T[a]} although {_T[b]} could take it (pledges {p}; {q} deviates no more): a "
+                           "forced deviation falls on money, then alternative measures, then relocations")
+                break
+    return out
+
+
+def verify_ledger(ledger, instalments: pd.DataFrame | None = None,
+                  own: Mapping[tuple[str, int], int] | None = None) -> list[str]:
+    """Re-check a multi-year ledger table row by row and year to year.
+
+    With ``instalments`` (the cycle's ``credits`` tables: ``geo``, ``year``
+    the instalment is usable in, ``credit_eur``; see :func:`ledger_instalments`)
+    and ``own`` ((geo, year) -> the credit the year's scenario gives before
+    anything is carried), the credit available each year is re-derived from
+    the credits earned and used over the whole ledger::
+
+        available(y) = own(y) + available(y-1) - used(y-1) + instalments due in y
+
+    and each year's earned credit must be the sum of its instalments.
+    """
     out: list[str] = []
     rows = ledger.reset_index().sort_values(["geo", "year"]).to_dict("records")
     last: dict[str, dict] = {}
+    due: dict[tuple[str, int], int] = {}
+    spread: dict[tuple[str, int], int] = {}
+    if instalments is not None:
+        for r in instalments.reset_index().to_dict("records"):
+            key = (str(r["geo"]), int(r["year"]))
+            due[key] = due.get(key, 0) + int(r["credit_eur"])
+            src = (str(r["geo"]), int(r["earned_in"]))
+            spread[src] = spread.get(src, 0) + int(r["credit_eur"])
     for r in rows:
         g, y = r["geo"], int(r["year"])
         if not 0 <= r["credit_used_eur"] <= r["credit_available_eur"]:
@@ -1031,5 +1216,29 @@ def verify_ledger(ledger) -> list[str]:
                        f"but {prev['carried_out_relocations']} were carried out in {y - 1}")
         if prev is not None and r["credit_available_eur"] < prev["credit_available_eur"] - prev["credit_used_eur"]:
             out.append(f"{g} {y}: unused credit from {y - 1} was lost")
+        if instalments is not None and own is not None:
+            left = int(prev["credit_available_eur"]) - int(prev["credit_used_eur"]) if prev is not None else 0
+            want = own.get((g, y), 0) + left + due.get((g, y), 0)
+            if int(r["credit_available_eur"]) != want:
+                out.append(f"{g} {y}: credit available EUR {int(r['credit_available_eur'])}, the ledger gives EUR "
+                           f"{want} (its own {own.get((g, y), 0)} + unused from {y - 1} {left} + instalments "
+                           f"due {due.get((g, y), 0)})")
+            if int(r["credit_earned_eur"]) != spread.get((g, y), 0):
+                out.append(f"{g} {y}: credit earned EUR {int(r['credit_earned_eur'])}, its instalments add up to "
+                           f"EUR {spread.get((g, y), 0)}")
         last[g] = r
     return out
+
+
+def ledger_instalments(credits: Mapping[int, pd.DataFrame]) -> pd.DataFrame:
+    """The cycle's credit instalments from each year's ``credits`` table
+    (year earned -> table): ``geo``, ``year`` (usable in), ``credit_eur``,
+    ``earned_in``."""
+    parts = []
+    for year, t in sorted(credits.items()):
+        df = t.reset_index()[["geo", "year", "credit_eur"]].copy()
+        df["earned_in"] = year
+        parts.append(df)
+    if not parts:
+        return pd.DataFrame({"geo": [], "year": [], "credit_eur": [], "earned_in": []})
+    return pd.concat(parts, ignore_index=True)

@@ -68,3 +68,28 @@ def test_column_tables_follow_the_registry():
                          ids=lambda v: v if v.startswith("solidarity") else "")
 def test_readme_command_output(command, expected):
     assert run_command(command) == expected
+
+
+def test_ci_runs_the_readmes_test_command():
+    """`.ci/run` runs exactly the README's test command, and both install
+    from the lock file."""
+    readme = README.read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert f"    {ci}\n" in readme
+    assert "-c requirements/ci.txt" in ci
+    assert (ROOT / "requirements" / "ci.txt").is_file()
+
+
+def test_lock_file_pins_every_runtime_dependency_within_the_bounds():
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    pins = dict(line.split("==", 1) for line in (ROOT / "requirements" / "ci.txt").read_text().splitlines()
+                if "==" in line and not line.startswith("#"))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for text in project["dependencies"]:
+        req = Requirement(text)
+        assert req.name in pins, f"{req.name} is not pinned in requirements/ci.txt"
+        assert req.specifier.contains(pins[req.name]), f"{req.name}=={pins[req.name]} is outside {req.specifier}"
+        assert any(s.operator == "<" for s in req.specifier), f"{req.name} has no upper bound"

@@ -85,10 +85,10 @@ def test_time_limit_holds_across_levels(monkeypatch):
     real = S._BACKENDS[SolverName.HIGHS]
     seen = []
 
-    def slow(problem, c, A, rlb, rub, lb, ub, left, gap, x0):
+    def slow(problem, c, A, rlb, rub, lb, ub, left, gap, x0, abs_gap=0.0):
         seen.append(left)
         time.sleep(min(left, 0.4) if left is not None else 0.4)
-        raw = real(problem, c, A, rlb, rub, lb, ub, left, gap, x0)
+        raw = real(problem, c, A, rlb, rub, lb, ub, left, gap, x0, abs_gap)
         if left is not None and left <= 0.4:  # what a solver does when time is up
             return S._Raw(SolveStatus.NOT_SOLVED, None, None, "time limit reached")
         return raw

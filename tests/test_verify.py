@@ -284,11 +284,15 @@ def messages(fid: str) -> list[str]:
         if scenario == "ledger-3y":
             t = {"ledger": res.ledger.copy()}
             fn(res, t)
-            _MESSAGES[fid] = verify_ledger(t["ledger"])
+            _MESSAGES[fid] = verify_ledger(t["ledger"], *ledger_inputs(res))
         else:
             t = forge(res)
             fn(res, t)
+            summary = t.pop("summary.md", None)  # a forged summary.md, for verify_summary
             _MESSAGES[fid] = verify(res, t)
+            if summary is not None:
+                from solidarity.verify import verify_summary
+                _MESSAGES[fid] += verify_summary(res.scenario, t, summary)
     return _MESSAGES[fid]
 
 
@@ -389,9 +393,10 @@ def test_04_nl_swapping_relocations_for_money_against_its_preference_is_rejected
     nl = next(m for m in msgs if m.startswith("NL: pledges"))
     assert nl.startswith(f"NL: pledges [{units(result('alternative-capped').tables, 'NL', 'relocation') - 100}, ")
     # FR, whose money is already above its preference (its alternative
-    # measures were cut, Art 57(2)), takes the persons with no more deviation:
-    # only NL's preference is broken.
-    assert len(msgs) == 1, msgs
+    # measures were cut, Art 57(2)), takes the persons with no more deviation
+    # in EUR, but its forced deviation now falls on relocations instead of
+    # money (test 17): the only other message.
+    assert len(msgs) == 2 and msgs[1].startswith("deviation order: FR "), msgs
 
 
 @forgery("05-fair-share-euro-fr-to-de", "2026-adopted",
@@ -649,6 +654,108 @@ def test_16_unallocated_relocations_asked_of_a_free_state_are_rejected():
 
 
 # --- forgeries for the other messages ------------------------------------------------------
+
+@forgery("17-fr-pushed-into-relocations", "alternative-capped",
+         r"^deviation order: FR deviates from its stated preference \[\d+, \d+, \d+\] in relocation although "
+         r"financial could take it \(pledges \[941, \d+, \d+\]; \[940, \d+, \d+\] deviates no more\): a forced "
+         r"deviation falls on money, then alternative measures, then relocations$")
+def _(res, t):
+    """FR stated a mix; Art 57(2) cut its alternative measures and the cut
+    went to money (money first). Forged: 100 persons more, EUR 2 million of
+    money less: the deviation in EUR is unchanged (EUR 29 842 991 below in
+    alternative measures, as much above in money and relocations), but it
+    now falls on relocations."""
+    e = unit_values(t)["relocation"]
+    assert units(t, "FR", "financial") - units(t, "FR", "financial", "preferred_units") >= 100 * e
+    shift(t, "FR", "relocation", 100)
+    shift(t, "FR", "financial", -100 * e)
+    # ... and the free states, pro rata to their persons, give as many up for money: every need stays met
+    free = {g: units(t, g, "relocation") for g in res.scenario.participants
+            if t["obligations"].at[g, "model_chooses"] and units(t, g, "relocation") > 0}
+    for g, n in _hamilton(free, 100).items():
+        shift(t, g, "relocation", -n)
+        shift(t, g, "financial", n * e)
+    for typ in ("relocation", "financial"):
+        recall(t, typ)
+        reflow(t, typ)
+    rebook(t)
+
+
+def test_17_a_forced_deviation_pushed_from_money_into_relocations_is_rejected():
+    msgs = rejected("17-fr-pushed-into-relocations")
+    assert msgs == [m for m in msgs if m.startswith("deviation order: FR ")], msgs  # the only rule broken
+    t = forge(result("alternative-capped"))
+    before = int(t["obligations"].at["FR", "deviation_value_eur"])
+    FORGERIES["17-fr-pushed-into-relocations"][1](result("alternative-capped"), t)
+    assert int(t["obligations"].at["FR", "deviation_value_eur"]) == before  # the EUR deviation is unchanged
+
+
+@forgery("18-pool-rule-rewritten", "2026-adopted",
+         r"^texts: pool row pledged_value says rule 'Art 56\(2\): every obligation met', the scenario gives "
+         r"'Art 56\(2\): relocations at e; shortfall = unmet obligations'$")
+def _(res, t):
+    t["pool"].at["pledged_value", "rule"] = "Art 56(2): every obligation met"
+
+
+@forgery("18b-pool-status-rewritten", "2026-adopted",
+         r"^texts: pool row proposal_relocations says status 'below Art 12\(2\) minimum', the rule gives ''$")
+def _(res, t):
+    t["pool"].at["proposal_relocations", "status"] = "below Art 12(2) minimum"
+
+
+forgery("18c-pool-row-invented", "2026-adopted", r"^texts: the pool table has a row extra that no rule gives$")(
+    lambda res, t: t.__setitem__("pool", pd.concat([t["pool"], t["pool"].loc[["deductions"]].rename(
+        index={"deductions": "extra"})])))
+forgery("18d-shares-status", "2026-adopted", r"^texts: shares: FR's status is 'none', the scenario's 'at_risk'$")(
+    lambda res, t: t["shares"].__setitem__("status", t["shares"]["status"].where(t["shares"].index != "FR",
+                                                                                  "none")))
+
+
+def test_18_a_rewritten_rule_or_status_cell_is_rejected():
+    for fid in ("18-pool-rule-rewritten", "18b-pool-status-rewritten", "18c-pool-row-invented",
+                "18d-shares-status"):
+        rejected(fid)
+
+
+def summary_of(res) -> str:
+    """The beginning of the run's summary.md, as ``solidarity run`` writes it."""
+    from solidarity.summary import intro
+    return f"# {res.scenario.name} ({res.scenario.year})\n\n{intro(res)}\n\n## shares\n"
+
+
+@forgery("19-summary-nothing-unmet", "2026-adopted",
+         r"^summary: the opening paragraph is not the one the tables give: it says '.*; nothing is unmet\..*'; the "
+         r"tables say '.*\(EUR 11 190 581 unmet, by BE, HU and SK\)\..*'$")
+def _(res, t):
+    text = summary_of(res)
+    assert "(EUR 11 190 581 unmet, by BE, HU and SK)" in text
+    t["summary.md"] = text.replace(" (EUR 11 190 581 unmet, by BE, HU and SK)", "; nothing is unmet")
+
+
+@forgery("19b-summary-title", "2026-adopted", r"^summary: the title is '# Another title', the scenario gives "
+         r"'# 2026 adopted pool \(2026\)'$")
+def _(res, t):
+    text = summary_of(res)
+    t["summary.md"] = "# Another title" + text[text.index("\n"):]
+
+
+@forgery("19c-summary-from-unreadable-tables", "2026-adopted", r"^summary: the tables cannot be read for the "
+         r"summary \(KeyError: 'pool_value'\)$")
+def _(res, t):
+    t["summary.md"] = summary_of(res)
+    t["pool"] = t["pool"].drop(index="pool_value")
+
+
+def test_19_a_summary_saying_nothing_unmet_is_rejected():
+    """summary.md says every obligation is met while the tables say EUR
+    11 190 581 is unmet (BE, HU and SK); a correct summary passes."""
+    from solidarity.verify import verify_summary
+
+    res = result("2026-adopted")
+    assert verify_summary(res.scenario, res.tables, summary_of(res)) == []
+    for fid in ("19-summary-nothing-unmet", "19b-summary-title"):
+        assert len(rejected(fid)) == 1, messages(fid)
+
 
 def _drop_column(table, column):
     def fn(res, t):
@@ -986,6 +1093,43 @@ def _ledger_row(res, t):
     return rows.index[0]
 
 
+def ledger_inputs(cyc):
+    """The instalments of the cycle's credits tables and each year's own
+    credits (before carrying), for :func:`verify_ledger`."""
+    from solidarity.ledger import load_cycle
+    from solidarity.verify import ledger_instalments
+
+    credits = {r.scenario.year: r.tables["credits"] for r in cyc.results if "credits" in r.tables}
+    own = {(g, sc.year): sc.state(g).credit_eur for sc in load_cycle(SCENARIOS / "ledger-3y")
+           for g in sc.participants}
+    return ledger_instalments(credits), own
+
+
+def _instalment_counted_twice(res, t):
+    """DE's 2027 credit instalment counted again in 2028 (and used there)."""
+    led = t["ledger"]
+    first = int(res.results[0].tables["credits"].at[("DE", 2027), "credit_eur"])
+    assert first > 0 and int(led.at[("DE", 2027), "credit_available_eur"]) == first
+    led.at[("DE", 2028), "credit_available_eur"] += first
+
+
+forgery("20-ledger-instalment-counted-twice", "ledger-3y",
+        r"^DE 2028: credit available EUR \d+, the ledger gives EUR \d+ \(its own 0 \+ unused from 2027 0 \+ "
+        r"instalments due \d+\)$")(_instalment_counted_twice)
+
+
+@forgery("20b-ledger-credit-earned", "ledger-3y", r"^DE 2026: credit earned EUR \d+, its instalments add up to "
+         r"EUR \d+$")
+def _(res, t):
+    t["ledger"].at[("DE", 2026), "credit_earned_eur"] += 5
+
+
+def test_20_a_credit_instalment_counted_again_the_next_year_is_rejected():
+    msgs = rejected("20-ledger-instalment-counted-twice")
+    assert len(msgs) == 1, msgs
+    rejected("20b-ledger-credit-earned")
+
+
 @forgery("m-ledger-credit-used", "ledger-3y", r"^\w\w 202\d: credit used \d+ outside 0\.\.\d+$")
 def _(res, t):
     key = _ledger_row(res, t)
@@ -1059,8 +1203,11 @@ CATALOGUE = [
     r"^crisis: \w\w's credit EUR", r"^crisis: \w\w gives \d+ in all", r"^crisis: the pool table has no row",
     r"^crisis: pool row crisis_plan", r"^credits: ",
     r"^pool: the row \w+ is missing", r"^pool: \w+( \w+)? is (None|-?\d+), re-derived",
+    r"^texts: the pool table has a row", r"^texts: pool row \w+ says rule", r"^texts: pool row \w+ says status",
+    r"^texts: shares: \w\w's status", r"^summary: the tables cannot be read", r"^summary: the title is",
+    r"^summary: the opening paragraph", r"^deviation order: ",
     r"^\w\w \d+: credit used", r"^\w\w \d+: implemented value", r"^\w\w \d+: carried in",
-    r"^\w\w \d+: unused credit",
+    r"^\w\w \d+: unused credit", r"^\w\w \d+: credit available EUR", r"^\w\w \d+: credit earned EUR",
 ]
 
 
@@ -1103,6 +1250,7 @@ def test_rebooking_a_correct_result_keeps_it_correct(name):
 
 def test_ledger_passes_the_verifier():
     assert verify_ledger(result("ledger-3y").ledger) == []
+    assert verify_ledger(result("ledger-3y").ledger, *ledger_inputs(result("ledger-3y"))) == []
 
 
 ART57_NO_OBLIGATION = """
@@ -1336,3 +1484,208 @@ deduction = 0.0
 def test_correct_result_once_rejected_passes(key):
     res = result_of_text(ONCE_REJECTED[key], key)  # solidarity.run verifies
     assert verify(res, forge(res)) == []
+
+
+# --- the folder on disk: forged with every digest recomputed --------------------------------
+#
+# A careful forger edits the written files and recomputes manifest.json
+# (:func:`reseal`). ``solidarity verify`` (exit 5) and the Python verifier
+# (:func:`solidarity.audit.audit`) must both reject each forgery below.
+
+ADOPTED = SCENARIOS / "2026-adopted.toml"
+
+
+def cli(*args):
+    from typer.testing import CliRunner
+
+    from solidarity.cli import app
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def reseal(folder: Path, **changes) -> None:
+    """Recompute ``folder``'s manifest over its files as they are now (what
+    anyone can do: the digests are plain SHA-256); ``changes`` replace
+    manifest fields (``inputs``, ``scenario_digest``)."""
+    import json
+
+    from solidarity.output import MANIFEST, SIGNATURE, build_manifest, manifest_bytes
+
+    old = json.loads((folder / MANIFEST).read_text())
+    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+             if p.is_file() and p.name not in (MANIFEST, SIGNATURE)}
+    fields = {"identity": old["identity"], "scenario_digest": old["scenario_sha256"], "inputs": old["inputs"],
+              "command": old["command"], "versions": old["versions"], **changes}
+    (folder / MANIFEST).write_bytes(manifest_bytes(build_manifest(files, **fields)))
+
+
+@pytest.fixture(scope="module")
+def signed(tmp_path_factory):
+    """A signed run of 2026-adopted and its key pair, written once per module."""
+    base = tmp_path_factory.mktemp("signed")
+    assert cli("keygen", base / "key").exit_code == 0
+    res = cli("run", ADOPTED, "-o", base / "out", "-q", "--sign", base / "key")
+    assert res.exit_code == 0, res.stderr
+    return base
+
+
+def copy_of(signed, tmp_path) -> Path:
+    import shutil
+    return Path(shutil.copytree(signed / "out", tmp_path / "out"))
+
+
+def test_keygen_writes_a_private_key_only_its_owner_can_read(signed):
+    assert (signed / "key").stat().st_mode & 0o777 == 0o600
+    assert (signed / "key").read_text().startswith("-----BEGIN PRIVATE KEY-----")
+    assert (signed / "key.pub").read_text().startswith("-----BEGIN PUBLIC KEY-----")
+    res = cli("keygen", signed / "key")
+    assert res.exit_code == 3
+    for f in ("key", "key.pub"):
+        assert f"  - {signed / f}: key file = '{signed / f}': exists already; a key is never overwritten; " \
+            "allowed: a new file name\n" in res.stderr
+
+
+def test_a_signed_run_verifies_with_the_public_key(signed):
+    res = cli("verify", signed / "out", "--key", signed / "key.pub", "--scenario", ADOPTED)
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout == (f"{signed / 'out'}: every file matches its manifest and every rule's outcome verifies\n"
+                          f"signed: the manifest was signed by the holder of the private key of {signed / 'key.pub'}\n"
+                          f"the folder is a run of {ADOPTED} (digest, overrides and data files match)\n")
+    assert "checked against itself" not in res.stderr
+
+
+@pytest.mark.parametrize("name", ["shares.csv", "pool.json", "summary.md", "meta.csv"])
+def test_one_changed_digit_with_recomputed_digests_fails_with_the_key(signed, tmp_path, name):
+    from solidarity.audit import audit
+
+    out = copy_of(signed, tmp_path)
+    text = (out / name).read_text()
+    k = max(i for i, ch in enumerate(text) if ch.isdigit())  # the last digit, one higher
+    (out / name).write_text(text[:k] + str((int(text[k]) + 1) % 10) + text[k + 1:])
+    reseal(out)
+    res = cli("verify", out, "--key", signed / "key.pub")
+    assert res.exit_code == 5
+    assert "manifest.json.sig: the signature does not match manifest.json" in res.stderr
+    assert any("signature does not match" in str(f) for f in audit(out, key=signed / "key.pub"))
+
+
+def test_an_unsigned_folder_or_another_key_fails_with_the_key(signed, tmp_path):
+    out = copy_of(signed, tmp_path)
+    assert cli("keygen", tmp_path / "other").exit_code == 0
+    res = cli("verify", out, "--key", tmp_path / "other.pub")
+    assert res.exit_code == 5 and "the signature does not match manifest.json" in res.stderr
+    (out / "manifest.json.sig").unlink()
+    res = cli("verify", out, "--key", signed / "key.pub")
+    assert res.exit_code == 5
+    assert "manifest.json.sig: missing: the folder is not signed (run with --sign KEY)" in res.stderr
+    assert cli("verify", out).exit_code == 0  # without --key the digests alone still match
+
+
+def test_a_key_that_is_not_a_key_exits_3(signed, tmp_path):
+    bad = tmp_path / "bad.pub"
+    bad.write_text("not a key\n")
+    res = cli("verify", signed / "out", "--key", bad)
+    assert res.exit_code == 3
+    assert res.stderr == (f"error: 1 problem found:\n  - {bad}: public key = '{bad}': not a PEM public key "
+                          "without a passphrase; allowed: an Ed25519 public key file from `solidarity keygen`\n")
+    res = cli("run", ADOPTED, "-o", tmp_path / "o", "--sign", signed / "key.pub")
+    assert res.exit_code == 3 and "private key" in res.stderr and not (tmp_path / "o").exists()
+
+
+def test_signing_without_the_extra_names_the_pip_command(signed, tmp_path, monkeypatch):
+    import sys
+    for mod in [m for m in sys.modules if m == "cryptography" or m.startswith("cryptography.")]:
+        monkeypatch.delitem(sys.modules, mod)
+    monkeypatch.setitem(sys.modules, "cryptography", None)  # import fails as if not installed
+    for args in (("keygen", tmp_path / "k"), ("run", ADOPTED, "-o", tmp_path / "o", "--sign", signed / "key"),
+                 ("verify", signed / "out", "--key", signed / "key.pub")):
+        res = cli(*args)
+        assert res.exit_code == 3, (args, res.stderr)
+        assert "pip install 'solidarity[sign]'" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "k").exists() and not (tmp_path / "o").exists()
+
+
+def _forge_deduction(signed, tmp_path) -> Path:
+    """The folder of a run whose scenario gave FR a 50 % deduction, every table
+    recomputed by the software itself, the manifest naming the original file."""
+    import json
+
+    forged_toml = tmp_path / "2026-adopted.toml"
+    text = ADOPTED.read_text()
+    forged_toml.write_text(text.replace('[states.FR]\nstatus = "at_risk"\n',
+                                        '[states.FR]\nstatus = "at_risk"\ndeduction = 0.5\n'))
+    assert forged_toml.read_text() != text
+    out = tmp_path / "out"
+    assert cli("run", forged_toml, "-o", out, "-q").exit_code == 0
+    inputs = json.loads((signed / "out" / "manifest.json").read_text())["inputs"]  # the original file's
+    reseal(out, inputs=inputs)
+    return out
+
+
+def test_verify_scenario_rejects_a_folder_run_from_another_scenario(signed, tmp_path):
+    from solidarity.audit import audit
+
+    out = _forge_deduction(signed, tmp_path)
+    alone = cli("verify", out)
+    assert alone.exit_code == 0  # self-consistent: checked only against itself ...
+    assert (f"note: {out} was checked against itself (its own scenario.toml and the data files its manifest "
+            "names); pass --scenario FILE to compare it with the scenario you ran") in alone.stderr
+    res = cli("verify", out, "--scenario", ADOPTED)  # ... but not the scenario that was run
+    assert res.exit_code == 5
+    assert "manifest.json: scenario_sha256 " in res.stderr
+    assert "scenario.toml: differs from the scenario named" in res.stderr
+    assert "tables: shares: FR: deduction 0.5 is not the scenario's 0.0" in res.stderr
+    found = [str(f) for f in audit(out, scenario=solidarity.load_scenario(ADOPTED))]
+    assert any(f.startswith("meta.csv: scenario_sha256") for f in found), found
+    assert any("FR: deduction 0.5 is not the scenario's 0.0" in f for f in found), found
+
+
+def test_verify_scenario_compares_the_overrides_in_meta(signed):
+    res = cli("verify", signed / "out", "--scenario", ADOPTED, "--set", "pool.sar_share=0.5")
+    assert res.exit_code == 5
+    assert "meta.csv: overrides 'none' are not those given with the scenario named" in res.stderr
+    res = cli("verify", signed / "out", "--set", "pool.sar_share=0.5")
+    assert res.exit_code == 3 and "--set/--variant" in res.stderr
+
+
+@pytest.mark.parametrize("name, old, new, said", [
+    ("summary.md", " (EUR 11 190 581 unmet, by BE, HU and SK)", "; nothing is unmet",
+     "summary.md: summary: the opening paragraph is not the one the tables give"),
+    ("summary.md", "| BE | Belgium | at_risk |", "| BE | Belgium | none |",
+     "summary.md: line "),  # a table in the summary, not its opening
+    ("pool.csv", "Art 56(2): relocations at e; shortfall = unmet obligations", "Art 56(2): every obligation met",
+     "tables: texts: pool row pledged_value says rule 'Art 56(2): every obligation met'"),
+])
+def test_a_derived_text_rewritten_in_the_folder_is_rejected(signed, tmp_path, name, old, new, said):
+    """The forged texts of tests 18 and 19 in a written folder, digests
+    recomputed: ``solidarity verify`` and :func:`solidarity.audit.audit`
+    reject them."""
+    from solidarity.audit import audit
+
+    out = copy_of(signed, tmp_path)
+    text = (out / name).read_text()
+    assert old in text
+    (out / name).write_text(text.replace(old, new))
+    reseal(out)
+    res = cli("verify", out)
+    assert res.exit_code == 5 and f"  - {said}" in res.stderr, res.stderr
+    assert any(str(f).startswith(said) for f in audit(out))
+
+
+def test_a_credit_instalment_counted_twice_in_a_cycle_folder_is_rejected(tmp_path):
+    """ledger.csv with DE's 2027 instalment counted again in 2028, digests
+    recomputed: ``solidarity verify`` and :func:`solidarity.audit.audit`
+    reject it; the folder as written passes."""
+    from solidarity.audit import audit
+
+    out = tmp_path / "cycle"
+    assert cli("cycle", SCENARIOS / "ledger-3y", "-o", out, "-q").exit_code == 0
+    assert cli("verify", out).exit_code == 0
+    led = pd.read_csv(out / "ledger.csv")
+    first = int(pd.read_csv(out / "2026" / "credits.csv").set_index(["geo", "year"]).at[("DE", 2027), "credit_eur"])
+    led.loc[(led["geo"] == "DE") & (led["year"] == 2028), "credit_available_eur"] += first
+    led.to_csv(out / "ledger.csv", index=False)
+    reseal(out)
+    res = cli("verify", out)
+    assert res.exit_code == 5
+    assert "  - ledger.csv: DE 2028: credit available EUR " in res.stderr, res.stderr
+    assert any(str(f).startswith("ledger.csv: DE 2028: credit available EUR") for f in audit(out))

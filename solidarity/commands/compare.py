@@ -80,7 +80,8 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(
             pictures = _charts(comp)
             if pictures:
                 _write(pictures, charts, force, f"charts compare {names}", "", results)
-        _out(comp.text(changed_only))
+        if not (quiet and output is not None):  # with --output, the text is only a summary
+            _out(comp.text(changed_only))
     except BaseException as exc:
         _fail(exc)
 

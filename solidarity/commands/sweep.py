@@ -108,9 +108,10 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
                            f"sweep charts {Path(res.path).name}", res.digest, runs)
         _say(f"{res.name}: {n} points, {failed} failed; {res.seconds:.1f} s "
              f"({executor.value}, {'scheduler ' + scheduler if scheduler else f'{jobs} jobs'})")
-        _out(intro + "\n\n" + text + "\n"
-             + (f"\n({SHOWN_POINTS} of {n} points shown; all in table sweep_points in {out})\n"
-                if more else ""))
+        if not quiet:  # the tables are in the folder; the summary is for a person
+            _out(intro + "\n\n" + text + "\n"
+                 + (f"\n({SHOWN_POINTS} of {n} points shown; all in table sweep_points in {out})\n"
+                    if more else ""))
         if n and failed == n:
             first = res.points.iloc[0]
             typer.echo(f"error: every point failed; point 0: {first['error']}", err=True)
