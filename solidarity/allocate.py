@@ -446,13 +446,16 @@ def _ipf(a: np.ndarray, y: np.ndarray, mask: np.ndarray, rounds: int = 1000) -> 
     total = float(a.sum())
     av, yv = a.astype(float), y.astype(float)
     x = np.outer(av, yv / total) * mask
+    # Margins met to a thousandth of a unit (1e-9 of the total for small pools, as
+    # before), so that floors are right for pools of billions of euros; no
+    # tighter than float precision allows.
+    tol = max(min(1e-9 * total, 1e-3), 64 * np.finfo(float).eps * total)
     for _ in range(rounds):
         rs = x.sum(axis=1)
         x *= np.divide(av, rs, out=np.zeros_like(rs), where=rs > 0)[:, None]
         cs = x.sum(axis=0)
         x *= np.divide(yv, cs, out=np.zeros_like(cs), where=cs > 0)[None, :]
-        if np.abs(x.sum(axis=1) - av).max(initial=0) < 1e-9 * total and \
-                np.abs(x.sum(axis=0) - yv).max(initial=0) < 1e-9 * total:
+        if np.abs(x.sum(axis=1) - av).max(initial=0) < tol and np.abs(x.sum(axis=0) - yv).max(initial=0) < tol:
             return x
     return None
 
@@ -575,8 +578,8 @@ def _fill_any(rows_left: np.ndarray, cols_left: np.ndarray, allowed: np.ndarray)
     tails = np.concatenate([1 + np.arange(R), 1 + R + ci, np.full(C, sink)])
     cell = np.minimum(rows_left[ri], cols_left[ci])
     capa = np.concatenate([rows_left, cell, cols_left]).astype(np.int64)
-    if capa.max(initial=0) >= 2**31:  # pragma: no cover - csgraph takes int32 capacities
-        raise OverflowError("a flow above 2**31 units cannot be split here")
+    if capa.max(initial=0) >= 2**31:  # csgraph takes int32 capacities: exact integers instead
+        return _fill_any_exact(rows_left, cols_left, allowed)
     graph = csr_array((capa.astype(np.int32), (heads, tails)), shape=(sink + 1, sink + 1))
     res = maximum_flow(graph, src, sink)
     if res.flow_value != int(rows_left.sum()):  # pragma: no cover - see the docstring
@@ -584,6 +587,63 @@ def _fill_any(rows_left: np.ndarray, cols_left: np.ndarray, allowed: np.ndarray)
     out = np.zeros(allowed.shape, dtype=np.int64)
     out[ri, ci] = np.asarray(res.flow.tocsr()[1 + ri, 1 + R + ci]).ravel()
     return out
+
+
+def _fill_any_exact(rows_left: np.ndarray, cols_left: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """:func:`_fill_any` in Python integers, for margins above 2**31 units
+    (a money pool of billions of euros): a greedy fill, then augmenting
+    paths (shortest first) through the filled cells until every row is
+    served. The number of paths does not grow with the amounts."""
+    from collections import deque
+
+    R, C = allowed.shape
+    supply, demand = [int(v) for v in rows_left], [int(v) for v in cols_left]
+    x = [[0] * C for _ in range(R)]
+    ok = [np.flatnonzero(allowed[i]).tolist() for i in range(R)]
+    for i in range(R):
+        for j in ok[i]:
+            give = min(supply[i], demand[j])
+            x[i][j] += give
+            supply[i] -= give
+            demand[j] -= give
+    while any(supply):
+        came_row: dict[int, int] = {}  # column reached -> the row it was reached from
+        came_col: dict[int, int] = {}  # row reached -> the column it was reached from (a filled cell)
+        queue = deque(i for i in range(R) if supply[i])
+        starts = set(queue)
+        end = None
+        while queue and end is None:
+            i = queue.popleft()
+            for j in ok[i]:
+                if j in came_row:
+                    continue
+                came_row[j] = i
+                if demand[j]:
+                    end = j
+                    break
+                for k in range(R):
+                    if x[k][j] and k not in came_col and k not in starts:
+                        came_col[k] = j
+                        queue.append(k)
+        if end is None:  # pragma: no cover - Hall's condition holds for the margins calls() gives
+            raise RuntimeError("no flow matrix with these margins")
+        path, j = [], end
+        while True:  # walk back: (row, column) cells to raise, alternating with cells to lower
+            i = came_row[j]
+            path.append((i, j))
+            if i in starts and i not in came_col:
+                break
+            j = came_col[i]
+        start_row = path[-1][0]
+        delta = min(supply[start_row], demand[end],
+                    *(x[i][came_col[i]] for i, _ in path[:-1]))
+        for i, j in path:
+            x[i][j] += delta
+            if (i, j) != path[-1]:
+                x[i][came_col[i]] -= delta
+        supply[start_row] -= delta
+        demand[end] -= delta
+    return np.array(x, dtype=np.int64).reshape(R, C)
 
 
 def _proportional(a: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .errors import InputError, Problem
+from .errors import MISSING, InputError, Problem
 from .tables import REGISTRY, frame
 
 if TYPE_CHECKING:
@@ -41,9 +42,13 @@ class Finding:
 
 def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     """The registered tables written in ``folder`` (CSV, else Parquet, else JSON)."""
+    from .trust import refusal
+
     out = {}
+    inside = [folder.resolve()]
     for name, spec in REGISTRY.items():
-        csv, parquet, js = folder / f"{name}.csv", folder / f"{name}.parquet", folder / f"{name}.json"
+        csv, parquet, js = (p if refusal(p, inside) is None else folder / "\0"  # a link out: as if absent
+                            for p in (folder / f"{name}.csv", folder / f"{name}.parquet", folder / f"{name}.json"))
         if csv.is_file():
             raw = pd.read_csv(csv, dtype={c.name: str for c in spec.columns if c.dtype == "str"},
                               keep_default_na=False, na_values=[""])
@@ -59,17 +64,26 @@ def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
 
 def _scenario_of(folder: Path, manifest: dict):
     """The effective scenario the run wrote, with relative data paths resolved
-    against the original scenario file's folder (recorded in the manifest)."""
+    against the original scenario file's folder (recorded in the manifest,
+    relative to the output folder; data may be read from there only when it
+    lies inside the output folder or a --data-dir: see :func:`audit`)."""
     from .scenario import parse_scenario
+    from .trust import read_bounded
 
     text_path = folder / "scenario.toml"
     if not text_path.is_file():
         raise InputError(Problem(str(folder), "scenario.toml", "missing", "not the output folder of a run",
                                  "a folder written by `solidarity run` or `solidarity cycle`"))
-    original = next((Path(i["path"]) for i in manifest.get("inputs", []) if i.get("role") == "scenario"
+    root = Path(manifest.get("_root", folder))
+    original = next((root / i["path"] for i in manifest.get("inputs", []) if i.get("role") == "scenario"
                      and Path(i["path"]).name == _scenario_file_name(folder)), None)
     base = original.parent if original is not None else folder
-    return parse_scenario(text_path.read_text(encoding="utf-8"), file=str(original or text_path), base=base)
+    try:
+        text = read_bounded(text_path).decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(str(text_path), "file", MISSING, f"cannot be read ({exc})",
+                                 "the scenario.toml a run wrote")) from None
+    return parse_scenario(text, file=str(text_path), base=base)
 
 
 def _scenario_file_name(folder: Path) -> str:
@@ -87,7 +101,8 @@ def _folders(outdir: Path) -> list[Path]:
     return sorted(p for p in outdir.iterdir() if p.is_dir() and (p / "scenario.toml").is_file())
 
 
-def audit(outdir: str | Path, scenario: Scenario | None = None, key: str | Path | None = None) -> list[Finding]:
+def audit(outdir: str | Path, scenario: Scenario | None = None, key: str | Path | None = None,
+          data_dirs: Sequence[str | Path] = ()) -> list[Finding]:
     """Every mismatch found in an output folder (empty: it is what the run wrote
     and what the rules say).
 
@@ -105,7 +120,25 @@ def audit(outdir: str | Path, scenario: Scenario | None = None, key: str | Path 
     key : path, optional
         An Ed25519 public key: the manifest must carry a signature by its
         private key (:mod:`solidarity.signing`).
+    data_dirs : paths, optional
+        Folders named with ``--data-dir``. Only the folder, the bundled data
+        and these are read: whatever a received manifest or scenario names
+        elsewhere is not (a data file there is reported as not checkable,
+        with the option that allows it).
     """
+    from .trust import allow, allowed, confined
+
+    before = allowed()
+    allow([*before, *data_dirs])
+    try:
+        with confined(outdir):
+            return _audit(Path(outdir), scenario, key, [*before, *map(Path, data_dirs)])
+    finally:
+        allow(before)
+
+
+def _audit(outdir: Path, scenario: Scenario | None, key: str | Path | None,
+           trusted: list[Path]) -> list[Finding]:
     from .output import MANIFEST, check_manifest
     from .pipeline import load_data
     from .verify import verify_outcomes
@@ -114,14 +147,14 @@ def audit(outdir: str | Path, scenario: Scenario | None = None, key: str | Path 
     if not outdir.is_dir():
         raise InputError(Problem(str(outdir), "folder", str(outdir), "not a folder",
                                  "the output folder of `solidarity run` or `solidarity cycle`"))
-    found = [Finding("", m.message) for m in check_manifest(outdir)]
+    found = [Finding("", m.message) for m in check_manifest(outdir, trusted)]
     if key is not None:
         from .signing import check_signature
         found += [Finding("", m) for m in check_signature(outdir, key)]
-    try:
-        manifest = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return found
+    if any(f.message.startswith(f"{outdir / MANIFEST}:") for f in found):
+        return found  # unreadable or of the wrong shape: said once
+    manifest = json.loads((outdir / MANIFEST).read_bytes())  # read and checked just above
+    manifest["_root"] = str(outdir)
     folders = _folders(outdir)
     if not folders:
         found.append(Finding(str(outdir), "no scenario.toml: not the output folder of a run or cycle"))

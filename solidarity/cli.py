@@ -75,6 +75,9 @@ MipGap = Annotated[Optional[float], typer.Option("--mip-gap", min=0.0, max=1.0,
 Suboptimal = Annotated[bool, typer.Option(
     "--allow-suboptimal", help="Write tables even when a limit stopped the solver (status in meta).")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+DataDirs = Annotated[Optional[list[Path]], typer.Option(
+    "--data-dir", help="Also allow data files in this folder (repeatable); by default a scenario may name "
+                       "data files only inside its own folder or the current folder.")]
 SignKey = Annotated[Optional[Path], typer.Option(
     "--sign", help="Sign the manifest with this Ed25519 private key (from `solidarity keygen`; needs "
                    "pip install 'solidarity\\[sign]'): writes manifest.json.sig.")]
@@ -104,6 +107,12 @@ def _main(debug: Debug = False,
 
 def _set_debug(debug: bool) -> None:
     _state["debug"] = _state["debug"] or debug
+
+
+def _trust(data_dirs: list[Path] | None) -> None:
+    """Allow data files in the --data-dir folders too (see :mod:`solidarity.trust`)."""
+    from .trust import allow
+    allow(data_dirs)
 
 
 def _fail(exc: BaseException) -> None:
@@ -145,8 +154,39 @@ def _say(msg: str) -> None:
 
 
 def _out(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # stdout on a full device (/dev/full), a lost terminal
+        _quiet_broken_pipe()  # the final flush would fail again
+        from .output import _output_error
+        raise _output_error(exc, "stdout") from None
+
+
+#: Optional extras: module -> (what needs it, the extra to install).
+EXTRAS = {"openpyxl": ("-f xlsx", "xlsx"), "matplotlib": ("--charts", "charts")}
+
+
+def _require(module: str) -> None:
+    """Fail at once (exit 3) when an option needs an extra that is missing,
+    before anything runs or is written."""
+    import importlib
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        what, extra = EXTRAS[module]
+        raise SolidarityErrorWithCode(
+            f"{what} needs {module}, which is not installed ({exc}): pip install 'solidarity[{extra}]'"
+        ) from None
+
+
+def _require_extras(formats, charts) -> None:
+    if formats and Fmt.xlsx in formats:
+        _require("openpyxl")
+    if charts is not None:
+        _require("matplotlib")
 
 
 def _load(path: Path, sets, variant):
@@ -181,17 +221,28 @@ def proposal_note(sc) -> str:
             f"minimum ({', '.join(given[n] for n in missing)}) for Art 63(1)")
 
 
-def _inputs_of(results) -> list[dict]:
-    """Files read by runs (scenario, data), for the manifest."""
-    seen, out = set(), []
+def _inputs_of(results, out: Path) -> list[dict]:
+    """Files read by runs (scenario, data), for the manifest: paths relative to
+    the output folder (bundled data as ``bundled data/NAME``), never absolute,
+    so a folder sent on does not show the sender's folder layout."""
+    from .data import data_dir
+    from .output import _sha256_file
+    from .trust import relative
+
+    seen, found = set(), []
+    bundled = data_dir().resolve()
     for res in results:
         sc = res.scenario
         for role, path in (("scenario", sc.path), ("population", getattr(res.population, "path", "")),
                            ("gdp", getattr(res.gdp, "path", ""))):
-            if path and Path(path).is_file() and (role, str(path)) not in seen:
-                seen.add((role, str(path)))
-                out.append({"role": role, "path": str(Path(path).resolve())})
-    return out
+            if not path or not Path(path).is_file():
+                continue
+            real = Path(path).resolve()
+            shown = (f"bundled data/{real.name}" if real.parent == bundled else relative(real, out))
+            if (role, shown) not in seen:
+                seen.add((role, shown))
+                found.append({"role": role, "path": shown, "sha256": _sha256_file(real)})
+    return found
 
 
 def _write(files: dict[str, bytes], out: Path, force: bool, identity: str, digest: str, results,
@@ -199,7 +250,7 @@ def _write(files: dict[str, bytes], out: Path, force: bool, identity: str, diges
     from .output import build_manifest, write_outputs
 
     manifest = build_manifest(files, identity=identity, scenario_digest=digest,
-                              inputs=_inputs_of(results), command=["solidarity", *sys.argv[1:]])
+                              inputs=_inputs_of(results, out), command=["solidarity", *sys.argv[1:]])
     signer = None
     if sign_key is not None:
         from functools import partial
@@ -219,6 +270,29 @@ def _check_sign_key(sign_key: Path | None) -> None:
     if sign_key is not None:
         from .signing import check_key
         check_key(sign_key, private=True)
+
+
+def _write_with_charts(files: dict[str, bytes], out: Path, pictures: dict[str, bytes] | None,
+                       charts: Path | None, force: bool, identity: str, charts_identity: str,
+                       digest: str, results, sign_key: Path | None = None) -> None:
+    """Tables and charts together or not at all: charts inside the output
+    folder go into the same temporary folder as the tables (one rename);
+    a separate charts folder is checked (:func:`solidarity.output.preflight`)
+    along with the tables' before either is written."""
+    if pictures is None or charts is None:
+        _write(files, out, force, identity, digest, results, sign_key=sign_key)
+        return
+    real_out, real_charts = out.resolve(), charts.resolve()
+    if real_charts != real_out and real_charts.is_relative_to(real_out):
+        inner = real_charts.relative_to(real_out).as_posix()
+        _write({**files, **{f"{inner}/{k}": v for k, v in pictures.items()}}, out, force, identity, digest,
+               results, sign_key=sign_key)
+        return
+    from .output import preflight
+    preflight(out, identity, force)
+    preflight(charts, charts_identity, force)
+    _write(files, out, force, identity, digest, results, sign_key=sign_key)
+    _write(pictures, charts, force, charts_identity, digest, results)
 
 
 def _render(tables: dict, formats: list[Fmt] | None, title: str, intro: str = "",
@@ -268,7 +342,8 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
             "--write-lp", help="Also write the model as an LP file (last solver level).")] = None,
         record_runtime: Annotated[bool, typer.Option(
             "--record-runtime", help="Add solver times to meta (outputs then differ run to run).")] = False,
-        charts: Charts = None, sign: SignKey = None, debug: Debug = False) -> None:
+        charts: Charts = None, sign: SignKey = None, data_dirs: DataDirs = None,
+        debug: Debug = False) -> None:
     """Run a scenario: fair shares, pledges, calls and flows; verify; write every table.
 
     Tables go to --output (default out/<scenario file name>) with a manifest;
@@ -277,8 +352,13 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     Example: solidarity run scenarios/2026-adopted.toml --set pool.relocations=25000
     """
     _set_debug(debug)
+    _trust(data_dirs)
     _state["quiet"] = quiet
     try:
+        _require_extras(fmt, charts)
+        if write_lp is not None and write_lp.is_dir():
+            from .errors import OutputError
+            raise OutputError(str(write_lp), "is a folder, not a file", "name a file such as model.lp")
         from .pipeline import run as run_pipeline
         from .report import build_tables, markdown_table
         from .summary import intro
@@ -296,9 +376,9 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         pictures = _run_charts(res, charts, fmt)
         files = _render(tables, fmt, title=f"{sc.name} ({sc.year})", intro=text, charts=pictures)
         files["scenario.toml"] = _effective_toml(sc)
-        _write(files, out, force, f"run {Path(sc.path).name}", sc.digest, [res], sign_key=sign)
-        if charts is not None:
-            _write(pictures, charts, force, f"charts {Path(sc.path).name}", sc.digest, [res])
+        _write_with_charts(files, out, pictures if charts is not None else None, charts, force,
+                           f"run {Path(sc.path).name}", f"charts {Path(sc.path).name}", sc.digest, [res],
+                           sign_key=sign)
         if write_lp is not None:
             _say(f"wrote {write_lp}")
         _say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified; "
@@ -416,6 +496,7 @@ def key(population_year: Annotated[Optional[int], typer.Option(
         from .report import shares_table
         from .schema import GDP, POPULATION
 
+        _require_extras(fmt, None)
         parts = _codes(participants)
         pool, meth = _key_pool(relocations, financial_eur, equivalence_eur, method)
         r = pool.relocations
@@ -442,19 +523,21 @@ def cycle(path: Annotated[Path, typer.Argument(
               help="Folder of yearly scenario files, or a TOML file with [cycle] scenarios = [...].")],
           output: OutDir = None, fmt: Formats = None, force: Force = False, quiet: Quiet = False,
           sets: Sets = None, variant: Variant = None, solver: SolverOpt = None,
-          sign: SignKey = None, debug: Debug = False) -> None:
+          sign: SignKey = None, data_dirs: DataDirs = None, debug: Debug = False) -> None:
     """Run consecutive years in order, carrying crisis credits and unimplemented
     pledges; write each year's tables to DIR/<year>/ and the ledger to DIR.
 
     Example: solidarity cycle scenarios/ledger-3y -o out/ledger
     """
     _set_debug(debug)
+    _trust(data_dirs)
     _state["quiet"] = quiet
     try:
         from .ledger import load_cycle, run_cycle
         from .report import markdown_table
         from .summary import intro
 
+        _require_extras(fmt, None)
         _check_sign_key(sign)
         scenarios = load_cycle(path, tuple(sets or ()), variant)
         for sc in scenarios:
@@ -505,12 +588,13 @@ def keygen(private: Annotated[Path, typer.Argument(help="Private key file to cre
 
 @app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
-             sets: Sets = None, variant: Variant = None, debug: Debug = False) -> None:
+             sets: Sets = None, variant: Variant = None, data_dirs: DataDirs = None, debug: Debug = False) -> None:
     """Check a scenario and the data it names; report every problem at once.
 
     Example: solidarity validate scenarios/2026-adopted.toml
     """
     _set_debug(debug)
+    _trust(data_dirs)
     try:
         from .pipeline import load_data
 

@@ -50,6 +50,7 @@ import pyarrow.csv as pacsv
 
 from .errors import MISSING, InputError, Problem
 from .schema import GDP, GEO, KNOWN_CODES, POPULATION, YEAR
+from .trust import read_bounded
 
 #: Where the bundled data lives: ``data/`` at the top of the repository, which
 #: is also packaged as ``solidarity/_data``.
@@ -247,14 +248,14 @@ def _read_bytes(path: Path, label: str) -> bytes:
         return InputError(Problem(label, "file", MISSING, msg, _ACCEPTED))
     if path.is_dir():
         raise problem("is a directory, not a file")
-    try:
-        return path.read_bytes()
+    try:  # non-blocking, regular files only, size bounded: a device or FIFO never hangs us
+        return read_bounded(path)
     except FileNotFoundError:
         raise problem("file not found") from None
     except PermissionError:
         raise problem("cannot be read: permission denied") from None
-    except (OSError, ValueError) as exc:  # e.g. a name with a NUL byte, an I/O error
-        raise problem(f"cannot be read: {exc}") from None
+    except (OSError, ValueError) as exc:  # e.g. a name with a NUL byte, an I/O error, a device
+        raise problem(f"cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def _decode(data: bytes, label: str, compressed: bool) -> str:
@@ -319,11 +320,16 @@ def _read_raw(path: Path, label: str) -> _Raw:
             raise InputError(Problem(label, "file", MISSING,
                                      f"truncated or corrupt gzip data ({exc})",
                                      "a complete .gz download")) from None
-    lines, numbers = _lines(_decode(data, label, compressed))
+    text = _decode(data, label, compressed)
+    lines, numbers = _lines(text)
     header = lines[0].as_py()
-    if len(lines) < 2:
-        raise InputError(Problem(label, f"line {numbers[0]}", header[:80],
+    if len(lines) < 2:  # the line is not quoted: the file may be anything (a boundary refuses less than all)
+        raise InputError(Problem(label, f"line {numbers[0]}", MISSING,
                                  "header only: no data rows", "one row per observation"))
+    if not text.endswith(("\n", "\r")):  # a download cut short ends mid-line
+        raise InputError(Problem(label, f"line {numbers[-1]}", MISSING,
+                                 "the last line has no line end: the file looks truncated",
+                                 "a complete file, every line ending in a newline"))
     if "\\" in header.split("\t")[0]:
         rows, dims, periods, cells = _split_tsv(lines, numbers, label)
         return _Raw(TSV, label, rows, dims, periods, cells, "column", "", path, digest, compressed)
@@ -337,7 +343,7 @@ def _split_tsv(lines: pa.Array, numbers: np.ndarray, label: str):
     keys, _, time = head[0].partition("\\")
     time, commas, _ = time.partition(",")  # commas for tabs: no period column then
     if time.strip().upper() not in ("TIME_PERIOD", "TIME"):
-        raise InputError(Problem(label, "line 1, column 1", head[0],
+        raise InputError(Problem(label, "line 1, column 1", MISSING,
                                  "Eurostat TSV header must end in \\TIME_PERIOD or \\time",
                                  "e.g. 'freq,unit,geo\\TIME_PERIOD'"))
     dims = [d.strip().lower() for d in keys.split(",")]
@@ -431,7 +437,7 @@ def _split_csv(lines: pa.Array, numbers: np.ndarray, label: str):
     elif {"GEO", YEAR.upper(), "VALUE"} <= set(upper):
         kind = TIDY
     else:
-        raise InputError(Problem(label, "line 1 (header)", header[:80],
+        raise InputError(Problem(label, "line 1 (header)", MISSING,  # not quoted: it may be anything
                                  "unrecognised file format", _ACCEPTED))
     cols = _csv_columns(lines, numbers, label, len(names))
     empty = pa.repeat("", len(cols[0]))
@@ -637,9 +643,37 @@ def _unit(rows: pd.DataFrame, spec: dict) -> str:
     return "; ".join(unit_label(c) for c in codes)
 
 
+#: A state's value may change by at most this factor from one year present in
+#: a file to the next (a number cut short, or in the wrong unit, changes more).
+MAX_YEAR_CHANGE = 2.0
+
+
+def _check_changes(raw: _Raw, obs: pd.DataFrame, factor: float) -> None:
+    """Refuse a state whose value changes by more than ``factor`` (either way)
+    from the previous year present in the file; 0 accepts any change."""
+    if not factor:
+        return
+    have = obs[(obs["value"] > 0).to_numpy() & obs[GEO].isin(list(KNOWN_CODES)).to_numpy()]
+    have = have.sort_values([GEO, YEAR])
+    prev = have.groupby(GEO)[["value", YEAR, "raw"]].shift(1)
+    ratio = (have["value"] / prev["value"]).to_numpy()
+    jump = np.flatnonzero((ratio > factor) | (ratio < 1 / factor))
+    problems = []
+    for i in jump:
+        g, y0, y1 = have[GEO].iloc[i], int(prev[YEAR].iloc[i]), int(have[YEAR].iloc[i])
+        problems.append(Problem(
+            raw.label, f"line {have[_LINE].iloc[i]}, geo={g}",
+            f"{y0}: {prev['raw'].iloc[i]}, {y1}: {have['raw'].iloc[i]}",
+            f"{g}'s value changes by a factor of {max(ratio[i], 1 / ratio[i]):.3g} from {y0} to {y1}, more than "
+            f"{factor:g} (a truncated or misplaced number?)",
+            f"a change of at most {factor:g} times; to accept it set data.max_year_change to a larger "
+            "factor, or 0 for any (in the scenario or with --set)"))
+    _fail(problems)
+
+
 def load_indicator(name: str, year: int | None = None, path: str | Path | None = None,
                    filters: Mapping[str, str] | None = None, vintage: str | None = None,
-                   require: Iterable[str] = ()) -> Indicator:
+                   require: Iterable[str] = (), max_change: float = MAX_YEAR_CHANGE) -> Indicator:
     """Load one indicator for one year.
 
     Parameters
@@ -654,6 +688,8 @@ def load_indicator(name: str, year: int | None = None, path: str | Path | None =
     vintage : label to record instead of the file's own.
     require : country codes that must have a positive value; all problems
         are reported together.
+    max_change : the largest factor by which a state's value may change
+        from the previous year present in the file (0: any).
 
     Returns
     -------
@@ -674,6 +710,7 @@ def load_indicator(name: str, year: int | None = None, path: str | Path | None =
     kept = _select(raw, applied)
     _check_rows(raw, kept, applied)
     obs = _observations(raw, kept)
+    _check_changes(raw, obs, max_change)
     required = list(dict.fromkeys(str(g) for g in require))
     geos = set(obs[GEO])
     after = f" (after filters {_listing(f'{k}={v}' for k, v in applied.items())})" if applied else ""

@@ -160,16 +160,61 @@ def _near_file(path: Path) -> str:
     return f" (did you mean {path.parent / near[0]}?)" if near else ""
 
 
+#: Limits on what a scenario document may hold: it may come from a browser.
+#: Real scenarios nest 4 levels; a 100 000-unit synthetic pool has about
+#: 1.5 million keys.
+MAX_DEPTH = 32
+MAX_KEYS = 10_000_000
+MAX_STRING = 100_000
+
+
+def _too_deep(file: str, where: str = "file") -> InputError:
+    return InputError(Problem(file, where, MISSING, f"arrays or tables nested more than {MAX_DEPTH} levels deep",
+                              f"at most {MAX_DEPTH} levels of nesting"))
+
+
+def _limits(file: str, data: Any, where: str = "") -> None:
+    """Depth, number of keys and string lengths within :data:`MAX_DEPTH`,
+    :data:`MAX_KEYS` and :data:`MAX_STRING` (walked without recursion)."""
+    stack: list[tuple[Any, int, str]] = [(data, 0, where)]
+    keys = 0
+    while stack:
+        node, depth, path = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _too_deep(file, path or "file")
+        if isinstance(node, dict):
+            keys += len(node)
+            if keys > MAX_KEYS:
+                raise InputError(Problem(file, "file", MISSING, f"more than {MAX_KEYS:_} keys",
+                                         f"at most {MAX_KEYS:_} keys (split the pool into several scenarios)"))
+            stack.extend((v, depth + 1, f"{path}.{k}" if path else str(k)) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1, f"{path}[{i}]") for i, v in enumerate(node))
+        elif isinstance(node, str) and len(node) > MAX_STRING:
+            raise InputError(Problem(file, path or "file", node[:40] + "...",
+                                     f"a string of {len(node):_} characters",
+                                     f"strings of at most {MAX_STRING:_} characters"))
+
+
+def _loads(text: str, file: str, where: str = "file") -> dict:
+    """``tomllib.loads``, with nesting too deep for its recursion an input error."""
+    try:
+        return tomllib.loads(text)
+    except RecursionError:  # tomllib recurses per level: 100 000 nested arrays end here
+        raise _too_deep(file, where) from None
+
+
 def parse_document(text: str, file: str = "<string>", base: Path | None = None) -> Document:
     """Parse scenario text into a :class:`Document` (see :func:`read_document`)."""
     text = text.removeprefix("\ufeff")
     try:
-        data = tomllib.loads(text)
+        data = _loads(text, file)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(_syntax_problem(file, text, str(exc))) from None
     except ValueError as exc:  # Python's limit on digits in an integer (4300)
         raise InputError(Problem(file, "file", MISSING, f"a number cannot be read ({exc})",
                                  "numbers of at most 16 digits")) from None
+    _limits(file, data)
     if not data:
         what = "is empty" if not text.strip() else "holds only comments and blank lines"
         raise InputError(Problem(file, "file", MISSING, what,
@@ -349,7 +394,11 @@ def _parse_set(text: str, problems: list[Problem]) -> tuple[tuple[str, ...], Any
                                 'a TOML value; write "" for an empty string'))
         return None
     try:
-        parsed = tomllib.loads("v = " + raw)
+        parsed = _loads("v = " + raw, SET, path)
+        _limits(SET, parsed["v"], path)
+    except InputError as exc:
+        problems += exc.problems
+        return None
     except tomllib.TOMLDecodeError as exc:
         if not _LOOKS_TYPED.match(raw):
             return keys, raw, raw  # a bare string: solver.name=cbc
@@ -399,7 +448,7 @@ def _parse_key(text: str) -> tuple[str, ...] | None:
     # without a newline or an unquoted '=', "KEY = 0" can only be one key.
     try:
         node = tomllib.loads(text + " = 0")
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return None
     keys = []
     while isinstance(node, dict) and len(node) == 1:

@@ -70,6 +70,15 @@ def load_cycle(path: str | Path, sets: Sequence[str] = (), variant: str | None =
         if not isinstance(cyc, dict) or not isinstance(cyc.get("scenarios"), list) or set(cyc) - {"scenarios"}:
             raise InputError(Problem(str(path), "cycle", doc.get("cycle"), "not a cycle file",
                                      "a [cycle] table with scenarios = [\"file.toml\", ...], or a directory"))
+        from .trust import refusal, roots
+        bad = [Problem(str(path), f"cycle.scenarios[{i}]", f, "not a file name",
+                       "a string in quotes: a scenario file relative to the cycle file")
+               for i, f in enumerate(cyc["scenarios"]) if not isinstance(f, str)]
+        bad += [Problem(str(path), f"cycle.scenarios[{i}]", f, why, "a scenario file relative to the cycle file")
+                for i, f in enumerate(cyc["scenarios"]) if isinstance(f, str)
+                for why in [refusal(path.parent / f, roots(path.parent))] if why]
+        if bad:
+            raise InputError(bad)
         files = [path.parent / f for f in cyc["scenarios"]]
         where = f"{path}: cycle.scenarios"
     if not files:

@@ -82,6 +82,7 @@ MANIFEST = "manifest.json"
 #: Ed25519 signature of manifest.json's bytes, written with it when a run is signed (see solidarity.signing).
 SIGNATURE = "manifest.json.sig"
 MANIFEST_FORMAT = "solidarity-manifest/1"
+_MANIFEST_LIMIT = 256 * 1024 ** 2  #: a manifest read back is at most this large
 
 #: Most cell digests kept per CSV table. A table of at most this many cells
 #: (rows x columns) gets one 8-hex digest per cell, so a change is located to
@@ -334,6 +335,27 @@ def write_outputs(files: Mapping[str, bytes], outdir: str | os.PathLike, *, forc
         name = signal.Signals(guard.pending).name
         raise OutputError(str(target), f"interrupted by {name}", "nothing was written: the folder is as it was")
     return report
+
+
+def preflight(outdir: str | os.PathLike, identity: str = "", force: bool = False) -> None:
+    """Raise the :class:`OutputError` that :func:`write_outputs` would raise
+    before writing anything (not a folder, another run's outputs without
+    ``force``, a folder we cannot create or write in), so that a command
+    writing two folders (tables and charts) refuses before writing either.
+    Nothing is left behind."""
+    target = Path(os.path.realpath(os.fspath(outdir)))
+    if target.parent == target:
+        raise OutputError(str(target), "the root folder cannot be replaced", "choose a new or empty folder")
+    _ownership(target, identity, force)
+    probe = target.parent
+    while not os.path.lexists(probe) and probe.parent != probe:
+        probe = probe.parent
+    trial = probe / f".{target.name}.solidarity-tmp-{secrets.token_hex(8)}"
+    try:
+        os.mkdir(trial)  # the same call the write starts with, in the nearest existing folder
+        os.rmdir(trial)
+    except OSError as e:
+        raise _output_error(e, target) from e
 
 
 def _write_locked(data: Mapping[str, bytes], target: Path, force: bool, identity: str,
@@ -724,8 +746,49 @@ def _table_digest(blob: bytes, rows_per_digest: int | None = None, labels: list[
                         for name, s, c in zip(header, sums, cells)]}
 
 
-def check_manifest(outdir: str | os.PathLike) -> list[Mismatch]:
+def _shape_problem(manifest: object) -> str | None:
+    """What is wrong with a manifest's shape (None: it is one of ours)."""
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        return "not a solidarity manifest"
+    outputs, inputs = manifest.get("outputs", {}), manifest.get("inputs", [])
+    if not isinstance(outputs, dict) or not all(
+            isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("sha256"), str)
+            and isinstance(v.get("size"), int) and not isinstance(v.get("size"), bool)
+            and (not isinstance(v.get("table"), dict) or _table_shape_ok(v["table"]))
+            for k, v in outputs.items()):
+        return ("not a solidarity manifest: 'outputs' must map each file name to its sha256 "
+                "(text) and size (a whole number)")
+    if not isinstance(inputs, list) or not all(
+            isinstance(i, dict) and all(isinstance(i.get(k), str) for k in ("role", "path", "sha256"))
+            for i in inputs):
+        return "not a solidarity manifest: 'inputs' must be a list of {role, path, sha256} texts"
+    return None
+
+
+def _table_shape_ok(table: dict) -> bool:
+    cols = table.get("columns")
+    return (isinstance(table.get("rows"), int) and isinstance(table.get("rows_per_digest"), int)
+            and table["rows_per_digest"] > 0 and isinstance(cols, list)
+            and all(isinstance(c, dict) and all(isinstance(c.get(k), str) for k in ("name", "sha256", "cells"))
+                    for c in cols))
+
+
+def _input_path(outdir: Path, recorded: str) -> Path:
+    """Where a manifest's input lies: bundled data, else relative to the folder
+    (an absolute path, from older manifests, stays as it is)."""
+    if recorded.startswith("bundled data/"):
+        from .data import data_dir
+        return data_dir() / Path(recorded).name
+    return outdir / recorded
+
+
+def check_manifest(outdir: str | os.PathLike, trusted: Sequence[str | os.PathLike] = ()) -> list[Mismatch]:
     """Re-hash an output folder and the inputs its manifest records.
+
+    Only the folder itself, the bundled data and the ``trusted`` folders (the
+    command line's ``--data-dir``) are read: a received manifest naming files
+    elsewhere (``/dev/zero``, a climb with ``..``) makes us read none of them.
+    Each file read is a regular file of bounded size, opened without blocking.
 
     Returns
     -------
@@ -736,18 +799,28 @@ def check_manifest(outdir: str | os.PathLike) -> list[Mismatch]:
         column obligation_eur changed`` (at most :data:`MAX_REPORTED` per
         file, then a count).
     """
+    from .trust import read_bounded, refusal
+
     outdir = Path(outdir)
     try:
-        manifest = json.loads((outdir / MANIFEST).read_bytes())
-    except (OSError, ValueError) as e:
-        return [Mismatch(MANIFEST, None, None, f"{outdir / MANIFEST}: cannot be read ({e})")]
-    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
-        return [Mismatch(MANIFEST, None, None, f"{outdir / MANIFEST}: not a solidarity manifest")]
+        manifest = json.loads(read_bounded(outdir / MANIFEST, _MANIFEST_LIMIT))
+    except (OSError, ValueError, RecursionError) as e:
+        why = getattr(e, "strerror", None) or e
+        return [Mismatch(MANIFEST, None, None, f"{outdir / MANIFEST}: cannot be read ({why})")]
+    shape = _shape_problem(manifest)
+    if shape:
+        return [Mismatch(MANIFEST, None, None, f"{outdir / MANIFEST}: {shape}")]
     found = []
     outputs = manifest.get("outputs", {})
+    inside = [outdir.resolve()]
     for rel, entry in sorted(outputs.items()):
+        path = outdir.joinpath(*rel.split("/"))
+        why = refusal(path, inside)
+        if why is not None:
+            found.append(Mismatch(rel, None, None, f"{rel}: {why}"))
+            continue
         try:
-            blob = outdir.joinpath(*rel.split("/")).read_bytes()
+            blob = read_bounded(path)
         except FileNotFoundError:
             found.append(Mismatch(rel, None, None, f"{rel}: missing"))
             continue
@@ -756,22 +829,26 @@ def check_manifest(outdir: str | os.PathLike) -> list[Mismatch]:
             continue
         if len(blob) == entry["size"] and hashlib.sha256(blob).hexdigest() == entry["sha256"]:
             continue
-        if "table" in entry:
+        if isinstance(entry.get("table"), dict):
             found += _locate(rel, entry["table"], blob)
         else:
             found.append(Mismatch(rel, None, None, f"{rel}: changed"))
     for rel in _walk(outdir):
         if rel not in outputs and rel not in (MANIFEST, SIGNATURE):
             found.append(Mismatch(rel, None, None, f"{rel}: not in the manifest"))
+    from .data import data_dir
+    readable = [*inside, data_dir().resolve(), *(Path(t).resolve() for t in trusted)]
     for item in manifest.get("inputs", []):
-        path, what = item["path"], f"input {item['path']} ({item['role']})"
+        path, what = _input_path(outdir, item["path"]), f"input {item['path']} ({item['role']})"
+        if refusal(path, readable) is not None:
+            continue  # outside what verify may read: not checked (name its folder with --data-dir)
         try:
-            if _sha256_file(path) != item["sha256"]:
-                found.append(Mismatch(path, None, None, f"{what}: changed since the run"))
+            if hashlib.sha256(read_bounded(path)).hexdigest() != item["sha256"]:
+                found.append(Mismatch(item["path"], None, None, f"{what}: changed since the run"))
         except FileNotFoundError:
-            found.append(Mismatch(path, None, None, f"{what}: missing"))
+            found.append(Mismatch(item["path"], None, None, f"{what}: missing"))
         except OSError as e:
-            found.append(Mismatch(path, None, None, f"{what}: cannot be read ({e.strerror})"))
+            found.append(Mismatch(item["path"], None, None, f"{what}: cannot be read ({e.strerror})"))
     return found
 
 

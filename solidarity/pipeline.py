@@ -93,7 +93,7 @@ def load_data(scenario: Scenario) -> tuple[Indicator, Indicator]:
             (GDP, d.gdp_year, d.gdp_file, d.gdp_filters, d.gdp_vintage)):
         try:
             out.append(load_indicator(name, year=year, path=file, filters=dict(filters), vintage=vintage,
-                                      require=scenario.participants))
+                                      require=scenario.participants, max_change=d.max_year_change))
         except InputError as exc:
             problems += exc.problems
     if problems:

@@ -124,6 +124,8 @@ class DataSelection:
     gdp_vintage: str | None = None
     population_filters: Mapping[str, str] = field(default_factory=FrozenDict)
     gdp_filters: Mapping[str, str] = field(default_factory=FrozenDict)
+    #: see :data:`solidarity.data.MAX_YEAR_CHANGE`; 0 accepts any change
+    max_year_change: float = 2.0
 
 
 def _half_weights() -> Mapping[str, Fraction]:
@@ -282,7 +284,7 @@ _MOVED = {
 _CRISIS = {"state", "relocations", "additional", "credit_years"}
 _SCENARIO = {"name", "year", "description", "units"}
 _DATA = {"population_year", "gdp_year", "population_file", "gdp_file", "population_vintage",
-         "gdp_vintage", "population_filters", "gdp_filters"}
+         "gdp_vintage", "population_filters", "gdp_filters", "max_year_change"}
 _KEY = {"population_weight", "gdp_weight", "method"}
 _POOL = {"relocations", "financial_eur", "equivalence_eur", "sar_share", "redistribute_deductions",
          "proposal_relocations", "proposal_financial_eur"}
@@ -739,9 +741,13 @@ def _data(c: _Checker, doc: Any, base: Path | None) -> DataSelection:
         if f is not None:
             p = Path(f) if base is None or Path(f).is_absolute() else base / f
             allowed = ("a path to a Eurostat TSV, SDMX-CSV or tidy CSV file (optionally gzipped), "
-                       "relative to the scenario file")
+                       "relative to the scenario file, inside its folder, the current folder or a --data-dir")
+            from .trust import refusal, roots
+            why = refusal(p, roots(base))
             try:
-                if p.is_dir():
+                if why is not None:  # refused from its name and stat alone: never opened
+                    c.add(f"data.{k}", f, why, allowed)
+                elif p.is_dir():
                     c.add(f"data.{k}", f, "is a folder, not a file", allowed)
                 elif not p.is_file():
                     c.add(f"data.{k}", f, "file not found", allowed)
@@ -751,6 +757,12 @@ def _data(c: _Checker, doc: Any, base: Path | None) -> DataSelection:
             out[k] = str(p)
     for k in ("population_vintage", "gdp_vintage"):
         out[k] = c.string(doc, k, "data")
+    change = c.number(doc, "max_year_change", "data", lo=0, hi=10**9,
+                      what="a factor of 1 or more, or 0 for any")
+    if change is not None and 0 < change < 1:
+        c.add("data.max_year_change", float(change), "below 1", "a factor of 1 or more, or 0 for any change")
+    elif change is not None:
+        out["max_year_change"] = float(change)
     for k in ("population_filters", "gdp_filters"):
         f = doc.get(k)
         if f is None:

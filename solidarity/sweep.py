@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import re
 import sys
 import threading
@@ -124,7 +125,11 @@ def _number(text: str, key: str, spec: str, what: str) -> tuple[Fraction, bool]:
     if not _NUMBER.match(t):
         raise _problem(key, spec, f"the {what} {t!r} is not a number" if t else f"the {what} is empty")
     is_int = not any(c in t for c in ".eE")
-    return Fraction(t.replace("_", "")), is_int
+    value = Fraction(t.replace("_", "")) if len(t) <= 40 else None
+    if value is None or (value and not Fraction(1, 10**15) <= abs(value) <= 10**18):
+        raise _problem(key, spec, f"the {what} {t[:40]!r} is outside the numbers a range takes: "
+                                  "0, or from 1e-15 to 1e18 in size, in at most 40 characters")
+    return value, is_int
 
 
 def _range(key: str, spec: str) -> tuple:
@@ -141,7 +146,8 @@ def _range(key: str, spec: str) -> tuple:
                                   f"{parts[1].strip()}; use a {other} step to go the other way")
     count = math.floor((stop - start) / step) + 1
     if count > MAX_POINTS:
-        raise _problem(key, spec, f"{count} values; at most {MAX_POINTS} points in a sweep")
+        shown = f"{count}" if count < 10**30 else "more than 10**30"
+        raise _problem(key, spec, f"{shown} values; at most {MAX_POINTS} points in a sweep")
     whole = i1 and i2 and i3
     values = (start + i * step for i in range(count))
     # exact arithmetic: 0 + 3 x 0.1 is 0.3, written as the float nearest to 0.3
@@ -455,8 +461,45 @@ class _Task:
 _WORKER: dict[str, _Shared] = {}
 
 
-def _init_worker(shared: _Shared) -> None:
+def _init_worker(shared: _Shared, owner: int | None = None) -> None:
     _WORKER["shared"] = shared
+    if owner is not None:
+        _end_with(owner)
+
+
+def _end_with(owner: int) -> None:  # pragma: no cover - runs in a worker
+    """End this worker when the command's process ``owner`` ends, whatever
+    ended it (SIGKILL and SIGTERM run no clean-up there): a watcher thread
+    waits on the owner's pidfd (polls where there is none), and the kernel
+    kills the worker with its parent, the fork server (PR_SET_PDEATHSIG).
+    With the workers gone the fork server and the resource tracker see
+    their pipes close and end too."""
+    from .solve import _die_with_parent
+    _die_with_parent()
+
+    def watch() -> None:
+        import select
+        import time
+        try:
+            fd = os.pidfd_open(owner)
+            select.select([fd], [], [])
+        except (AttributeError, OSError):
+            while True:
+                time.sleep(0.5)
+                try:
+                    os.kill(owner, 0)
+                except ProcessLookupError:
+                    break
+                except OSError:
+                    continue
+        os._exit(1)
+    if owner == os.getpid():
+        return
+    try:
+        os.kill(owner, 0)
+    except ProcessLookupError:
+        os._exit(1)
+    threading.Thread(target=watch, name="solidarity-owner-watch", daemon=True).start()
 
 
 def _pool_chunk(tasks: list[_Task]) -> list[tuple[int, tuple]]:
@@ -769,7 +812,7 @@ def _local(feed: _Feed, jobs: int) -> None:
                        or ["__main__"])
         ctx.set_forkserver_preload(current + [m for m in _PRELOAD if m not in current])
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                               initargs=(shared,))
+                               initargs=(shared, os.getpid()))
     try:
         pending: set = set()
         more = True

@@ -147,6 +147,50 @@ def _decimal(x: Fraction) -> float:
     return v
 
 
+#: Peak memory per unit of generating a pool and writing its files, measured
+#: (ru_maxrss growth: 1 240 bytes per unit at 20 000 units, 870 at 200 000,
+#: 10 beneficiaries; rounded up).
+BYTES_PER_UNIT = 1300
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux ``MemAvailable``;
+    else the physical memory), None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import os
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def memory_problem(contributors: int, beneficiaries: int, share: float = 0.8) -> str | None:
+    """Why a pool of this size would not fit in ``share`` of the available
+    memory (None: it fits, or the memory is unknown), checked before any
+    allocation."""
+    need = (contributors + beneficiaries) * BYTES_PER_UNIT
+    have = available_memory()
+    if have is None or need <= share * have:
+        return None
+    fits = int(share * have) // BYTES_PER_UNIT
+    return (f"needs about {_size(need)} of memory ({BYTES_PER_UNIT} bytes per unit, measured), more than "
+            f"{share:.0%} of the {_size(have)} available; at most about {fits:_} units fit on this machine")
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            return f"{n:.3g} {unit}" if unit != "bytes" else f"{int(n)} bytes"
+        n /= 1000
+    return ""  # pragma: no cover
+
+
 def generate(contributors: int, beneficiaries: int, seed: int = 0, *, year: int = 2026,
              name: str | None = None, rate: int = _RATE, relocations: int | None = None,
              coverage: float | None = None, recorded: float = 0.05, stated: float = 0.15,
@@ -416,15 +460,31 @@ def to_files(pool: SyntheticPool, folder: str | Path) -> dict[str, Path]:
     """Write ``scenario.toml``, ``population.csv`` and ``gdp.csv`` into
     ``folder`` (created if needed; files of those names are replaced).
     Returns name -> path."""
+    import os
+
+
     out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
     texts = {"scenario.toml": to_toml(pool), "population.csv": population_csv(pool),
              "gdp.csv": gdp_csv(pool)}
-    paths = {}
-    for fname, text in texts.items():
-        p = out / fname
-        p.write_bytes(text.encode("utf-8"))
-        paths[fname] = p
+    paths = {fname: out / fname for fname in texts}
+    temps: list[Path] = []
+    try:  # each file written beside its place, then all renamed: a full disk leaves no half file
+        out.mkdir(parents=True, exist_ok=True)
+        for fname, text in texts.items():
+            tmp = out / f".{fname}.solidarity-tmp-{os.getpid()}"
+            temps.append(tmp)
+            with open(tmp, "wb") as fh:
+                fh.write(text.encode("utf-8"))
+                fh.flush()
+                os.fsync(fh.fileno())
+        for tmp, p in zip(temps, paths.values()):
+            os.replace(tmp, p)
+    except OSError as exc:
+        from .output import _output_error
+        raise _output_error(exc, exc.filename or out) from None
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
     return paths
 
 

@@ -849,13 +849,16 @@ def _biproportional(a: list[int], y: list[int], allowed: list[list[bool]], round
     m = np.array(allowed, dtype=float)
     av, yv = np.array(a, dtype=float), np.array(y, dtype=float)
     x = np.outer(av, yv) / av.sum() * m
+    # Margins met to a thousandth of a unit (1e-9 of the total for small pools, as
+    # before), so that floors are right for pools of billions of euros; no
+    # tighter than float precision allows.
+    tol = max(min(1e-9 * av.sum(), 1e-3), 64 * np.finfo(float).eps * av.sum())
     for _ in range(rounds):
         rs = x.sum(axis=1)
         x *= np.divide(av, rs, out=np.zeros_like(rs), where=rs > 0)[:, None]
         cs = x.sum(axis=0)
         x *= np.divide(yv, cs, out=np.zeros_like(cs), where=cs > 0)[None, :]
-        if np.abs(x.sum(axis=1) - av).max(initial=0) < 1e-9 * av.sum() and \
-                np.abs(x.sum(axis=0) - yv).max(initial=0) < 1e-9 * av.sum():
+        if np.abs(x.sum(axis=1) - av).max(initial=0) < tol and np.abs(x.sum(axis=0) - yv).max(initial=0) < tol:
             return x
     return None
 
@@ -1093,8 +1096,8 @@ def _pool_texts(c: _Context) -> dict[str, tuple[str, str]]:
         "art63_3b_reference_threshold": (None, "Art 63(3)(b): reference_relocations [param], default the adopted "
                                                "pool's R"),
         "art63_3_mandatory_offsets": (None, "Art 63(3), 63(7): gap to the higher threshold, at most the uncovered "
-                                            f"relocation needs ({_grouped(uncovered)}); shared pro rata to the key within "
-                                            "each state's cap"),
+                                            f"relocation needs ({_grouped(uncovered)}); shared pro rata to the key "
+                                            "within each state's cap"),
     }
     for typ in _T:
         texts[f"{typ}_pledged"] = ("", "measured against the beneficiaries' needs")

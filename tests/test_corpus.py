@@ -88,6 +88,8 @@ CASES = [
          "26 participants share a pool of EUR 420 000 000 (21 000 relocations at EUR 20 000 each)"),
     Case("relocation-only-equivalence", "run @relocation-only-equivalence.toml -o @tmp/out -f csv", 0,
          "26 participants share a pool of EUR 315 000 000 (21 000 relocations at EUR 15 000 each)"),
+    Case("large-money-pool", "run @large-money-pool.toml -o @tmp/out -f csv", 0,
+         "Beneficiaries receive 90 749 434 169 of the 90 749 434 169 EUR of money needed."),
     # A valid pool whose fairness split once depended on the backend (issue 13); every backend
     # and the tables' equality: tests/test_fuzz.py::test_fairness_tie_gives_one_result
     Case("fairness-tie", "run @fairness-tie.toml -o @tmp/out -f csv --solver cbc", 0,
@@ -159,6 +161,22 @@ CASES = [
          "@time-limit-zero.toml: solver.time_limit = 0: must be above 0"),
     Case("data-file-missing", "validate @data-file-missing.toml", 3,
          "@data-file-missing.toml: data.gdp_file = 'no-such-gdp.tsv': file not found"),
+    # --- the trust boundary: data paths stay inside the scenario's folder, the current one or --data-dir
+    Case("data-file-outside", "validate @data-file-outside.toml", 3,
+         "@data-file-outside.toml: data.population_file = '/etc/passwd': outside the trusted folders (the "
+         "scenario's folder, the current folder and any --data-dir): not read; name its folder with "
+         "--data-dir DIR (repeatable) to allow it"),
+    Case("data-file-climb", "validate @data-file-climb.toml", 3,
+         "@data-file-climb.toml: data.gdp_file = '../../../../../../../../../../etc/shadow': outside the "
+         "trusted folders"),
+    Case("data-file-device", "validate @data-file-device.toml", 3,
+         "@data-file-device.toml: data.gdp_file = '/dev/zero': outside the trusted folders"),
+    Case("data-file-device-allowed", "validate @data-file-device.toml --data-dir /dev", 3,
+         "@data-file-device.toml: data.gdp_file = '/dev/zero': a device or special file, not a regular "
+         "file: not read"),
+    Case("data-file-allowed-not-quoted", "validate @data-file-outside.toml --data-dir /etc", 3,
+         "/etc/passwd: line 1 (header): unrecognised file format"),
+    Case("run-data-file-outside", "run @data-file-outside.toml -o @tmp/out", 3, "outside the trusted folders"),
     Case("set-string-for-number", "validate @valid.toml --set pool.relocations=many", 3,
          "--set: pool.relocations = 'many': wrong type: a string; allowed: whole persons"),
     Case("set-table-for-value", "validate @valid.toml --set pool.relocations={a=1}", 3,
@@ -206,6 +224,27 @@ CASES = [
          "@conflict.toml: the scenario's constraints conflict:\n  - the recorded pledges of AT"),
     Case("output-is-a-file", "run @valid.toml -o @tmp/a-file -f csv", 7,
          "it is a file, not a folder"),
+    Case("write-lp-folder", "run @valid.toml -o @tmp/out --write-lp @tmp/", 7,
+         "is a folder, not a file (name a file such as model.lp)"),
+    Case("cycle-not-strings", "cycle @cycle-not-strings.toml -o @tmp/out", 3,
+         "@cycle-not-strings.toml: cycle.scenarios[0] = 1: not a file name; allowed: a string in quotes"),
+    Case("cycle-outside", "cycle @cycle-not-strings.toml -o @tmp/out", 3,
+         "@cycle-not-strings.toml: cycle.scenarios[1] = '/etc/passwd': outside the trusted folders"),
+    Case("compare-format-without-output", "compare @valid.toml @valid.toml -f xlsx", 3,
+         "command line: --format = ['xlsx']: needs --output: without it the comparison is printed as text"),
+    Case("synthetic-unwritable", "synthetic -c 10 -b 2 -o /proc/solidarity-no-such", 7,
+         "cannot write /proc/solidarity-no-such: "),
+    # --- limits: what a request may make us spend (issue 19)
+    Case("synthetic-too-large", "synthetic -c 1000000000000 -b 10 -o @tmp/syn", 3,
+         "command line: --contributors = 1000000000000: needs about 1.3 PB of memory (1300 bytes per unit, "
+         "measured), more than 80% of the "),
+    Case("sweep-tiny-step", "sweep @valid.toml --vary pool.sar_share=0:1:1e-5000 -o @tmp/sw", 3,
+         "--vary: pool.sar_share = '0:1:1e-5000': the step '1e-5000' is outside the numbers a range takes: "
+         "0, or from 1e-15 to 1e18 in size, in at most 40 characters"),
+    Case("sweep-huge-grid", "sweep @valid.toml --vary pool.sar_share=0:1:1e-15 -o @tmp/sw", 3,
+         "1000000000000001 values; at most 100000 points in a sweep"),
+    Case("set-too-deep", "validate @valid.toml --set key.x=" + "[" * 5000 + "]" * 5000, 3,
+         "--set: key.x: arrays or tables nested more than 32 levels deep; allowed: at most 32 levels"),
     # --- the key command --------------------------------------------------------------------------
     Case("key-unknown-participant", "key --participants DE,XX", 3,
          "command line: --participants = 'XX': unknown country code"),

@@ -295,8 +295,19 @@ BROKEN = [
     ("garbage", bytes(range(256)), {}, "byte 0, line 1 = b'\\x00': control character: binary data, not text"),
     ("garbage-in-gz", gzip.compress(b"\x00\x01binary"), {}, "control character: binary data, not text after gunzip"),
     ("unknown-header", "a,b\n1,2\n", {},
-     "line 1 (header) = 'a,b': unrecognised file format; allowed: UTF-8 text in one of"),
+     "line 1 (header): unrecognised file format; allowed: UTF-8 text in one of"),
     ("header-only", "freq,unit,age,sex,geo\\TIME_PERIOD\t2024 \n", {}, "header only: no data rows"),
+    # a download cut short: mid-number without a final newline, or with one (then the value jumps)
+    ("cut-mid-number", POP_TSV[:POP_TSV.rindex("900100")], {},
+     "data.tsv: line 3: the last line has no line end: the file looks truncated; "
+     "allowed: a complete file, every line ending in a newline"),
+    ("no-final-newline", POP_TSV.rstrip("\n"), {}, "line 3: the last line has no line end"),
+    ("implausible-change", POP_TSV.replace("11900100 p", "54 p"), {},
+     "data.tsv: line 3, geo=BE = '2024: 11832000, 2025: 54 p': BE's value changes by a factor of 2.19e+05 "
+     "from 2024 to 2025, more than 2 (a truncated or misplaced number?); allowed: a change of at most "
+     "2 times; to accept it set data.max_year_change to a larger factor, or 0 for any"),
+    ("implausible-rise", POP_TSV.replace("9197213", "19197213"), {"max_change": 1.5},
+     "line 2, geo=AT = '2024: 9158750, 2025: 19197213': AT's value changes by a factor of 2.1 "),
     ("tsv-short-row", POP_TSV.replace("\t11900100 p", ""), {},
      "line 3 = 2: wrong number of cells; allowed: 3 tab-separated cells, as in the header"),
     ("tsv-long-row", POP_TSV.replace("11900100 p", "11900100 p\t1"), {}, "line 3 = 4: wrong number of cells"),
@@ -460,3 +471,26 @@ def test_fuzz_mutated_files(tmp_path, kind, seed, edits, gz):
     f = tmp_path / "fuzz.dat"
     f.write_bytes(gzip.compress(bytes(data)) if gz else bytes(data))
     _load_quietly(f)
+
+
+def test_a_large_change_is_accepted_when_asked(tmp_path):
+    f = write(tmp_path, "data.tsv", POP_TSV.replace("11900100 p", "54 p"))
+    assert load_indicator(POPULATION, path=f, max_change=0).values["BE"] == 54
+    assert load_indicator(POPULATION, path=f, max_change=300_000).values["BE"] == 54
+
+
+def test_an_unrecognised_file_is_not_quoted(tmp_path):
+    """A file that is no data file (a password file, say) is never echoed back."""
+    for text in ("toor:secret:0:0:x:/bin/sh\n", "root:secret\\x\tz\nmore\n", "root:secret\n"):
+        with pytest.raises(InputError) as err:
+            load_indicator(POPULATION, path=write(tmp_path, "passwd", text))
+        assert "secret" not in str(err.value), str(err.value)
+
+
+def test_a_device_is_refused_without_blocking(tmp_path):
+    import os
+    fifo = tmp_path / "fifo.tsv"
+    os.mkfifo(fifo)
+    for path in (fifo, "/dev/zero"):
+        with pytest.raises(InputError, match="device or special file"):
+            load_indicator(POPULATION, path=path)

@@ -495,11 +495,52 @@ def test_check_manifest_changed_and_missing_input(tmp_path):
     manifest = output.build_manifest(run_files(), identity="run", versions={}, inputs=[
         {"role": "gdp", "path": str(src)}, {"role": "population", "path": str(gone)}])
     output.write_outputs(run_files(), tmp_path / "out", manifest=manifest)
-    assert output.check_manifest(tmp_path / "out") == []
+    assert output.check_manifest(tmp_path / "out", [tmp_path]) == []
     src.write_text("geo,value\nDE,4000001\n")
     gone.unlink()
-    assert [str(m) for m in output.check_manifest(tmp_path / "out")] == [
+    assert [str(m) for m in output.check_manifest(tmp_path / "out", [tmp_path])] == [
         f"input {src} (gdp): changed since the run", f"input {gone} (population): missing"]
+    # inputs outside the folder and the trusted folders are not read at all
+    assert output.check_manifest(tmp_path / "out") == []
+
+
+def _forged(tmp_path, inputs=None, outputs=None):
+    out = tmp_path / "out"
+    output.write_outputs(run_files(), out, identity="run")
+    manifest = json.loads((out / "manifest.json").read_text())
+    if inputs is not None:
+        manifest["inputs"] = inputs
+    if outputs is not None:
+        manifest["outputs"] = outputs
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    return out
+
+
+def test_check_manifest_reads_nothing_outside_the_folder(tmp_path):
+    """A received manifest naming /dev/zero, a FIFO or a climb out is not read (and ends at once)."""
+    import os
+    os.mkfifo(tmp_path / "fifo")
+    out = _forged(tmp_path, inputs=[{"role": "gdp", "path": p, "sha256": "0" * 64}
+                                    for p in ("/dev/zero", "../fifo", "../../../../../../etc/shadow")])
+    assert output.check_manifest(out) == []
+
+
+def test_check_manifest_an_output_leading_out_is_not_read(tmp_path):
+    out = _forged(tmp_path)
+    (out / "shares.csv").unlink()
+    (out / "shares.csv").symlink_to("/dev/zero")
+    [m] = output.check_manifest(out)
+    assert "shares.csv: outside the trusted folders" in str(m)
+
+
+@pytest.mark.parametrize("inputs, outputs", [
+    ("not a list", None), ([["gdp", "x"]], None), ([{"role": "gdp"}], None),
+    (None, []), (None, {"a.csv": "abc"}), (None, {"a.csv": {"sha256": "x"}}),
+    (None, {"a.csv": {"sha256": "x", "size": "3"}}),
+    (None, {"a.csv": {"sha256": "x", "size": 3, "table": {"rows": 1}}})])
+def test_check_manifest_of_the_wrong_shape(tmp_path, inputs, outputs):
+    [m] = output.check_manifest(_forged(tmp_path, inputs, outputs))
+    assert "manifest.json: not a solidarity manifest: '" in str(m)
 
 
 def test_unreadable_csv_gets_a_file_hash_only(tmp_path):

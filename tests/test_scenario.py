@@ -230,14 +230,18 @@ MESSAGES = [
     # [data]
     ("data-file-not-found", MINIMAL + "[data]\ngdp_file = 'nope.tsv'\n",
      ("s.toml: data.gdp_file = 'nope.tsv': file not found; allowed: a path to a Eurostat TSV, "
-      "SDMX-CSV or tidy CSV file (optionally gzipped), relative to the scenario file")),
+      "SDMX-CSV or tidy CSV file (optionally gzipped), relative to the scenario file, inside its folder, "
+      "the current folder or a --data-dir")),
     ("data-file-folder", MINIMAL + "[data]\ngdp_file = '.'\n",
      ("s.toml: data.gdp_file = '.': is a folder, not a file; allowed: a path to a Eurostat TSV, "
-      "SDMX-CSV or tidy CSV file (optionally gzipped), relative to the scenario file")),
+      "SDMX-CSV or tidy CSV file (optionally gzipped), relative to the scenario file, inside its folder, "
+      "the current folder or a --data-dir")),
     ("data-file-name-too-long", MINIMAL + f"[data]\ngdp_file = '{'x' * 300}'\n",
      (f"s.toml: data.gdp_file = '{'x' * 76}...: cannot be read (File name too long); allowed: a path "
       "to a Eurostat TSV, SDMX-CSV or tidy CSV file (optionally gzipped), relative to the scenario "
-      "file")),
+      "file, inside its folder, the current folder or a --data-dir")),
+    ("data-max-year-change", MINIMAL + "[data]\nmax_year_change = 0.5\n",
+     "s.toml: data.max_year_change = 0.5: below 1; allowed: a factor of 1 or more, or 0 for any change"),
     ("data-filters-type", MINIMAL + "[data]\ngdp_filters = 'CP_MEUR'\n",
      ("s.toml: data.gdp_filters = 'CP_MEUR': wrong type: a string; allowed: a table of Eurostat "
       'dimension = "code" strings, such as { unit = "CP_MEUR" }')),

@@ -127,3 +127,41 @@ def test_nameless_files_vanish():
     assert os.readlink(f"/proc/{os.getpid()}/fd/{fd}").endswith("(deleted)")
     os.close(fd)
     assert np.isfinite(1.0)
+
+
+def _descendants(pid: int) -> list[str]:
+    """Processes descended from ``pid`` (by the parent links ps shows; orphans
+    are found by their session, which a killed command's children keep)."""
+    out = subprocess.run(["ps", "-eo", "pid,ppid,sid,args", "-ww"], capture_output=True, text=True).stdout
+    rows = [line.split(None, 3) for line in out.splitlines()[1:]]
+    return [" ".join(r) for r in rows if len(r) == 4 and int(r[2]) == pid and int(r[0]) != pid]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_killed_sweep_leaves_no_worker_fork_server_or_tracker(sig, tmp_path):
+    """``sweep --jobs 2`` killed mid-run: its workers, the fork server and
+    the resource tracker all end (issue 19)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "solidarity", "sweep", str(SCENARIOS / "2026-adopted.toml"),
+         "--vary", "pool.relocations=10000:40000:100", "--jobs", "2", "-o", str(tmp_path / "o"), "-q"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path, start_new_session=True,
+        env={**os.environ, "PYTHONPATH": root})
+    try:
+        deadline = time.time() + 60
+        while len(_descendants(proc.pid)) < 3 and time.time() < deadline:  # workers started
+            time.sleep(0.1)
+        assert len(_descendants(proc.pid)) >= 3, _descendants(proc.pid)
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    deadline = time.time() + 10
+    while _descendants(proc.pid) and time.time() < deadline:
+        time.sleep(0.1)
+    left = _descendants(proc.pid)
+    for line in left:  # never leave them to the next test, even when failing
+        os.kill(int(line.split()[0]), signal.SIGKILL)
+    assert left == []

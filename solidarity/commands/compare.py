@@ -9,6 +9,7 @@ import typer
 
 from ..cli import (
     Charts,
+    DataDirs,
     Debug,
     Force,
     Formats,
@@ -21,14 +22,17 @@ from ..cli import (
     _load,
     _out,
     _render,
+    _require_extras,
     _say,
     _say_assumed,
     _set_debug,
     _solver_name,
     _state,
+    _trust,
     _write,
     app,
 )
+from ..errors import InputError, Problem
 
 
 @app.command()
@@ -38,7 +42,7 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(
             changed_only: Annotated[bool, typer.Option(
                 "--changed-only", help="Keep only the rows whose values differ (tables and pool totals).")] = False,
             output: OutDir = None, fmt: Formats = None, force: Force = False, charts: Charts = None,
-            quiet: Quiet = False, solver: SolverOpt = None, debug: Debug = False) -> None:
+            quiet: Quiet = False, solver: SolverOpt = None, data_dirs: DataDirs = None, debug: Debug = False) -> None:
     """Compare scenarios: input differences, then per-state changes, then pool totals.
 
     Every run is verified; deltas are against the first scenario. --set and
@@ -48,10 +52,16 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(
     Example: solidarity compare scenarios/2026-commission-proposal.toml scenarios/2026-adopted.toml
     """
     _set_debug(debug)
+    _trust(data_dirs)
     _state["quiet"] = quiet
     if len(scenarios) < 2:
         raise typer.BadParameter("give at least two scenario files", param_hint="SCENARIOS")
     try:
+        if fmt and output is None:
+            raise InputError(Problem("command line", "--format", [f.value for f in fmt],
+                                     "needs --output: without it the comparison is printed as text",
+                                     "--output DIR with --format, or no --format"))
+        _require_extras(fmt, None)
         from ..compare import compare as compare_runs
         from ..pipeline import run
 

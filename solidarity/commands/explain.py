@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ..cli import (
+    DataDirs,
     Debug,
     Quiet,
     Sets,
@@ -22,6 +23,7 @@ from ..cli import (
     _set_debug,
     _solver_name,
     _state,
+    _trust,
     app,
 )
 
@@ -37,7 +39,7 @@ def explain(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")
             sets: Sets = None, variant: Variant = None,
             fmt: Annotated[ExplainFormat, typer.Option(
                 "--format", "-f", help="text (default) or json (the same content, keyed).")] = ExplainFormat.text,
-            quiet: Quiet = False, solver: SolverOpt = None, debug: Debug = False) -> None:
+            quiet: Quiet = False, solver: SolverOpt = None, data_dirs: DataDirs = None, debug: Debug = False) -> None:
     """Explain one state's result: data, key share, fair share, deduction,
     obligation, pledges and what bound them at each solver level, offsets,
     calls and flows (and, for a beneficiary, what it receives).
@@ -45,6 +47,7 @@ def explain(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")
     Example: solidarity explain scenarios/2026-adopted.toml --state DE
     """
     _set_debug(debug)
+    _trust(data_dirs)
     _state["quiet"] = quiet
     try:
         from ..explain import check_state

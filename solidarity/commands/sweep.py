@@ -10,6 +10,7 @@ import typer
 
 from ..cli import (
     Charts,
+    DataDirs,
     Debug,
     Force,
     Formats,
@@ -21,11 +22,13 @@ from ..cli import (
     _fail,
     _out,
     _render,
+    _require_extras,
     _say,
     _set_debug,
     _solver_name,
     _state,
-    _write,
+    _trust,
+    _write_with_charts,
     app,
 )
 
@@ -58,7 +61,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
                                   "(implies --executor dask); its workers need solidarity installed.")] = None,
           output: OutDir = None, fmt: Formats = None, force: Force = False, quiet: Quiet = False,
           sets: Sets = None, variant: Variant = None, solver: SolverOpt = None,
-          charts: Charts = None, debug: Debug = False) -> None:
+          charts: Charts = None, data_dirs: DataDirs = None, debug: Debug = False) -> None:
     """Run a scenario at every point of a grid of values; write one row per point
     and state (table sweep) and one per point (table sweep_points).
 
@@ -70,6 +73,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     Example: solidarity sweep scenarios/2026-adopted.toml --vary pool.relocations=15000:30000:750 --jobs 4
     """
     _set_debug(debug)
+    _trust(data_dirs)
     _state["quiet"] = quiet
     try:
         from types import SimpleNamespace
@@ -79,6 +83,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         from ..report import markdown_table
         from ..sweep import EXIT_CODES, run_sweep
 
+        _require_extras(fmt, charts)
         if scheduler is not None and executor is not Executor.dask:
             executor = Executor.dask  # a scheduler is a Dask scheduler
         res = run_sweep(scenario, vary, sets=tuple(sets or ()), variant=variant, jobs=jobs,
@@ -98,9 +103,9 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
             more = len(shown) > SHOWN_POINTS
             text = markdown_table(shown.head(SHOWN_POINTS))
         files["scenario.toml"] = to_toml(res.document).encode("utf-8")
-        _write(files, out, force, f"sweep {Path(res.path).name}", res.digest, runs)
-        if charts is not None:
-            _sweep_charts(res, charts, force, runs)
+        pictures = _sweep_charts(res) if charts is not None else None
+        _write_with_charts(files, out, pictures or None, charts, force, f"sweep {Path(res.path).name}",
+                           f"sweep charts {Path(res.path).name}", res.digest, runs)
         _say(f"{res.name}: {n} points, {failed} failed; {res.seconds:.1f} s "
              f"({executor.value}, {'scheduler ' + scheduler if scheduler else f'{jobs} jobs'})")
         if not quiet:  # the tables are in the folder; the summary is for a person
@@ -119,19 +124,11 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
 CHART_METRICS = ("pledged_relocations", "pledged_value_eur", "unmet_eur", "offset")
 
 
-def _sweep_charts(res, folder: Path, force: bool, runs) -> None:
-    """Response curves through solidarity.charts.sweep_charts, when it exists:
-    per varied key path, the points where the other varied paths are at
-    their first value; failed points are left out."""
-    try:
-        from ..charts import sweep_charts
-    except ImportError as exc:
-        missing = getattr(exc, "name", "") or ""
-        why = ("matplotlib is not installed (pip install 'solidarity[charts]')"
-               if missing.startswith("matplotlib") else
-               f"solidarity.charts.sweep_charts is not available ({exc})")
-        typer.echo(f"note: no charts drawn: {why}", err=True)
-        return
+def _sweep_charts(res) -> dict[str, bytes]:
+    """Response curves through solidarity.charts.sweep_charts: per varied key
+    path, the points where the other varied paths are at their first value;
+    failed points are left out. Drawn before anything is written."""
+    from ..charts import sweep_charts  # matplotlib was checked by _require_extras
     long = res.long.reset_index()
     long = long[long["error"] == ""]
     pictures: dict[str, bytes] = {}
@@ -147,10 +144,9 @@ def _sweep_charts(res, folder: Path, force: bool, runs) -> None:
         if len(res.varies) > 1:
             got = {f"{_stem(v.path)}_{name}": blob for name, blob in got.items()}
         pictures.update(got)
-    if pictures:
-        _write(pictures, folder, force, f"sweep charts {Path(res.path).name}", res.digest, runs)
-    else:
+    if not pictures:
         typer.echo("note: no charts drawn: no point ran", err=True)
+    return pictures
 
 
 def _stem(path: str) -> str:

@@ -45,6 +45,11 @@ def synthetic(contributors: Annotated[int, typer.Option(
             raise InputError(Problem("command line", "--beneficiaries", beneficiaries,
                                      "not fewer than the contributors",
                                      f"from 1 to {contributors - 1} (beneficiaries are among the units)"))
+        from ..synthetic import memory_problem
+        too_big = memory_problem(contributors, beneficiaries)
+        if too_big:
+            raise InputError(Problem("command line", "--contributors", contributors, too_big,
+                                     "a pool that fits in memory (free memory, or use a larger machine)"))
         names = ("scenario.toml", "population.csv", "gdp.csv")
         there = [n for n in names if (output / n).exists()]
         if there and not force:

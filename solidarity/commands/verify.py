@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..cli import Debug, Sets, Variant, _fail, _out, _set_debug, app
+from ..cli import DataDirs, Debug, Sets, Variant, _fail, _out, _set_debug, _trust, app
 
 
 @app.command()
@@ -19,7 +19,7 @@ def verify(folder: Annotated[Path, typer.Argument(help="Output folder of `solida
            key: Annotated[Optional[Path], typer.Option(
                "--key", help="Ed25519 public key: the manifest must be signed by its private key (needs "
                              "pip install 'solidarity\\[sign]').")] = None,
-           debug: Debug = False) -> None:
+           data_dirs: DataDirs = None, debug: Debug = False) -> None:
     """Re-check an output folder: every file's SHA-256 against manifest.json
     (a changed CSV cell is located by row and column), the data files read,
     every rule's outcome and every derived text re-derived from the written
@@ -31,11 +31,16 @@ def verify(folder: Annotated[Path, typer.Argument(help="Output folder of `solida
     the digests, gets a folder that passes. Without --key the digests only
     catch accidents.
 
+    Only the folder, the bundled data, --data-dir folders and the files named
+    on the command line are read: files a received manifest or scenario names
+    elsewhere are not (name their folder with --data-dir to check them).
+
     Exit code 0 when everything matches, 5 with the list of mismatches.
 
     Example: solidarity verify out/2026-adopted --scenario scenarios/2026-adopted.toml
     """
     _set_debug(debug)
+    _trust(data_dirs)
     try:
         from ..audit import audit
         from ..errors import InputError, Problem, VerificationError
@@ -50,7 +55,7 @@ def verify(folder: Annotated[Path, typer.Argument(help="Output folder of `solida
         if key is not None:
             from ..signing import check_key
             check_key(key, private=False)
-        found = audit(folder, scenario=named, key=key)
+        found = audit(folder, scenario=named, key=key, data_dirs=data_dirs or ())
         if named is None:
             typer.echo(f"note: {folder} was checked against itself (its own scenario.toml and the data files its "
                  "manifest names); pass --scenario FILE to compare it with the scenario you ran", err=True)
