@@ -268,8 +268,8 @@ def one_run(inputs, real: bool, outdir: Path) -> tuple[dict[str, float], Any, li
     """One run of every stage, as ``solidarity run`` does it, with Parquet
     written to ``outdir``. Returns (stage seconds, result, violations)."""
     from solidarity.output import build_manifest, write_outputs
+    from solidarity.pipeline import run_stages
     from solidarity.report import render
-    from solidarity.synthetic import run_stages
     from solidarity.verify import verify_outcomes
 
     timer = Timer()

@@ -708,3 +708,9 @@ def flows(inp: ModelInput, called: np.ndarray, y: np.ndarray,
         block = _proportional(a, r, mask) if mode is FlowsMode.PROPORTIONAL else _compact(a, r, mask)
         out[np.ix_(rows, cols, np.array([t]))] = block[:, :, None]
     return out
+
+
+#: The exact levels' steps, by level name (see :class:`solidarity.model.Level`):
+#: the solver calls them; the model names the levels without importing this
+#: module, so the optimiser's imports run one way (allocate uses the model).
+EXACT_STEPS = {"fairness": fairness_step, "balance": balance_step}

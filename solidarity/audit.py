@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -139,8 +139,8 @@ def audit(outdir: str | Path, scenario: Scenario | None = None, key: str | Path 
 
 def _audit(outdir: Path, scenario: Scenario | None, key: str | Path | None,
            trusted: list[Path]) -> list[Finding]:
+    from .data import load_data
     from .output import MANIFEST, check_manifest
-    from .pipeline import load_data
     from .verify import verify_outcomes
 
     outdir = Path(outdir)
@@ -192,13 +192,12 @@ _RUN_ORDER = ("shares", "obligations", "pledges", "flows", "beneficiaries", "poo
 
 def _check_summary(folder: Path, scenario: Scenario, tables: dict[str, pd.DataFrame]) -> list[str]:
     """summary.md regenerated from the tables read back: its opening by the
-    verifier (:func:`solidarity.verify.verify_summary`), then the whole file
+    verifier (:func:`verify_summary`), then the whole file
     rendered again and compared line by line."""
     from types import SimpleNamespace
 
     from .report import to_markdown
     from .summary import intro
-    from .verify import verify_summary
 
     path = folder / "summary.md"
     if not path.is_file():
@@ -307,3 +306,29 @@ def _meta(folder: Path) -> dict[str, str]:
 def _sha256(path: Path) -> str:
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def verify_summary(scenario, tables: Mapping[str, pd.DataFrame], summary: str) -> list[str]:
+    """``summary.md``'s title and opening paragraph regenerated from the
+    tables (:func:`solidarity.summary.intro`, which reads nothing else) and
+    compared: a summary saying 'nothing unmet' while the tables say
+    otherwise is rejected. The tables that follow are compared by
+    :func:`solidarity.audit.audit`, which renders them again."""
+    from types import SimpleNamespace
+
+    from .summary import intro
+
+    try:
+        want = intro(SimpleNamespace(scenario=scenario, tables=tables))
+    except (KeyError, ValueError, TypeError) as exc:
+        return [f"summary: the tables cannot be read for the summary ({type(exc).__name__}: {exc})"]
+    lines = summary.split("\n")
+    title = f"# {scenario.name} ({scenario.year})"
+    out = []
+    if lines[:1] != [title]:
+        out.append(f"summary: the title is '{lines[0] if lines else ''}', the scenario gives '{title}'")
+    found = lines[2] if len(lines) > 2 else ""
+    if found != want:
+        out.append(f"summary: the opening paragraph is not the one the tables give: it says '{found}'; "
+                   f"the tables say '{want}'")
+    return out

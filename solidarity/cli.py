@@ -161,8 +161,8 @@ def _out(text: str) -> None:
         raise
     except OSError as exc:  # stdout on a full device (/dev/full), a lost terminal
         _quiet_broken_pipe()  # the final flush would fail again
-        from .output import _output_error
-        raise _output_error(exc, "stdout") from None
+        from .errors import output_error
+        raise output_error(exc, "stdout") from None
 
 
 #: Optional extras: module -> (what needs it, the extra to install).

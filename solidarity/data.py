@@ -40,7 +40,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,9 @@ import pyarrow.csv as pacsv
 from .errors import MISSING, InputError, Problem
 from .schema import GDP, GEO, KNOWN_CODES, POPULATION, YEAR
 from .trust import read_bounded
+
+if TYPE_CHECKING:  # for annotations only: a scenario is validated apart from its data
+    from .scenario import Scenario
 
 #: Where the bundled data lives: ``data/`` at the top of the repository, which
 #: is also packaged as ``solidarity/_data``.
@@ -776,3 +779,22 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, str]:
     obs = _observations(raw, raw.rows)
     obs["vintage"] = obs["vintage"].where(obs["vintage"] != "", _vintage(raw, obs.iloc[:0]))
     return obs[[*raw.dims, GEO, YEAR, "value", "flag", "vintage"]].reset_index(drop=True), raw.kind
+
+
+def load_data(scenario: Scenario) -> tuple[Indicator, Indicator]:
+    """Population and GDP for a scenario's participants and years (every
+    problem with either file reported at once)."""
+    d = scenario.data
+    problems: list[Problem] = []
+    out = []
+    for name, year, file, filters, vintage in (
+            (POPULATION, d.population_year, d.population_file, d.population_filters, d.population_vintage),
+            (GDP, d.gdp_year, d.gdp_file, d.gdp_filters, d.gdp_vintage)):
+        try:
+            out.append(load_indicator(name, year=year, path=file, filters=dict(filters), vintage=vintage,
+                                      require=scenario.participants, max_change=d.max_year_change))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    return out[0], out[1]

@@ -18,8 +18,10 @@ Exit codes (also in ``solidarity --help`` and the documentation's exit-code page
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -165,3 +167,28 @@ class OutputError(SolidarityError):
 
     def __reduce__(self):
         return (type(self), (self.path, self.reason, self.hint))
+
+
+#: Why a write failed, and what to do, by errno.
+_REASONS: dict[int | None, tuple[str | None, str]] = {  # errno may be None
+    errno.ENOSPC: ("the disk is full", "free some space or choose a folder on another disk"),
+    errno.EDQUOT: ("the disk quota is used up", "free some space or choose a folder on another disk"),
+    errno.EROFS: ("the file system is read-only", "choose a folder on a writable disk"),
+    errno.EACCES: ("permission denied", "choose a folder you may write to"),
+    errno.EPERM: ("operation not permitted", "choose a folder you may write to"),
+    errno.ENAMETOOLONG: ("a file or folder name is too long", "choose a shorter path"),
+    errno.ENOTDIR: ("a part of the path is a file, not a folder", "choose another path"),
+    errno.EBUSY: ("the folder is in use (a mount point?)", "choose a folder inside it"),
+    errno.EIO: ("input/output error: the disk may be failing", "check the disk"),
+    errno.EMFILE: ("too many open files", "raise the limit (ulimit -n)"),
+}
+
+
+def output_error(e: OSError, path: Path | str) -> OutputError:
+    """An OSError met while writing ``path`` as an :class:`OutputError` that
+    says why in words and what to do (exit 7)."""
+    reason, hint = _REASONS.get(e.errno, (None, ""))
+    if reason is None:
+        text = e.strerror or str(e)
+        reason = text[:1].lower() + text[1:]
+    return OutputError(str(path), reason, hint)

@@ -146,7 +146,9 @@ class Level:
     ``cost``, minimised by the chosen backend), ``ratio`` (a max-min ratio
     over whole-unit breakpoints: an LP bound, then feasibility checks, the
     MILP only as a fallback) or ``exact`` (computed in integers by
-    ``compute``, then checked against every row). ``fix`` says
+    ``compute``, or by the step of the level's name in
+    :data:`solidarity.allocate.EXACT_STEPS`, then checked against every
+    row). ``fix`` says
     how its optimum is kept for the levels after it: ``objective_row``
     (``cost @ x <= optimum``, exact because the optimum is an integer),
     ``ratio_floors`` (whole-unit floors implied by the optimal ratio) or
@@ -353,7 +355,6 @@ def balanced_types(inp: ModelInput, pup: np.ndarray | None = None) -> np.ndarray
 
 
 def _levels(inp: ModelInput, blk: Mapping[str, np.ndarray], N: int) -> tuple[Level, ...]:
-    from . import allocate
 
     u = inp.unit_value.astype(float)
     st = np.flatnonzero(inp.stated)
@@ -414,7 +415,7 @@ def _levels(inp: ModelInput, blk: Mapping[str, np.ndarray], N: int) -> tuple[Lev
                    cost=c_people, value=value_people_first, skip=no_needs or not inp.needs[:, REL].any())
     fair = Level("fairness", "exact", "rate", "values",
                  "in-kind pledges of the states the model chooses for shared pro rata to obligations",
-                 compute=allocate.fairness_step, value=value_fairness, skip=not inp.free.any(),
+                 value=value_fairness, skip=not inp.free.any(),
                  sets=("p",))
     order = Level("deviation_order", "milp", "EUR", "objective_row",
                   "a deviation that must happen falls on money, then alternative measures, then "
@@ -422,7 +423,7 @@ def _levels(inp: ModelInput, blk: Mapping[str, np.ndarray], N: int) -> tuple[Lev
                   skip=st.size == 0)
     bal = Level("balance", "exact", "ratio", "values",
                 "per type, leximin coverage of needs among beneficiaries (Art 60(2)), SAR target kept",
-                compute=allocate.balance_step, value=value_balance, skip=no_needs, sets=("y",))
+                value=value_balance, skip=no_needs, sets=("y",))
     if inp.priority is Priority.NEEDS:
         return (unmet, unmet_order, needs, tbal, deviation, order, kind, people, fair, bal)
     # A stated state's forced deviation is settled (money first) before the

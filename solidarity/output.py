@@ -53,7 +53,6 @@ is the output folder is left in the replaced, deleted one: ``cd`` again.
 from __future__ import annotations
 
 import csv
-import errno
 import fcntl
 import hashlib
 import io
@@ -76,7 +75,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, cast
 
-from .errors import OutputError
+from .errors import OutputError, output_error
 
 MANIFEST = "manifest.json"
 #: Ed25519 signature of manifest.json's bytes, written with it when a run is signed (see solidarity.signing).
@@ -122,18 +121,6 @@ if sys.stdin.buffer.read() != b"done":
         shutil.rmtree(tmp, ignore_errors=True)
 """
 
-_REASONS: dict[int | None, tuple[str | None, str]] = {  # errno may be None
-    errno.ENOSPC: ("the disk is full", "free some space or choose a folder on another disk"),
-    errno.EDQUOT: ("the disk quota is used up", "free some space or choose a folder on another disk"),
-    errno.EROFS: ("the file system is read-only", "choose a folder on a writable disk"),
-    errno.EACCES: ("permission denied", "choose a folder you may write to"),
-    errno.EPERM: ("operation not permitted", "choose a folder you may write to"),
-    errno.ENAMETOOLONG: ("a file or folder name is too long", "choose a shorter path"),
-    errno.ENOTDIR: ("a part of the path is a file, not a folder", "choose another path"),
-    errno.EBUSY: ("the folder is in use (a mount point?)", "choose a folder inside it"),
-    errno.EIO: ("input/output error: the disk may be failing", "check the disk"),
-    errno.EMFILE: ("too many open files", "raise the limit (ulimit -n)"),
-}
 
 
 @dataclass(frozen=True)
@@ -355,7 +342,7 @@ def preflight(outdir: str | os.PathLike, identity: str = "", force: bool = False
         os.mkdir(trial)  # the same call the write starts with, in the nearest existing folder
         os.rmdir(trial)
     except OSError as e:
-        raise _output_error(e, target) from e
+        raise output_error(e, target) from e
 
 
 def _write_locked(data: Mapping[str, bytes], target: Path, force: bool, identity: str,
@@ -365,7 +352,7 @@ def _write_locked(data: Mapping[str, bytes], target: Path, force: bool, identity
         os.makedirs(parent, exist_ok=True)
         limit = os.pathconf(parent, "PC_NAME_MAX")
     except OSError as e:
-        raise _output_error(e, target) from e
+        raise output_error(e, target) from e
     if len(os.fsencode(target.name)) + _SUFFIX_LEN > limit:
         raise OutputError(str(target), "the folder name is too long",
                           f"use a name of at most {limit - _SUFFIX_LEN} bytes")
@@ -479,7 +466,7 @@ def _ownership(target: Path, identity: str, force: bool) -> list[str] | None:
     except FileNotFoundError:
         return None
     except OSError as e:
-        raise _output_error(e, target) from e
+        raise output_error(e, target) from e
     recorded = _recorded_identity(target)
     if recorded is None:
         raise OutputError(str(target), f"the folder is not empty and holds no solidarity outputs (no {MANIFEST})",
@@ -523,7 +510,7 @@ def _write_tree(tmp: Path, target: Path, data: Mapping[str, bytes], guard: _Sign
         for folder in folders:  # sorted: parents first
             os.mkdir(folder, 0o777)
     except OSError as e:
-        raise _output_error(e, target) from e
+        raise output_error(e, target) from e
     for rel in sorted(data):
         guard.check()
         path = tmp.joinpath(*rel.split("/"))
@@ -534,7 +521,7 @@ def _write_tree(tmp: Path, target: Path, data: Mapping[str, bytes], guard: _Sign
             finally:
                 os.close(fd)
         except OSError as e:
-            raise _output_error(e, target / rel) from e
+            raise output_error(e, target / rel) from e
     # One flush pass at the end rather than an fsync after each write: 30
     # files of 20 kB took 5-7 ms this way against 9-10 ms (ext4), 300 files
     # 70-95 ms against 80-120 ms; syncfs would be faster still but flushes
@@ -546,7 +533,7 @@ def _write_tree(tmp: Path, target: Path, data: Mapping[str, bytes], guard: _Sign
         for folder in [*reversed(folders), tmp]:
             _fsync(folder, directory=True)
     except OSError as e:
-        raise _output_error(e, target) from e
+        raise output_error(e, target) from e
 
 
 def _write_all(fd: int, blob: bytes, guard: _SignalGuard) -> None:
@@ -583,7 +570,7 @@ def _swap(tmp: Path, old: Path, target: Path, aside: bool) -> None:
         else:
             os.rename(tmp, target)  # a missing or empty folder: replaced at once
     except OSError as e:
-        raise _output_error(e, target) from e
+        raise output_error(e, target) from e
 
 
 def write_file(path: Path, blob: bytes) -> None:
@@ -605,15 +592,7 @@ def write_file(path: Path, blob: bytes) -> None:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise _output_error(exc, path) from exc
-
-
-def _output_error(e: OSError, path: Path | str) -> OutputError:
-    reason, hint = _REASONS.get(e.errno, (None, ""))
-    if reason is None:
-        text = e.strerror or str(e)
-        reason = text[:1].lower() + text[1:]
-    return OutputError(str(path), reason, hint)
+        raise output_error(exc, path) from exc
 
 
 # ---------------------------------------------------------------- manifest

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .allocate import calls, flows
-from .data import Indicator, load_indicator
+from .data import Indicator, load_data
 from .errors import (
     ConflictError,
     InputError,
@@ -32,7 +32,7 @@ from .model import ALT, REL, MilpProblem, ModelInput, Solution, build, check_exa
 from .numbers import eur
 from .rules import Crisis, OffsetParams, Offsets, capped_apportion, crisis_plan, offsets
 from .scenario import Scenario, StateSettings
-from .schema import GDP, POPULATION, TYPES, Priority, SolverName, SolveStatus
+from .schema import TYPES, Priority, SolverName, SolveStatus
 from .solve import SolveResult, solve
 
 
@@ -81,24 +81,6 @@ class Result:
                 f"{self.solve.status.value} with {self.solve.solver}, verified\n"
                 f"  pledged value {eur(pledged)}, of which assumed {eur(assumed)}\n"
                 f"  tables: {', '.join(self.tables)}>")
-
-
-def load_data(scenario: Scenario) -> tuple[Indicator, Indicator]:
-    """Population and GDP for the scenario's participants and years."""
-    d = scenario.data
-    problems: list[Problem] = []
-    out = []
-    for name, year, file, filters, vintage in (
-            (POPULATION, d.population_year, d.population_file, d.population_filters, d.population_vintage),
-            (GDP, d.gdp_year, d.gdp_file, d.gdp_filters, d.gdp_vintage)):
-        try:
-            out.append(load_indicator(name, year=year, path=file, filters=dict(filters), vintage=vintage,
-                                      require=scenario.participants, max_change=d.max_year_change))
-        except InputError as exc:
-            problems += exc.problems
-    if problems:
-        raise InputError(problems)
-    return out[0], out[1]
 
 
 def compute_shares(scenario: Scenario, population: Indicator, gdp: Indicator, key=None) -> FairShares:
@@ -344,3 +326,14 @@ __all__ = [
     "preferred_pledge",
     "run",
 ]
+
+
+def run_stages(inputs, timer: Callable[[str], contextlib.AbstractContextManager] | None = None,
+               allow_suboptimal: bool = False, verify: bool = True) -> Result:
+    """:func:`run` on in-memory inputs (a
+    :class:`~solidarity.synthetic.SyntheticInputs`: scenario, population,
+    GDP): the same stages in the same order, ``timer(stage)`` entered around
+    each (see there). With ``allow_suboptimal`` a solution stopped by a time
+    limit is kept (``result.solve.status`` says so)."""
+    return run(inputs.scenario, data=(inputs.population, inputs.gdp), timer=timer,
+               allow_suboptimal=allow_suboptimal, verify=verify)

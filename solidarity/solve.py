@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .allocate import EXACT_STEPS
 from .model import Level, MilpProblem, Solution, balanced_types, extract, type_floors
 from .schema import FrozenDict, SolverName, SolveStatus
 from .sparse import Matrix
@@ -154,8 +155,8 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
             continue
         if lv.kind == "exact":
             assert sol is not None, "an exact level needs a solution to start from"
-            assert lv.compute is not None, "an exact level has its compute step"
-            new = lv.compute(problem, sol)
+            step = lv.compute or EXACT_STEPS[lv.name]
+            new = step(problem, sol)
             if not _feasible(problem, problem.as_vector(new), A, rlb, rub, lb, ub):
                 # pragma: no cover - the exact steps keep every row by construction
                 return result(SolveStatus.UNKNOWN, f"the exact step of level {lv.name} broke a row", lv.name)

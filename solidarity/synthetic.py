@@ -25,7 +25,7 @@ country codes, so a scenario file naming them is only accepted by a
 validator that knows synthetic units (the file says ``[scenario] units =
 "synthetic"``). :func:`to_inputs` therefore builds the frozen
 :class:`~solidarity.scenario.Scenario` and the
-:class:`~solidarity.data.Indicator` objects directly, and :func:`run_stages`
+:class:`~solidarity.data.Indicator` objects directly, and :func:`solidarity.pipeline.run_stages`
 runs the pipeline's stages on them exactly as :func:`solidarity.pipeline.run`
 does. :func:`to_files` writes ``scenario.toml``, ``population.csv`` and
 ``gdp.csv`` (the project's tidy format); the same arguments give
@@ -33,16 +33,16 @@ byte-identical files.
 
 Example::
 
-    from solidarity.synthetic import generate, run_stages, to_inputs
+    from solidarity.pipeline import run_stages
+    from solidarity.synthetic import generate, to_inputs
     pool = generate(1000, 100, seed=1)
     result = run_stages(to_inputs(pool))      # a verified pipeline.Result
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -58,7 +58,6 @@ __all__ = [
     "gdp_csv",
     "generate",
     "population_csv",
-    "run_stages",
     "to_files",
     "to_inputs",
     "to_toml",
@@ -119,7 +118,7 @@ class SyntheticPool:
 
 @dataclass(frozen=True, eq=False)
 class SyntheticInputs:
-    """What the pipeline's stages need, in memory (see :func:`run_stages`)."""
+    """What the pipeline's stages need, in memory (see :func:`solidarity.pipeline.run_stages`)."""
 
     scenario: Any  # solidarity.scenario.Scenario
     population: Any  # solidarity.data.Indicator
@@ -480,8 +479,8 @@ def to_files(pool: SyntheticPool, folder: str | Path) -> dict[str, Path]:
         for tmp, p in zip(temps, paths.values()):
             os.replace(tmp, p)
     except OSError as exc:
-        from .output import _output_error
-        raise _output_error(exc, exc.filename or out) from None
+        from .errors import output_error
+        raise output_error(exc, exc.filename or out) from None
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
@@ -510,17 +509,3 @@ def to_inputs(pool: SyntheticPool) -> SyntheticInputs:
     gdp = Indicator(name=GDP, year=pool.gdp_year, unit=_GDP_UNIT,
                     values=pd.Series(pool.gdp_meur, index=index, name=GDP), **common)
     return SyntheticInputs(scenario=scenario, population=population, gdp=gdp)
-
-
-# --- the pipeline's stages ----------------------------------------------------------------
-
-def run_stages(inputs: SyntheticInputs, timer: Callable[[str], contextlib.AbstractContextManager] | None = None,
-               allow_suboptimal: bool = False, verify: bool = True):
-    """:func:`solidarity.pipeline.run` on in-memory inputs: the same stages
-    in the same order, ``timer(stage)`` entered around each (see there).
-    With ``allow_suboptimal`` a solution stopped by a time limit is kept
-    (``result.solve.status`` says so)."""
-    from .pipeline import run
-
-    return run(inputs.scenario, data=(inputs.population, inputs.gdp), timer=timer,
-               allow_suboptimal=allow_suboptimal, verify=verify)

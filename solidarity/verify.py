@@ -35,7 +35,7 @@ integer and rational arithmetic, and compared with what the tables say:
   relocations (no stated state's value can move to an earlier type without
   adding to its deviation);
 * the derived texts: each pool row's rule and status, each state's status,
-  and (:func:`verify_summary`) the summary's title and opening paragraph;
+  and (:func:`solidarity.audit.verify_summary`) the summary's title and opening paragraph;
 * in a cycle (:func:`verify_ledger`), the credit available each year from
   the credits earned and used over the whole ledger.
 
@@ -1135,32 +1135,6 @@ def _check_texts(c: _Context) -> list[str]:
         if g in sh.index and _text(sh.at[g, "status"]) != c.state(g).status.value:
             out.append(f"texts: shares: {g}'s status is '{_text(sh.at[g, 'status'])}', the scenario's "
                        f"'{c.state(g).status.value}'")
-    return out
-
-
-def verify_summary(scenario, tables: Mapping[str, pd.DataFrame], summary: str) -> list[str]:
-    """``summary.md``'s title and opening paragraph regenerated from the
-    tables (:func:`solidarity.summary.intro`, which reads nothing else) and
-    compared: a summary saying 'nothing unmet' while the tables say
-    otherwise is rejected. The tables that follow are compared by
-    :func:`solidarity.audit.audit`, which renders them again."""
-    from types import SimpleNamespace
-
-    from .summary import intro
-
-    try:
-        want = intro(SimpleNamespace(scenario=scenario, tables=tables))
-    except (KeyError, ValueError, TypeError) as exc:
-        return [f"summary: the tables cannot be read for the summary ({type(exc).__name__}: {exc})"]
-    lines = summary.split("\n")
-    title = f"# {scenario.name} ({scenario.year})"
-    out = []
-    if lines[:1] != [title]:
-        out.append(f"summary: the title is '{lines[0] if lines else ''}', the scenario gives '{title}'")
-    found = lines[2] if len(lines) > 2 else ""
-    if found != want:
-        out.append(f"summary: the opening paragraph is not the one the tables give: it says '{found}'; "
-                   f"the tables say '{want}'")
     return out
 
 

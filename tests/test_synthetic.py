@@ -10,11 +10,11 @@ from typer.testing import CliRunner
 from solidarity.cli import app
 from solidarity.data import load_indicator
 from solidarity.errors import ExitCode, InputError
+from solidarity.pipeline import run_stages
 from solidarity.schema import GDP, KNOWN_CODES, POPULATION
 from solidarity.synthetic import (
     generate,
     population_csv,
-    run_stages,
     to_files,
     to_inputs,
     to_toml,
