@@ -8,7 +8,7 @@ Usage::
 Generates (seeded, in a temporary folder) a file laid out like Eurostat's
 ``demo_pjan`` bulk TSV: ``freq,unit,age,sex,geo\\TIME_PERIOD``, about 110 ages
 x 3 sexes x 51 geo codes (states and aggregates), 65 year columns, flags and
-``:`` cells, about 6 MB. It times :func:`solidarity.data.load_indicator`
+``:`` cells, about 6 MB. It times :func:`solidarity.inputs.data.load_indicator`
 (default filters age=TOTAL, sex=T, unit=NR; default year) on the plain file,
 the gzipped file, and the same data as SDMX-CSV 1.0 for comparison, and
 prints the medians. Measure, do not test: nothing here asserts a time.
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from solidarity.data import load_indicator
+from solidarity.inputs.data import load_indicator
 from solidarity.schema import DEFAULT_PARTICIPANTS, EU27, POPULATION
 
 AGES = ["TOTAL", "UNK", "Y_LT1", *(f"Y{i}" for i in range(1, 100)), "Y_OPEN",

@@ -13,22 +13,22 @@ so read ratios, and absolute times as orders of magnitude):
 
 ``size``           per pool size ``n x m`` (``26x4`` is the real 2026 cycle,
                    ``scenarios/2026-adopted.toml``; the others are synthetic
-                   pools from :mod:`solidarity.synthetic`, seed 0): every stage
+                   pools from :mod:`solidarity.inputs.synthetic`, seed 0): every stage
                    of a run (data, shares and model input, build, solve and each
                    solver level from ``SolveResult.trace``, calls, flows, rules
                    and tables, verify, write Parquet to a temporary folder),
                    peak memory (``ru_maxrss`` of a fresh process per size),
                    variables, rows, nonzeros, whether the optimum is proven and
                    the outcome verified;
-``pairwise``       the pairwise formulation (:mod:`solidarity.pairwise`, build
+``pairwise``       the pairwise formulation (:mod:`solidarity.optimise.pairwise`, build
                    and solve) against the aggregate one, per size, with a
                    solver time limit and a wall-clock limit ("did not finish in
                    N s"); sizes above one where it did not finish are not tried;
 ``pulp_vs_numpy``  building the same model as PuLP objects
-                   (:func:`solidarity.solve.to_pulp`, from the assembled arrays)
-                   against the numpy assembly (:func:`solidarity.model.build`) at
+                   (:func:`solidarity.optimise.solve.to_pulp`, from the assembled arrays)
+                   against the numpy assembly (:func:`solidarity.optimise.model.build`) at
                    1000 x 100;
-``batched_key``    :func:`solidarity.key.batched_key` for 10 000 scenarios x 26
+``batched_key``    :func:`solidarity.pact.key.batched_key` for 10 000 scenarios x 26
                    states against a Python loop calling ``reference_key``;
 ``cli``            ``solidarity run scenarios/2026-adopted.toml -o DIR -f parquet
                    --quiet`` in a subprocess against ``python -c "import numpy,
@@ -67,7 +67,7 @@ ROOT = HERE.parent
 REAL = ROOT / "scenarios" / "2026-adopted.toml"
 
 DEFAULT_SIZES = ("26x4", "200x50", "1000x100", "5000x200", "20000x500", "100000x1000")
-#: Solver levels, in the order :func:`solidarity.model.build` gives them by default.
+#: Solver levels, in the order :func:`solidarity.optimise.model.build` gives them by default.
 LEVELS = ("unmet", "unmet_order", "deviation", "deviation_order", "needs", "type_balance", "in_kind",
           "people_first", "fairness", "balance")
 #: Stages of a run: ``shares`` is fair shares and the model input, ``tables``
@@ -105,8 +105,8 @@ def is_real(n: int, m: int, synthetic_only: bool = False) -> bool:
 
 
 def empty_row(benchmark: str, size: str = "") -> dict:
+    from solidarity.optimise.solve import solver_version
     from solidarity.schema import SolverName
-    from solidarity.solve import solver_version
 
     row: dict[str, Any] = {c: None for c in COLUMNS}
     # Every row names the solver release: a new release can change the times
@@ -169,11 +169,11 @@ class Timer:
 @contextlib.contextmanager
 def level_progress(highs_log: str | None = None, tag: str = ""):
     """Report each solver level's start and end to :func:`progress` by
-    wrapping ``solidarity.solve._call`` (the one call per MILP level) in this
+    wrapping ``solidarity.optimise.solve._call`` (the one call per MILP level) in this
     process only; the level is the one whose cost vector is passed. With
     ``highs_log`` (a folder), HiGHS also writes its log of each level there
     (``TAG-LEVEL-N.log``: presolve, B&B nodes, when the incumbent was found)."""
-    from solidarity import solve as S
+    from solidarity.optimise import solve as S
     original = S._call
     current = {"level": "?", "count": 0}
 
@@ -247,7 +247,7 @@ def inputs_for(n: int, m: int, seed: int, real: bool, solve_limit: float | None)
     inputs are loaded inside each timed run instead (``None``)."""
     if real:
         return None, f"real: {REAL.relative_to(ROOT)}", 0.0
-    from solidarity.synthetic import generate, to_inputs
+    from solidarity.inputs.synthetic import generate, to_inputs
     t0 = time.perf_counter()
     pool = generate(n, m, seed, time_limit=solve_limit)
     inputs = to_inputs(pool)
@@ -255,9 +255,9 @@ def inputs_for(n: int, m: int, seed: int, real: bool, solve_limit: float | None)
 
 
 def _load_real(timer: Timer):
+    from solidarity.inputs.scenario import load_scenario
+    from solidarity.inputs.synthetic import SyntheticInputs
     from solidarity.pipeline import load_data
-    from solidarity.scenario import load_scenario
-    from solidarity.synthetic import SyntheticInputs
     with timer("data"):
         sc = load_scenario(REAL)
         pop, gdp = load_data(sc)
@@ -267,10 +267,10 @@ def _load_real(timer: Timer):
 def one_run(inputs, real: bool, outdir: Path) -> tuple[dict[str, float], Any, list[str]]:
     """One run of every stage, as ``solidarity run`` does it, with Parquet
     written to ``outdir``. Returns (stage seconds, result, violations)."""
-    from solidarity.output import build_manifest, write_outputs
+    from solidarity.outputs.output import build_manifest, write_outputs
+    from solidarity.outputs.report import render
+    from solidarity.pact.verify import verify_outcomes
     from solidarity.pipeline import run_stages
-    from solidarity.report import render
-    from solidarity.verify import verify_outcomes
 
     timer = Timer()
     cpu0 = time.process_time()
@@ -421,8 +421,8 @@ def heuristic_solution(inp):
     verifier will say so, and is timed all the same."""
     import numpy as np
 
-    from solidarity.allocate import balance, receipt_caps
-    from solidarity.model import ALT, FIN, REL, solution_of
+    from solidarity.optimise.allocate import balance, receipt_caps
+    from solidarity.optimise.model import ALT, FIN, REL, solution_of
 
     u = inp.unit_value
     p = inp.lower.copy()
@@ -445,14 +445,14 @@ def bench_post_solve(n: int, m: int, seed: int = 0, synthetic_only: bool = False
     """Every stage but the solver at one size, on :func:`heuristic_solution`:
     shares, model input, build (assembled, not solved), calls, flows, rules
     and tables, verify, write; peak memory. One run."""
-    from solidarity.allocate import calls, flows
-    from solidarity.model import build
-    from solidarity.output import build_manifest, write_outputs
+    from solidarity.optimise.allocate import calls, flows
+    from solidarity.optimise.model import build
+    from solidarity.optimise.solve import SolveResult
+    from solidarity.outputs.output import build_manifest, write_outputs
+    from solidarity.outputs.report import build_tables, render
+    from solidarity.pact.verify import verify_outcomes
     from solidarity.pipeline import Allocation, apply_rules, compute_shares, model_input
-    from solidarity.report import build_tables, render
     from solidarity.schema import SolveStatus
-    from solidarity.solve import SolveResult
-    from solidarity.verify import verify_outcomes
 
     real = is_real(n, m, synthetic_only)
     _preimport()
@@ -517,10 +517,10 @@ def bench_pairwise(n: int, m: int, limit: float = 300.0, seed: int = 0, repeats:
                    synthetic_only: bool = False) -> dict:
     """The pairwise formulation against the aggregate one at one size:
     build and solve, the pairwise one with a solver time limit."""
-    from solidarity.model import build
-    from solidarity.pairwise import build_pairwise, solve_pairwise
+    from solidarity.optimise.model import build
+    from solidarity.optimise.pairwise import build_pairwise, solve_pairwise
+    from solidarity.optimise.solve import solve
     from solidarity.schema import SolveStatus
-    from solidarity.solve import solve
 
     _preimport()
     row = empty_row("pairwise", label(n, m))
@@ -567,8 +567,8 @@ def bench_pulp(n: int = 1000, m: int = 100, repeats: int = 5, seed: int = 0,
     the same model: the first level's objective and every row."""
     import numpy as np
 
-    from solidarity.model import build
-    from solidarity.solve import to_pulp
+    from solidarity.optimise.model import build
+    from solidarity.optimise.solve import to_pulp
 
     row = empty_row("pulp_vs_numpy", label(n, m))
     inp = _model_input_for(row, n, m, seed, synthetic_only)
@@ -605,8 +605,8 @@ def bench_key(scenarios: int = 10_000, repeats: int = 5) -> dict:
     import numpy as np
     import pandas as pd
 
-    from solidarity.data import load_indicator
-    from solidarity.key import batched_key, reference_key
+    from solidarity.inputs.data import load_indicator
+    from solidarity.pact.key import batched_key, reference_key
     from solidarity.schema import DEFAULT_PARTICIPANTS, GDP, POPULATION
 
     parts = list(DEFAULT_PARTICIPANTS)

@@ -25,8 +25,8 @@ if str(ROOT) not in sys.path:  # build the documentation of this source tree
 
 from solidarity.cli import app  # noqa: E402  the typer app: every command and option
 from solidarity.errors import ExitCode  # noqa: E402  the exit codes and their meanings
-from solidarity.scenario_keys import KEYS, SECTIONS  # noqa: E402  every scenario key
-from solidarity.tables import all_specs  # noqa: E402  the table registry
+from solidarity.inputs.scenario_keys import KEYS, SECTIONS  # noqa: E402  every scenario key
+from solidarity.outputs.tables import all_specs  # noqa: E402  the table registry
 
 MARKER = re.compile(r"^<!-- generate: ([a-z-]+) -->$", re.M)
 

@@ -7,11 +7,11 @@ Public API::
     result = solidarity.run(scenario)
     result.tables["shares"].loc["DE"]
 
-Each pipeline stage is usable alone: :mod:`solidarity.data`,
-:mod:`solidarity.key`, :mod:`solidarity.apportionment`,
-:mod:`solidarity.scenario`, :mod:`solidarity.model`, :mod:`solidarity.solve`,
-:mod:`solidarity.allocate`, :mod:`solidarity.rules`, :mod:`solidarity.verify`,
-:mod:`solidarity.report`.
+Each pipeline stage is usable alone: :mod:`solidarity.inputs.data`,
+:mod:`solidarity.pact.key`, :mod:`solidarity.pact.apportionment`,
+:mod:`solidarity.inputs.scenario`, :mod:`solidarity.optimise.model`, :mod:`solidarity.optimise.solve`,
+:mod:`solidarity.optimise.allocate`, :mod:`solidarity.pact.rules`, :mod:`solidarity.pact.verify`,
+:mod:`solidarity.outputs.report`.
 
 Names are imported on first use, so that ``import solidarity`` (and the
 command line's ``--help``) does not load the solver stack.
@@ -25,8 +25,8 @@ from typing import Any
 __version__ = "0.2.0"
 
 _LAZY = {
-    "apportion": "apportionment", "check": "apportionment",
-    "load_scenario": "scenario", "parse_scenario": "scenario", "Scenario": "scenario",
+    "apportion": "pact.apportionment", "check": "pact.apportionment",
+    "load_scenario": "inputs.scenario", "parse_scenario": "inputs.scenario", "Scenario": "inputs.scenario",
     "run": "pipeline", "Result": "pipeline",
     "SolidarityError": "errors", "InputError": "errors", "SolveError": "errors",
     "VerificationError": "errors", "ConflictError": "errors", "OutputError": "errors",

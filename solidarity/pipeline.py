@@ -17,8 +17,6 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from .allocate import calls, flows
-from .data import Indicator, load_data
 from .errors import (
     ConflictError,
     InputError,
@@ -27,13 +25,15 @@ from .errors import (
     SolveError,
     VerificationError,
 )
-from .key import FairShares, ceil_div, fair_shares, half_up
-from .model import ALT, REL, MilpProblem, ModelInput, Solution, build, check_exact
+from .inputs.data import Indicator, load_data
+from .inputs.scenario import Scenario, StateSettings
 from .numbers import eur
-from .rules import Crisis, OffsetParams, Offsets, capped_apportion, crisis_plan, offsets
-from .scenario import Scenario, StateSettings
+from .optimise.allocate import calls, flows
+from .optimise.model import ALT, REL, MilpProblem, ModelInput, Solution, build, check_exact
+from .optimise.solve import SolveResult, solve
+from .pact.key import FairShares, ceil_div, fair_shares, half_up
+from .pact.rules import Crisis, OffsetParams, Offsets, capped_apportion, crisis_plan, offsets
 from .schema import TYPES, Priority, SolverName, SolveStatus
-from .solve import SolveResult, solve
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,7 +85,7 @@ class Result:
 
 def compute_shares(scenario: Scenario, population: Indicator, gdp: Indicator, key=None) -> FairShares:
     """Fair shares, deductions and obligations (stage 2); ``key`` as in
-    :func:`~solidarity.key.fair_shares`."""
+    :func:`~solidarity.pact.key.fair_shares`."""
     parts = list(scenario.participants)
     pool = scenario.pool
     return fair_shares(population.values[parts], gdp.values[parts], scenario.key.weights,
@@ -199,7 +199,7 @@ def _cut_alternative(geos, O, P, S, rec, L, U, needs) -> np.ndarray:
 
 def _check_conflicts(scenario: Scenario, geos, benef, L, needs) -> None:
     """Say in domain words why a scenario's hard constraints cannot hold."""
-    from .conflicts import explain
+    from .optimise.conflicts import explain
     reasons = explain(scenario, geos, benef, L, needs)
     if reasons:
         raise ConflictError(reasons, scenario.path)
@@ -263,8 +263,8 @@ def run(scenario: Scenario, solver: SolverName | str | None = None,
     SolveError : no usable solution.
     VerificationError : a rule's outcome, re-derived independently, differs.
     """
-    from .report import build_tables
-    from .verify import verify_outcomes
+    from .outputs.report import build_tables
+    from .pact.verify import verify_outcomes
 
     t = timer or _no_timer
     with t("data"):
@@ -331,7 +331,7 @@ __all__ = [
 def run_stages(inputs, timer: Callable[[str], contextlib.AbstractContextManager] | None = None,
                allow_suboptimal: bool = False, verify: bool = True) -> Result:
     """:func:`run` on in-memory inputs (a
-    :class:`~solidarity.synthetic.SyntheticInputs`: scenario, population,
+    :class:`~solidarity.inputs.synthetic.SyntheticInputs`: scenario, population,
     GDP): the same stages in the same order, ``timer(stage)`` entered around
     each (see there). With ``allow_suboptimal`` a solution stopped by a time
     limit is kept (``result.solve.status`` says so)."""

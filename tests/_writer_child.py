@@ -8,7 +8,7 @@ recovery pass; ``--pause`` stops for good right after the earlier folder is
 set aside (``aside``) or the new one put in place (``commit``), printing
 ``paused``, so that a SIGKILL lands exactly there.
 
-It loads ``solidarity/output.py`` without running the package's
+It loads ``solidarity/outputs/output.py`` without running the package's
 ``__init__``: a quicker start, and no dependence on the rest of the package.
 """
 
@@ -40,8 +40,7 @@ def _load_output():
     pkg = types.ModuleType("solidarity")
     pkg.__path__ = [str(Path(__file__).resolve().parent.parent / "solidarity")]
     sys.modules["solidarity"] = pkg
-    from solidarity import output
-
+    from solidarity.outputs import output
     return output
 
 

@@ -33,7 +33,7 @@ def relocation_pool(supply: dict, needs: dict, rate: int = 10, sar=(), sar_reser
     its supply of relocations; beneficiaries need only relocations."""
     import numpy as np
 
-    from solidarity.model import ModelInput
+    from solidarity.optimise.model import ModelInput
 
     n, m = len(supply), len(needs)
     s = np.array(list(supply.values()), dtype=np.int64)
@@ -49,8 +49,8 @@ def relocation_pool(supply: dict, needs: dict, rate: int = 10, sar=(), sar_reser
 
 def solved(inp):
     """Build, solve and extract; returns the Solution."""
-    from solidarity.model import build, extract
-    from solidarity.solve import solve
+    from solidarity.optimise.model import build, extract
+    from solidarity.optimise.solve import solve
 
     prob = build(inp)
     return extract(prob, solve(prob).x, inp)

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for random small :class:`~solidarity.model.ModelInput`s.
+"""Hypothesis strategies for random small :class:`~solidarity.optimise.model.ModelInput`s.
 
 :func:`model_inputs` draws inputs shaped like the ones
 :func:`solidarity.pipeline.model_input` makes from a scenario, small enough
@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from solidarity.model import ALT, ModelInput
+from solidarity.optimise.model import ALT, ModelInput
 from solidarity.pipeline import _cut_alternative
 from solidarity.schema import Priority
 
@@ -69,7 +69,7 @@ def _limits(draw, top: np.ndarray, alt_room: int) -> tuple[list[int], list[int]]
 def model_inputs(draw, min_contributors: int = 2, max_contributors: int = 8,
                  min_beneficiaries: int = 1, max_beneficiaries: int = 4, max_units: int = 12,
                  priority: Priority | None = None, cut_alternative: bool = True) -> ModelInput:
-    """A valid, feasible :class:`~solidarity.model.ModelInput`.
+    """A valid, feasible :class:`~solidarity.optimise.model.ModelInput`.
 
     Parameters
     ----------

@@ -9,7 +9,7 @@ from hypothesis import settings as _settings
 from hypothesis import strategies as _st
 from hypothesis import strategies as st
 
-from solidarity.apportionment import Apportionment, apportion, check
+from solidarity.pact.apportionment import Apportionment, apportion, check
 from solidarity.schema import Method
 
 # D'Hondt and Sainte-Lague worked example: votes 100 000, 80 000, 30 000,
@@ -139,7 +139,7 @@ def test_ceiling_is_each_quota_rounded_up(w, house):
 # --- bounded proportional shares ------------------------------------------------
 
 
-from solidarity.apportionment import bounded  # noqa: E402
+from solidarity.pact.apportionment import bounded  # noqa: E402
 
 
 def test_bounded_regressions():

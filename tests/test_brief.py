@@ -11,10 +11,10 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from solidarity.brief import to_html
-from solidarity.report import render
+from solidarity.outputs.brief import to_html
+from solidarity.outputs.report import render
+from solidarity.outputs.tables import frame
 from solidarity.schema import KNOWN_CODES
-from solidarity.tables import frame
 
 from .conftest import SCENARIOS
 
@@ -89,9 +89,9 @@ def external(page: Page) -> list[str]:
 
 @pytest.fixture(scope="module")
 def adopted():
+    from solidarity.inputs.scenario import load_scenario
+    from solidarity.outputs.summary import intro
     from solidarity.pipeline import run
-    from solidarity.scenario import load_scenario
-    from solidarity.summary import intro
 
     res = run(load_scenario(SCENARIOS / "2026-adopted.toml"))
     return res, intro(res)
@@ -99,9 +99,9 @@ def adopted():
 
 @pytest.fixture(scope="module")
 def crisis():
+    from solidarity.inputs.scenario import load_scenario
+    from solidarity.outputs.summary import intro
     from solidarity.pipeline import run
-    from solidarity.scenario import load_scenario
-    from solidarity.summary import intro
 
     res = run(load_scenario(SCENARIOS / "crisis-frontline.toml"))
     return res, intro(res)

@@ -12,8 +12,8 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from solidarity import charts
-from solidarity.charts import compare_charts, label, run_charts, sweep_charts
+from solidarity.outputs import charts
+from solidarity.outputs.charts import compare_charts, label, run_charts, sweep_charts
 
 from .conftest import SCENARIOS
 
@@ -22,16 +22,16 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def adopted():
+    from solidarity.inputs.scenario import load_scenario
     from solidarity.pipeline import run
-    from solidarity.scenario import load_scenario
 
     return run(load_scenario(SCENARIOS / "2026-adopted.toml"))
 
 
 @pytest.fixture(scope="module")
 def crisis():
+    from solidarity.inputs.scenario import load_scenario
     from solidarity.pipeline import run
-    from solidarity.scenario import load_scenario
 
     return run(load_scenario(SCENARIOS / "crisis-frontline.toml"))
 

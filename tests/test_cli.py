@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from solidarity import __version__
 from solidarity.cli import app
 from solidarity.errors import ExitCode
-from solidarity.scenario import load_scenario
+from solidarity.inputs.scenario import load_scenario
 
 from .conftest import MINIMAL, SCENARIOS
 
@@ -206,9 +206,9 @@ def test_conflicting_scenario_exits_4(cli, write):
 
 
 def test_verifier_rejection_exits_5(cli, minimal, monkeypatch, tmp_path):
-    import solidarity.verify
+    import solidarity.pact.verify
 
-    monkeypatch.setattr(solidarity.verify, "verify_outcomes", lambda *a, **k: ["AT: invented violation"])
+    monkeypatch.setattr(solidarity.pact.verify, "verify_outcomes", lambda *a, **k: ["AT: invented violation"])
     res = cli("run", minimal, "-o", tmp_path / "out")
     assert res.exit_code == 5
     assert res.stderr.endswith("error: verification failed:\n  - AT: invented violation\n")
@@ -217,7 +217,7 @@ def test_verifier_rejection_exits_5(cli, minimal, monkeypatch, tmp_path):
 
 
 def _backend(monkeypatch, fake):
-    import solidarity.solve as S
+    import solidarity.optimise.solve as S
     from solidarity.schema import SolverName
 
     monkeypatch.setitem(S._BACKENDS, SolverName.HIGHS, fake)

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 import solidarity
 from solidarity.cli import app
-from solidarity.compare import ITEMS, Comparison, compare, flatten, toml_value
-from solidarity.summary import num
-from solidarity.tables import REGISTRY
+from solidarity.outputs.summary import num
+from solidarity.outputs.tables import REGISTRY
+from solidarity.studies.compare import ITEMS, Comparison, compare, flatten, toml_value
 
 from .conftest import SCENARIOS
 
@@ -153,7 +153,7 @@ def test_tables_registered_with_units_and_keys(two):
         assert list(df.columns) == [c for c in spec.names if c not in key]
     assert set(two.states["unit"]) <= {"EUR", "persons", "fraction"}
     assert set(two.states.index.get_level_values("item")) <= set(ITEMS)
-    from solidarity.report import to_json
+    from solidarity.outputs.report import to_json
     doc = json.loads(to_json("compare_states", two.states))
     assert doc["key"] == ["geo", "item", "scenario"] and doc["columns"]["delta"]["unit"] == "unit"
 
@@ -215,8 +215,7 @@ def test_cli_usage_and_input_errors(cli):
 
 
 def test_charts_hook(cli, tmp_path, monkeypatch):
-    from solidarity import charts
-
+    from solidarity.outputs import charts
     seen = {}
 
     def fake(deltas, baseline=None, units=None, title=""):
@@ -236,7 +235,7 @@ def test_charts_hook(cli, tmp_path, monkeypatch):
 
 
 def test_charts_skipped_with_a_message(cli, tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "solidarity.charts", None)  # import fails
+    monkeypatch.setitem(sys.modules, "solidarity.outputs.charts", None)  # import fails
     res = cli("compare", PROPOSAL, ADOPTED, "--charts", tmp_path / "charts")
     assert res.exit_code == 0, res.stderr
     assert "charts skipped" in res.stderr and not (tmp_path / "charts").exists()

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solidarity.data import Indicator, load_indicator, read_table
 from solidarity.errors import InputError
+from solidarity.inputs.data import Indicator, load_indicator, read_table
 from solidarity.schema import DEFAULT_PARTICIPANTS, GDP, POPULATION
 
 TSV = (

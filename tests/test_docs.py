@@ -18,11 +18,11 @@ import sys
 
 import pytest
 
-from solidarity import scenario as scenario_module
-from solidarity.document import _VARIANTS
 from solidarity.errors import ExitCode
-from solidarity.scenario_keys import KEYS, SECTIONS
-from solidarity.tables import all_specs
+from solidarity.inputs import scenario as scenario_module
+from solidarity.inputs.document import _VARIANTS
+from solidarity.inputs.scenario_keys import KEYS, SECTIONS
+from solidarity.outputs.tables import all_specs
 
 from .conftest import ROOT
 
@@ -96,7 +96,7 @@ def test_every_scenario_table_is_a_documented_section():
 def test_an_undocumented_key_is_rejected_by_the_validator():
     """The validator's key lists are what it enforces: a key outside them is an error."""
     from solidarity.errors import InputError
-    from solidarity.scenario import parse_scenario
+    from solidarity.inputs.scenario import parse_scenario
 
     with pytest.raises(InputError, match="pool.undocumented_key"):
         parse_scenario('[scenario]\nname = "x"\nyear = 2026\n[pool]\nrelocations = 1\nfinancial_eur = 20000\n'

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solidarity.document import (
+from solidarity.errors import MISSING, InputError
+from solidarity.inputs.document import (
     Document,
     Override,
     apply_overrides,
@@ -20,7 +21,6 @@ from solidarity.document import (
     to_toml,
     with_values,
 )
-from solidarity.errors import MISSING, InputError
 
 from .conftest import BUNDLED, MINIMAL
 

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 import solidarity
 from solidarity.cli import app
 from solidarity.errors import InputError
-from solidarity.explain import UNITS, Explanation, Fact, Value, explain
-from solidarity.summary import num
-from solidarity.tables import REGISTRY
+from solidarity.outputs.summary import num
+from solidarity.outputs.tables import REGISTRY
+from solidarity.studies.explain import UNITS, Explanation, Fact, Value, explain
 
 from .conftest import SCENARIOS
 

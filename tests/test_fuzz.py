@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import solidarity
-from solidarity.document import to_toml
 from solidarity.errors import ConflictError, ExitCode, InputError
-from solidarity.report import render
-from solidarity.scenario import load_scenario, parse_scenario
+from solidarity.inputs.document import to_toml
+from solidarity.inputs.scenario import load_scenario, parse_scenario
+from solidarity.outputs.report import render
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 CODES = ["AT", "BE", "BG", "CY", "CZ", "DE", "EE", "EL", "ES", "FI", "FR", "HR", "HU", "IE", "IT",

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solidarity.apportionment import check
-from solidarity.data import load_indicator
-from solidarity.key import batched_key, exact_key, fair_shares, reference_key
+from solidarity.inputs.data import load_indicator
+from solidarity.pact.apportionment import check
+from solidarity.pact.key import batched_key, exact_key, fair_shares, reference_key
 from solidarity.schema import DEFAULT_PARTICIPANTS, GDP, POPULATION, Method
 
 HALF = {POPULATION: Fraction(1, 2), GDP: Fraction(1, 2)}

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solidarity.allocate import _fill_any, _fill_any_exact
 from solidarity.errors import OutputError
+from solidarity.optimise.allocate import _fill_any, _fill_any_exact
 
 
 @settings(max_examples=60, deadline=None)

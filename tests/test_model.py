@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import solidarity
-from solidarity.allocate import balance, calls, flows, leximin
-from solidarity.model import FLOAT_EXACT, IN_KIND, REL, Level, ModelInput, build, check_exact, objective_bounds
-from solidarity.scenario import parse_scenario
+from solidarity.inputs.scenario import parse_scenario
+from solidarity.optimise.allocate import balance, calls, flows, leximin
+from solidarity.optimise.model import FLOAT_EXACT, IN_KIND, REL, Level, ModelInput, build, check_exact, objective_bounds
+from solidarity.optimise.solve import solve
 from solidarity.schema import FlowsMode, Priority
-from solidarity.solve import solve
 
 from .conftest import SCENARIOS
 

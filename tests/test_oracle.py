@@ -1,6 +1,6 @@
-"""The pairwise formulation (solidarity.pairwise) as the oracle of the aggregate one.
+"""The pairwise formulation (solidarity.optimise.pairwise) as the oracle of the aggregate one.
 
-The aggregate model (solidarity.model) replaces who-sends-to-whom by two rows
+The aggregate model (solidarity.optimise.model) replaces who-sends-to-whom by two rows
 per type and claims, by Hall's theorem, that this loses nothing. Here the two
 formulations are solved level by level on random inputs (tests/strategies.py)
 and on worked examples, and must reach the same exact value at every level.
@@ -18,7 +18,7 @@ reproduction); the fairness step is checked on every input for the faults
 it once had.
 
 Also here: worked examples with hand-computed values, the bundled scenarios
-(real sizes), and the calls and flows of solidarity.allocate realising the
+(real sizes), and the calls and flows of solidarity.optimise.allocate realising the
 aggregate solution.
 """
 
@@ -29,13 +29,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from solidarity.allocate import calls, flows
-from solidarity.apportionment import bounded
-from solidarity.model import ALT, IN_KIND, REL, ModelInput, build, value_deviation
-from solidarity.pairwise import build_pairwise, flows_for, solve_pairwise
+from solidarity.optimise.allocate import calls, flows
+from solidarity.optimise.model import ALT, IN_KIND, REL, ModelInput, build, value_deviation
+from solidarity.optimise.pairwise import build_pairwise, flows_for, solve_pairwise
+from solidarity.optimise.solve import solve
+from solidarity.optimise.sparse import Matrix
+from solidarity.pact.apportionment import bounded
 from solidarity.schema import FlowsMode, Priority, SolverName
-from solidarity.solve import solve
-from solidarity.sparse import Matrix
 
 from .conftest import BUNDLED
 from .strategies import check_valid, model_inputs
@@ -166,7 +166,7 @@ def test_same_optimum_with_every_backend(inp):
 @settings(QUICK, max_examples=30)
 @given(model_inputs())
 def test_aggregate_solution_is_realisable(inp):
-    """The calls and flows of solidarity.allocate serve the aggregate
+    """The calls and flows of solidarity.optimise.allocate serve the aggregate
     solution: integer, margins equal to the calls and the receipts, nobody
     sending to itself, in both flow modes."""
     res, _, _ = solve_guarded(inp)
@@ -292,7 +292,7 @@ def test_self_pledge_row_binds():
 
 def bundled_input(path) -> ModelInput:
     from solidarity import pipeline
-    from solidarity.scenario import load_scenario
+    from solidarity.inputs.scenario import load_scenario
 
     scenario = load_scenario(path)
     shares = pipeline.compute_shares(scenario, *pipeline.load_data(scenario))
@@ -415,9 +415,9 @@ def test_highs_start_solution_is_not_taken_for_the_optimum():
     money and 1 000 000 of alternative measures, RO cannot receive its own.
     Received: 8 182 + 2 114 521; needs short by 601 x 20 000 + 330 +
     2 114 521 + 2 000 000 - 2 122 703 = 14 012 148."""
+    from solidarity.inputs.scenario import parse_scenario
     from solidarity.pipeline import compute_shares, load_data
     from solidarity.pipeline import model_input as pipeline_input
-    from solidarity.scenario import parse_scenario
 
     sc = parse_scenario(HIGHS_START_SCENARIO, file="start.toml")
     inp = pipeline_input(sc, compute_shares(sc, *load_data(sc)))

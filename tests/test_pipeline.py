@@ -11,7 +11,7 @@ import pickle
 import pytest
 
 import solidarity
-from solidarity.report import render
+from solidarity.outputs.report import render
 from solidarity.schema import SolverName
 
 from .conftest import BUNDLED, GOLDEN, MINIMAL

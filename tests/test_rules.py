@@ -8,7 +8,7 @@ from fractions import Fraction as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solidarity.rules import OffsetParams, capped_apportion, crisis_plan, offsets, spread_credit
+from solidarity.pact.rules import OffsetParams, capped_apportion, crisis_plan, offsets, spread_credit
 
 KEY = {"AA": F(1, 2), "BB": F(3, 10), "CC": F(1, 5)}
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solidarity.errors import MISSING, InputError, Problem
-from solidarity.scenario import MAX_AMOUNT, Scenario, StateSettings, load_scenario, parse_scenario, validate
+from solidarity.inputs.scenario import MAX_AMOUNT, Scenario, StateSettings, load_scenario, parse_scenario, validate
 from solidarity.schema import (
     DEFAULT_EQUIVALENCE_EUR,
     DEFAULT_PARTICIPANTS,

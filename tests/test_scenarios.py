@@ -10,7 +10,7 @@ from fractions import Fraction as F
 import pytest
 
 import solidarity
-from solidarity.ledger import load_cycle, run_cycle
+from solidarity.studies.ledger import load_cycle, run_cycle
 
 from .conftest import SCENARIOS
 
@@ -170,7 +170,7 @@ def test_summary_names_what_is_not_called_and_what_stays_short(runs):
     relocations x EUR 20 000 + EUR 150 000 000 + EUR 5 000 000 of alternative
     measures: money pledged EUR 266 382 505 - EUR 150 000 000 received =
     EUR 116 382 505 not called."""
-    from solidarity.summary import intro
+    from solidarity.outputs.summary import intro
 
     text = intro(runs["alternative-capped"])
     assert "Every need is met in full." in text
@@ -185,7 +185,7 @@ def test_crisis_summary_does_not_count_offsets_as_relocations(runs):
     """Issue 13: the crisis plan's 8 000 are 3 261 relocations pledged and not
     called (DE 1 648, FR 1 216, NL 397) + 800 additional (DE 500, FR 300) =
     4 061 relocations, and 8 000 - 4 061 = 3 939 responsibility offsets."""
-    from solidarity.summary import intro
+    from solidarity.outputs.summary import intro
 
     text = intro(runs["crisis-frontline"])
     assert "covers 8 000 of 8 000 relocations" not in text
@@ -197,7 +197,7 @@ def test_crisis_summary_does_not_count_offsets_as_relocations(runs):
 def test_explain_does_not_order_a_shortfall_fixed_by_a_recorded_pledge(runs):
     """Issue 13: BE (recorded EUR 12 900 000 of EUR 13 014 787) and HU (recorded
     nothing) have a shortfall their own pledge fixes; no order of codes moves it."""
-    from solidarity.explain import explain
+    from solidarity.studies.explain import explain
 
     for geo, unmet in (("BE", 114_787), ("HU", 6_963_201)):
         fact = explain(runs["2026-adopted"], geo).section("levels").fact("unmet_order").text()
@@ -214,7 +214,7 @@ def test_numbers_in_rule_text_have_their_thousands_separated(runs):
 
 def test_explain_says_which_rule_decided_each_beneficiary_share(runs):
     """Issue 13: explain names the rule behind each beneficiary's share."""
-    from solidarity.explain import explain
+    from solidarity.studies.explain import explain
 
     cy = explain(runs["sar-binding"], "CY").section("beneficiary").fact("rule")
     assert cy.text().startswith("Rule: the SAR target (Art 57(2)) set its share")

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 import solidarity
-from solidarity import solve as S
 from solidarity.errors import ExitCode, LimitError
+from solidarity.optimise import solve as S
 from solidarity.schema import SolverName, SolveStatus
 
 from .conftest import SCENARIOS
@@ -29,7 +29,7 @@ HARD_CBC = textwrap.dedent("""
     import os, sys, random
     sys.path.insert(0, {root!r})
     import pulp
-    from solidarity.solve import _cbc
+    from solidarity.optimise.solve import _cbc
     random.seed(1)
     n, m = 40, 5
     lp = pulp.LpProblem("split", pulp.LpMinimize)
@@ -95,7 +95,7 @@ def test_time_limit_holds_across_levels(monkeypatch):
 
     monkeypatch.setitem(S._BACKENDS, SolverName.HIGHS, slow)
     sc = solidarity.load_scenario(SCENARIOS / "2026-adopted.toml")
-    from solidarity.model import build
+    from solidarity.optimise.model import build
     from solidarity.pipeline import compute_shares, load_data, model_input
     prob = build(model_input(sc, compute_shares(sc, *load_data(sc))))
     t0 = time.perf_counter()

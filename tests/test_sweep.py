@@ -1,5 +1,5 @@
 """Sweeps: parsing --vary, the grid, identical tables for any executor, failed
-points as rows, progress on a terminal only (solidarity.sweep, `solidarity sweep`)."""
+points as rows, progress on a terminal only (solidarity.studies.sweep, `solidarity sweep`)."""
 
 import contextlib
 import importlib.util
@@ -17,19 +17,19 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from solidarity import sweep as sw
 from solidarity.cli import app
 from solidarity.errors import InputError
+from solidarity.inputs.scenario import load_scenario
+from solidarity.outputs.report import to_csv
 from solidarity.pipeline import run
-from solidarity.report import to_csv
-from solidarity.scenario import load_scenario
-from solidarity.sweep import Vary, grid, parse_vary, run_sweep
+from solidarity.studies import sweep as sw
+from solidarity.studies.sweep import Vary, grid, parse_vary, run_sweep
 
 from .conftest import SCENARIOS
 
 ADOPTED = SCENARIOS / "2026-adopted.toml"
 RELOCATIONS = "pool.relocations=15000:30000:750"  # 21 points
-HAS_CHARTS = (importlib.util.find_spec("solidarity.charts") is not None
+HAS_CHARTS = (importlib.util.find_spec("solidarity.outputs.charts") is not None
               and importlib.util.find_spec("matplotlib") is not None)
 HAS_DASK = importlib.util.find_spec("distributed") is not None
 
@@ -281,7 +281,7 @@ def test_a_failed_point_is_a_row_with_its_error():
     failed = long[long.point == 1].iloc[0]
     assert failed["geo"] == "" and failed["error"] == pts.loc[1, "error"] and pd.isna(failed["unmet_eur"])
     assert res.failed == 4
-    from solidarity.tables import REGISTRY
+    from solidarity.outputs.tables import REGISTRY
     assert REGISTRY["sweep"] is sw.SWEEP and "pool.sar_share" not in REGISTRY["sweep"].names  # restored
     assert "pool.sar_share" in res.specs["sweep"].names
     assert pickle.loads(pickle.dumps(res)).points.equals(res.points)

@@ -8,11 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from solidarity.cli import app
-from solidarity.data import load_indicator
 from solidarity.errors import ExitCode, InputError
-from solidarity.pipeline import run_stages
-from solidarity.schema import GDP, KNOWN_CODES, POPULATION
-from solidarity.synthetic import (
+from solidarity.inputs.data import load_indicator
+from solidarity.inputs.synthetic import (
     generate,
     population_csv,
     to_files,
@@ -20,6 +18,8 @@ from solidarity.synthetic import (
     to_toml,
     unit_codes,
 )
+from solidarity.pipeline import run_stages
+from solidarity.schema import GDP, KNOWN_CODES, POPULATION
 
 FILES = ("scenario.toml", "population.csv", "gdp.csv")
 
@@ -146,8 +146,8 @@ def test_pipeline_runs_and_verifies(n, m, seed, options):
 
 
 def test_scenario_file_loads_as_the_in_memory_scenario(tmp_path):
+    from solidarity.inputs.scenario import load_scenario
     from solidarity.pipeline import run
-    from solidarity.scenario import load_scenario
 
     pool = generate(40, 5, seed=0, alternative=0.0)
     to_files(pool, tmp_path)
@@ -194,7 +194,7 @@ def test_solidarity_run_on_a_written_pool(tmp_path):
     ("countries", "U00001", "unknown country code"),
 ])
 def test_units_decide_which_codes_are_accepted(units, code, message):
-    from solidarity.scenario import parse_scenario
+    from solidarity.inputs.scenario import parse_scenario
 
     text = (f'participants = ["{code}"]\n[scenario]\nname = "x"\nyear = 2026\nunits = "{units}"\n'
             f'[pool]\nrelocations = 21000\nfinancial_eur = 420000000\n')
@@ -204,7 +204,7 @@ def test_units_decide_which_codes_are_accepted(units, code, message):
 
 
 def test_synthetic_units_need_participants():
-    from solidarity.scenario import parse_scenario
+    from solidarity.inputs.scenario import parse_scenario
 
     with pytest.raises(InputError, match="required for synthetic units"):
         parse_scenario('[scenario]\nname = "x"\nyear = 2026\nunits = "synthetic"\n'

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from solidarity import trust
 from solidarity.cli import app
 from solidarity.errors import InputError
-from solidarity.scenario import load_scenario
+from solidarity.inputs import trust
+from solidarity.inputs.scenario import load_scenario
 
 SCENARIO = """[scenario]
 name = "t"

@@ -4,7 +4,7 @@ Each forgery takes a correct result of a bundled scenario, edits a copy of
 its tables the way a careful forger would -- one rule broken, the
 bookkeeping kept consistent (values, totals, calls, proportional flows and
 pool rows follow the forged numbers; see :func:`rebook` and :func:`reflow`)
--- and checks that :func:`solidarity.verify.verify_outcomes` names the
+-- and checks that :func:`solidarity.pact.verify.verify_outcomes` names the
 broken rule, the state and the numbers. Tests 01-16 are the forgeries the
 verifier was built to catch; the ``message`` forgeries make sure that every
 message the verifier can produce is triggered by at least one forgery
@@ -27,9 +27,9 @@ import pandas as pd
 import pytest
 
 import solidarity
-from solidarity.allocate import leximin
-from solidarity.scenario import parse_scenario
-from solidarity.verify import verify_ledger, verify_outcomes
+from solidarity.inputs.scenario import parse_scenario
+from solidarity.optimise.allocate import leximin
+from solidarity.pact.verify import verify_ledger, verify_outcomes
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -65,7 +65,7 @@ def result(name: str):
     """The result of a bundled scenario (or a :data:`CUSTOM` one), once per module."""
     if name not in _RESULTS:
         if name == "ledger-3y":
-            from solidarity.ledger import load_cycle, run_cycle
+            from solidarity.studies.ledger import load_cycle, run_cycle
             _RESULTS[name] = run_cycle(load_cycle(SCENARIOS / "ledger-3y"))
         elif name in CUSTOM:
             return result_of_text(CUSTOM[name], name)
@@ -294,7 +294,7 @@ def messages(fid: str) -> list[str]:
             summary = t.pop("summary.md", None)  # a forged summary.md, for verify_summary
             _MESSAGES[fid] = verify(res, t)
             if summary is not None:
-                from solidarity.audit import verify_summary
+                from solidarity.outputs.audit import verify_summary
                 _MESSAGES[fid] += verify_summary(res.scenario, t, summary)
     return _MESSAGES[fid]
 
@@ -722,7 +722,7 @@ def test_18_a_rewritten_rule_or_status_cell_is_rejected():
 
 def summary_of(res) -> str:
     """The beginning of the run's summary.md, as ``solidarity run`` writes it."""
-    from solidarity.summary import intro
+    from solidarity.outputs.summary import intro
     return f"# {res.scenario.name} ({res.scenario.year})\n\n{intro(res)}\n\n## shares\n"
 
 
@@ -752,7 +752,7 @@ def _(res, t):
 def test_19_a_summary_saying_nothing_unmet_is_rejected():
     """summary.md says every obligation is met while the tables say EUR
     11 190 581 is unmet (BE, HU and SK); a correct summary passes."""
-    from solidarity.audit import verify_summary
+    from solidarity.outputs.audit import verify_summary
 
     res = result("2026-adopted")
     assert verify_summary(res.scenario, res.tables, summary_of(res)) == []
@@ -1125,8 +1125,8 @@ def _ledger_row(res, t):
 def ledger_inputs(cyc):
     """The instalments of the cycle's credits tables and each year's own
     credits (before carrying), for :func:`verify_ledger`."""
-    from solidarity.ledger import load_cycle
-    from solidarity.verify import ledger_instalments
+    from solidarity.pact.verify import ledger_instalments
+    from solidarity.studies.ledger import load_cycle
 
     credits = {r.scenario.year: r.tables["credits"] for r in cyc.results if "credits" in r.tables}
     own = {(g, sc.year): sc.state(g).credit_eur for sc in load_cycle(SCENARIOS / "ledger-3y")
@@ -1244,13 +1244,13 @@ CATALOGUE = [
 def test_every_message_is_triggered():
     import inspect
 
-    from solidarity.audit import verify_summary
+    from solidarity.outputs.audit import verify_summary
 
     # the verifier's messages, and the summary's (checked beside the folder's other texts)
-    source = (ROOT / "solidarity" / "verify.py").read_text() + inspect.getsource(verify_summary)
+    source = (ROOT / "solidarity" / "pact" / "verify.py").read_text() + inspect.getsource(verify_summary)
     sites = len(re.findall(r'(?:out\.append\(|return \[|else \[|return \()f?"', source))
-    assert len(CATALOGUE) == sites, (f"verify.py and verify_summary have {sites} message sites, the catalogue {len(CATALOGUE)} "
-                                     "patterns: add a pattern and a forgery that triggers it")
+    assert len(CATALOGUE) == sites, (f"verify.py and verify_summary have {sites} message sites, the catalogue "
+                                     f"{len(CATALOGUE)} patterns: add a pattern and a forgery that triggers it")
     said = [m for fid in FORGERIES for m in messages(fid)]
     missing = [p for p in CATALOGUE if not any(re.search(p, m) for m in said)]
     assert not missing, f"messages no forgery triggers: {missing}"
@@ -1312,7 +1312,7 @@ def test_art57_cut_falls_on_a_state_without_obligation(monkeypatch):
     obligation cannot absorb falls on those without one. The verifier
     accepts AT pledging nothing (it once asked for the infeasible EUR 1) and
     rejects a table that reports EUR 1 as AT's cap."""
-    import solidarity.verify as verify_module
+    import solidarity.pact.verify as verify_module
 
     monkeypatch.setattr(verify_module, "verify_outcomes", lambda *a, **k: [])
     res = solidarity.run(parse_scenario(ART57_NO_OBLIGATION, file="<art57>"))
@@ -1525,7 +1525,7 @@ def test_correct_result_once_rejected_passes(key):
 #
 # A careful forger edits the written files and recomputes manifest.json
 # (:func:`reseal`). ``solidarity verify`` (exit 5) and the Python verifier
-# (:func:`solidarity.audit.audit`) must both reject each forgery below.
+# (:func:`solidarity.outputs.audit.audit`) must both reject each forgery below.
 
 ADOPTED = SCENARIOS / "2026-adopted.toml"
 
@@ -1543,7 +1543,7 @@ def reseal(folder: Path, **changes) -> None:
     manifest fields (``inputs``, ``scenario_digest``)."""
     import json
 
-    from solidarity.output import MANIFEST, SIGNATURE, build_manifest, manifest_bytes
+    from solidarity.outputs.output import MANIFEST, SIGNATURE, build_manifest, manifest_bytes
 
     old = json.loads((folder / MANIFEST).read_text())
     files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
@@ -1590,7 +1590,7 @@ def test_a_signed_run_verifies_with_the_public_key(signed):
 
 @pytest.mark.parametrize("name", ["shares.csv", "pool.json", "summary.md", "meta.csv"])
 def test_one_changed_digit_with_recomputed_digests_fails_with_the_key(signed, tmp_path, name):
-    from solidarity.audit import audit
+    from solidarity.outputs.audit import audit
 
     out = copy_of(signed, tmp_path)
     text = (out / name).read_text()
@@ -1657,7 +1657,7 @@ def _forge_deduction(signed, tmp_path) -> Path:
 
 
 def test_verify_scenario_rejects_a_folder_run_from_another_scenario(signed, tmp_path):
-    from solidarity.audit import audit
+    from solidarity.outputs.audit import audit
 
     out = _forge_deduction(signed, tmp_path)
     alone = cli("verify", out)
@@ -1692,9 +1692,9 @@ def test_verify_scenario_compares_the_overrides_in_meta(signed):
 ])
 def test_a_derived_text_rewritten_in_the_folder_is_rejected(signed, tmp_path, name, old, new, said):
     """The forged texts of tests 18 and 19 in a written folder, digests
-    recomputed: ``solidarity verify`` and :func:`solidarity.audit.audit`
+    recomputed: ``solidarity verify`` and :func:`solidarity.outputs.audit.audit`
     reject them."""
-    from solidarity.audit import audit
+    from solidarity.outputs.audit import audit
 
     out = copy_of(signed, tmp_path)
     text = (out / name).read_text()
@@ -1708,9 +1708,9 @@ def test_a_derived_text_rewritten_in_the_folder_is_rejected(signed, tmp_path, na
 
 def test_a_credit_instalment_counted_twice_in_a_cycle_folder_is_rejected(tmp_path):
     """ledger.csv with DE's 2027 instalment counted again in 2028, digests
-    recomputed: ``solidarity verify`` and :func:`solidarity.audit.audit`
+    recomputed: ``solidarity verify`` and :func:`solidarity.outputs.audit.audit`
     reject it; the folder as written passes."""
-    from solidarity.audit import audit
+    from solidarity.outputs.audit import audit
 
     out = tmp_path / "cycle"
     assert cli("cycle", SCENARIOS / "ledger-3y", "-o", out, "-q").exit_code == 0

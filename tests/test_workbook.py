@@ -12,17 +12,17 @@ import pytest
 
 pytest.importorskip("openpyxl")
 
-from solidarity.report import render
-from solidarity.tables import REGISTRY, flat, frame
-from solidarity.workbook import READ, read_sheet, restore, to_xlsx
+from solidarity.outputs.report import render
+from solidarity.outputs.tables import REGISTRY, flat, frame
+from solidarity.outputs.workbook import READ, read_sheet, restore, to_xlsx
 
 from .conftest import SCENARIOS
 
 
 @pytest.fixture(scope="module", params=["2026-adopted", "crisis-frontline"])
 def run(request):
+    from solidarity.inputs.scenario import load_scenario
     from solidarity.pipeline import run
-    from solidarity.scenario import load_scenario
 
     return run(load_scenario(SCENARIOS / f"{request.param}.toml"))
 

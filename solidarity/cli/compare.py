@@ -1,0 +1,106 @@
+"""`solidarity compare`: two or more scenarios side by side (see :mod:`solidarity.studies.compare`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import InputError, Problem
+from .common import (
+    Charts,
+    DataDirs,
+    Debug,
+    Force,
+    Formats,
+    OutDir,
+    Quiet,
+    Sets,
+    SolverOpt,
+    Variant,
+    app,
+    emit,
+    fail,
+    load,
+    render_files,
+    require_extras,
+    say,
+    say_assumed,
+    session,
+    set_debug,
+    solver_name,
+    trust,
+    write_files,
+)
+
+
+@app.command()
+def compare(scenarios: Annotated[list[Path], typer.Argument(
+                help="Two or more scenario files; the first is the base.")],
+            sets: Sets = None, variant: Variant = None,
+            changed_only: Annotated[bool, typer.Option(
+                "--changed-only", help="Keep only the rows whose values differ (tables and pool totals).")] = False,
+            output: OutDir = None, fmt: Formats = None, force: Force = False, charts: Charts = None,
+            quiet: Quiet = False, solver: SolverOpt = None, data_dirs: DataDirs = None, debug: Debug = False) -> None:
+    """Compare scenarios: input differences, then per-state changes, then pool totals.
+
+    Every run is verified; deltas are against the first scenario. --set and
+    --variant apply to every scenario. With --output, the tables
+    compare_inputs, compare_states and compare_pool are written there.
+
+    Example: solidarity compare scenarios/2026-commission-proposal.toml scenarios/2026-adopted.toml
+    """
+    set_debug(debug)
+    trust(data_dirs)
+    session["quiet"] = quiet
+    if len(scenarios) < 2:
+        raise typer.BadParameter("give at least two scenario files", param_hint="SCENARIOS")
+    try:
+        if fmt and output is None:
+            raise InputError(Problem("command line", "--format", [f.value for f in fmt],
+                                     "needs --output: without it the comparison is printed as text",
+                                     "--output DIR with --format, or no --format"))
+        require_extras(fmt, None)
+        from ..pipeline import run
+        from ..studies.compare import compare as compare_runs
+
+        loaded = [load(path, sets, variant) for path in scenarios]  # every file checked before any run
+        results = []
+        for sc in loaded:
+            results.append(run(sc, solver=solver_name(solver)))
+            say(f"{sc.name}: {results[-1].solve.status.value} with {results[-1].solve.solver}, verified")
+            say_assumed(sc)
+        comp = compare_runs(results)
+        shown = comp.changed_only() if changed_only else comp
+        names = " ".join(comp.labels)
+        if output is not None:
+            intro = f"Base: {comp.base}. Compared: {', '.join(comp.labels[1:])}."
+            write_files(render_files(shown.tables, fmt, f"Comparison: {names}", intro), output, force,
+                   f"compare {names}", "", results)
+        if charts is not None:
+            pictures = _charts(comp)
+            if pictures:
+                write_files(pictures, charts, force, f"charts compare {names}", "", results)
+        if not (quiet and output is not None):  # with --output, the text is only a summary
+            emit(comp.text(changed_only))
+    except BaseException as exc:
+        fail(exc)
+
+
+#: How each unit of compare_states is drawn: (axis unit, divisor).
+_AXES = {"EUR": ("EUR million", 1e6), "persons": ("persons", 1.0), "fraction": ("%", 0.01)}
+
+
+def _charts(comp) -> dict[str, bytes]:
+    """Per-state deltas drawn by :func:`solidarity.outputs.charts.compare_charts`;
+    skipped with a message when charts cannot be drawn here."""
+    try:
+        from ..outputs.charts import compare_charts
+
+        d = comp.deltas()
+        units = {m: _AXES[u] for m, u in zip(d["metric"], d["unit"])}
+        return compare_charts(d, baseline=comp.base, units=units, title="Comparison of scenarios")
+    except ImportError as exc:
+        say(f"charts skipped: {exc} (install with: pip install 'solidarity[charts]')")
+        return {}

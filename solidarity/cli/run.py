@@ -1,0 +1,119 @@
+"""`solidarity run` and `solidarity validate`: one scenario, solved, verified and written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .common import (
+    Charts,
+    DataDirs,
+    Debug,
+    Force,
+    Formats,
+    MipGap,
+    OutDir,
+    Quiet,
+    Sets,
+    SignKey,
+    SolverOpt,
+    Suboptimal,
+    TimeLimit,
+    Variant,
+    app,
+    check_sign_key,
+    draw_run_charts,
+    effective_toml,
+    emit,
+    fail,
+    load,
+    render_files,
+    require_extras,
+    say,
+    say_assumed,
+    session,
+    set_debug,
+    solver_name,
+    trust,
+    with_solver_options,
+    write_with_charts,
+)
+
+
+@app.command()
+def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+        output: OutDir = None, fmt: Formats = None, force: Force = False, quiet: Quiet = False,
+        sets: Sets = None, variant: Variant = None, solver: SolverOpt = None,
+        time_limit: TimeLimit = None, mip_gap: MipGap = None, allow_suboptimal: Suboptimal = False,
+        write_lp: Annotated[Optional[Path], typer.Option(
+            "--write-lp", help="Also write the model as an LP file (last solver level).")] = None,
+        record_runtime: Annotated[bool, typer.Option(
+            "--record-runtime", help="Add solver times to meta (outputs then differ run to run).")] = False,
+        charts: Charts = None, sign: SignKey = None, data_dirs: DataDirs = None,
+        debug: Debug = False) -> None:
+    """Run a scenario: fair shares, pledges, calls and flows; verify; write every table.
+
+    Tables go to --output (default out/<scenario file name>) with a manifest;
+    a summary of the pool is printed to stdout (not with --quiet).
+
+    Example: solidarity run scenarios/2026-adopted.toml --set pool.relocations=25000
+    """
+    set_debug(debug)
+    trust(data_dirs)
+    session["quiet"] = quiet
+    try:
+        require_extras(fmt, charts)
+        if write_lp is not None and write_lp.is_dir():
+            from ..errors import OutputError
+            raise OutputError(str(write_lp), "is a folder, not a file", "name a file such as model.lp")
+        from ..outputs.report import build_tables, markdown_table
+        from ..outputs.summary import intro
+        from ..pipeline import run as run_pipeline
+
+        check_sign_key(sign)
+        sc = with_solver_options(load(scenario, sets, variant), time_limit, mip_gap)
+        res = run_pipeline(sc, solver=solver_name(solver), write_lp=write_lp,
+                           allow_suboptimal=allow_suboptimal)
+        tables = res.tables
+        if record_runtime:
+            tables = build_tables(sc, res.population, res.gdp, res.shares, res.inputs, res.solve,
+                                  res.solution, res.allocation, res.rules, include_runtime=True)
+        out = output if output is not None else Path("out") / scenario.stem
+        text = intro(res)
+        pictures = draw_run_charts(res, charts, fmt)
+        files = render_files(tables, fmt, title=f"{sc.name} ({sc.year})", intro=text, charts=pictures)
+        files["scenario.toml"] = effective_toml(sc)
+        write_with_charts(files, out, pictures if charts is not None else None, charts, force,
+                           f"run {Path(sc.path).name}", f"charts {Path(sc.path).name}", sc.digest, [res],
+                           sign_key=sign)
+        if write_lp is not None:
+            say(f"wrote {write_lp}")
+        say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified; "
+             f"solved in {res.solve.runtime:.2f} s")
+        say_assumed(sc)
+        if not quiet:
+            emit(text + "\n\n" + markdown_table(tables["pool"], "pool") + "\n")
+    except BaseException as exc:
+        fail(exc)
+
+
+@app.command()
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+             sets: Sets = None, variant: Variant = None, data_dirs: DataDirs = None, debug: Debug = False) -> None:
+    """Check a scenario and the data it names; report every problem at once.
+
+    Example: solidarity validate scenarios/2026-adopted.toml
+    """
+    set_debug(debug)
+    trust(data_dirs)
+    try:
+        from ..pipeline import load_data
+
+        sc = load(scenario, sets, variant)
+        pop, gdp = load_data(sc)
+        emit(f"{scenario}: valid ({sc.name}, {sc.year}; {len(sc.participants)} participants, "
+             f"{len(sc.beneficiaries)} beneficiaries; population {pop.year}, GDP {gdp.year})\n")
+    except BaseException as exc:
+        fail(exc)

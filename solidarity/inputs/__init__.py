@@ -1,0 +1,1 @@
+"""Stage 1, inputs: Eurostat data, scenario documents and their validation, synthetic pools."""
