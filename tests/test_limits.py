@@ -66,7 +66,7 @@ def test_a_missing_extra_is_named_before_anything_runs(module, args, said, tmp_p
 
 
 def test_stdout_on_a_full_device_is_exit_7(monkeypatch):
-    from solidarity import cli
+    from solidarity.cli import common
 
     class Full:
         def write(self, text):
@@ -79,7 +79,7 @@ def test_stdout_on_a_full_device_is_exit_7(monkeypatch):
             raise ValueError("no descriptor")
     monkeypatch.setattr(sys, "stdout", Full())
     with pytest.raises(OutputError, match="cannot write stdout: the disk is full"):
-        cli._out("text")
+        common.emit("text")
 
 
 def test_synthetic_on_a_full_disk_leaves_no_truncated_file(tmp_path, monkeypatch):
