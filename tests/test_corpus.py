@@ -94,6 +94,11 @@ CASES = [
     # and the tables' equality: tests/test_fuzz.py::test_fairness_tie_gives_one_result
     Case("fairness-tie", "run @fairness-tie.toml -o @tmp/out -f csv --solver cbc", 0,
          "3 participants share a pool of EUR 2 000 000 (100 relocations at EUR 20 000 each)"),
+    # Two more pools the fuzzing found (issue 13): tests/test_fuzz.py::test_earlier_ties_give_one_result
+    Case("receipt-tie", "run @receipt-tie.toml -o @tmp/out -f csv", 0,
+         "7 participants share a pool of EUR 2 000 000 (100 relocations at EUR 20 000 each)"),
+    Case("deviation-order-tie", "run @deviation-order-tie.toml -o @tmp/out -f csv", 0,
+         "4 participants share a pool of EUR 2 000 000 (100 relocations at EUR 20 000 each)"),
     # --- participants and country codes -----------------------------------------------------------
     Case("duplicate-participants", "validate @duplicate-participants.toml", 3,
          "@duplicate-participants.toml: participants[2] = 'AT': duplicate country code; "

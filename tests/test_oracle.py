@@ -233,9 +233,11 @@ WORKED = {
     # relocations (value 300: needs short by 3 x 100 = 300 EUR); in_kind:
     # 3 x 100 = 300 asked of BE; people_first: 6 relocations needed, 3
     # received, 3 not; fairness: BE alone, 300 / 300 = 1; balance: AT gets
-    # 3 of 6 = 1/2.
+    # 3 of 6 = 1/2; state_order: BE (rank 2, the model chooses for it)
+    # (3 + 2) x 100 per relocation x 3 = 1500.
     "self_pledge": (self_pledge, {"unmet": 0, "unmet_order": 0, "needs": 300, "in_kind": 300,
-                                  "people_first": 3, "fairness": Fraction(1), "balance": Fraction(1, 2)},
+                                  "people_first": 3, "state_order": 1500, "fairness": Fraction(1),
+                                  "balance": Fraction(1, 2)},
                     [[5, 0, 0], [3, 0, 0]], [[3, 0, 0]]),
     # Every alternative measure pledged must reach a requester: AT + 200 <=
     # 500, so AT moves 100 EUR out of its 400. Deviation 100 (alternative) +
@@ -244,9 +246,11 @@ WORKED = {
     # money 100 + alternative 200 = 300 < relocation 300 + 200. So AT pledges
     # 0 / 700 / 300; IT gets all 500 EUR of alternative measures, ES 700 of
     # its 1000 EUR: needs short by 300; coverage money 7/10, alternative 1,
-    # so type_balance = balance = 7/10.
+    # so type_balance = balance = 7/10; state_order: AT (rank 1) the same
+    # 300 as deviation_order (BE is recorded).
     "alternative_all_allocated": (alternative_all_allocated,
-                                  {"unmet": 0, "unmet_order": 0, "deviation": 200, "deviation_order": 300, "needs": 300,
+                                  {"unmet": 0, "unmet_order": 0, "deviation": 200, "deviation_order": 300,
+                                   "needs": 300, "state_order": 300,
                                    "type_balance": Fraction(7, 10), "balance": Fraction(7, 10)},
                                   [[0, 700, 300], [0, 0, 200]], [[0, 700, 0], [0, 0, 500]]),
     # 600 EUR for needs of 1200: short by 600. Leximin alone would give

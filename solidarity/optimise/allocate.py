@@ -104,12 +104,18 @@ def fairness_step(problem: MilpProblem, sol: Solution) -> Solution:
     :func:`natural_receipts`, which depend on the type totals only: the
     receipts the solver happened to return are rebalanced by the next level
     anyway, and bounding by them made the split differ between backends
-    (issue 13). They are the fallback only when those receipts do not fit.
+    (issue 13). Failing those, the receipts the balance level gives for the
+    solver's pledges; the solver's own receipts only when neither fits.
     """
     inp = problem.inputs
     if not inp.free.any():
         return sol
-    tries = [y for y in natural_receipts(inp, sol)
+    reached = inp.sar_target - sol.sar_shortfall
+    # Then the balance level's receipts for the solver's pledges: a solver's
+    # own receipts differ between backends where a euro may go to either of
+    # two beneficiaries at the same cost (issue 13), the balance level's do not.
+    balanced, _ = balance(inp, sol.pledges, sol.received.sum(axis=0), reached)
+    tries = [y for y in [*natural_receipts(inp, sol), balanced]
              if value_needs(inp, solution_of(inp, sol.pledges, y)) <= value_needs(inp, sol)]
     for received in [*tries, sol.received]:
         new = _fair_split(problem, sol, received)

@@ -58,6 +58,15 @@ solves them in order and fixes each optimum before the next:
                    the levels above allow (EUR)
 ``people_first``   tie-break: of relocations and other measures of equal
                    value, relocations received
+``state_order``    tie-break: whatever the levels above leave open in the
+                   pledges (which of two stated states gives up a unit
+                   that only one of them can place, say) falls on the
+                   states in the order of their codes, AT first, and within
+                   a state on money first, then alternative measures, then
+                   relocations: each state's distance from its reference
+                   (its stated or recorded pledge, 0 if it stated nothing),
+                   weighted 1, 2, 3 as in ``deviation_order`` and times the
+                   state's rank 1..n
 ``fairness``       those in-kind pledges shared pro rata to obligations among
                    the states the model chooses for, within their limits
                    (exact, :func:`solidarity.optimise.allocate.fairness_step`); what a
@@ -67,6 +76,16 @@ solves them in order and fixes each optimum before the next:
 ``balance``        what each beneficiary receives: per type, leximin coverage
                    ratios, the SAR target met with the least burden on the
                    earlier types (exact, :func:`solidarity.optimise.allocate.balance`)
+
+Which rule decides each tie, so that every backend returns the same
+pledges and receipts: the unmet amount per state, ``unmet_order``; a
+stated state's deviation per type, ``deviation_order`` and then
+``state_order``; the in-kind totals and the values of the states the model
+chooses for, ``in_kind``, ``people_first`` and ``state_order``; their split,
+``fairness`` (pro rata, exact); each other state's pledge, ``state_order``;
+the type totals received, ``needs``, ``type_balance`` and ``people_first``
+(alternative measures: all pledged are received); who receives them,
+``balance`` (exact, from the pledges and the totals alone).
 
 With ``priority = "needs"`` the ``needs`` and ``type_balance`` levels come
 before ``deviation``, and every state without a recorded pledge is one the
@@ -354,6 +373,25 @@ def balanced_types(inp: ModelInput, pup: np.ndarray | None = None) -> np.ndarray
     return np.flatnonzero((inp.needs.sum(axis=0) > 0) & (reach > 0))
 
 
+def state_order_cost(inp: ModelInput, blk: Mapping[str, np.ndarray], N: int) -> np.ndarray:
+    """The cost vector of ``state_order``: for a state the model does not
+    choose for, rank x its distance from its reference (weighted 3, 1, 2 per
+    type in EUR); for one it chooses for, (W_t + rank) x u_t per unit of
+    type t, which the fairness step keeps (it keeps values and type totals)."""
+    st = np.flatnonzero(inp.stated)
+    w = (ORDER_WEIGHTS * inp.unit_value).astype(float)
+    rank = np.arange(1, len(inp.contributors) + 1, dtype=float)
+    c = np.zeros(N)
+    fixed_st = ~inp.free[st]
+    c[blk["dpos"][fixed_st]] = rank[st][fixed_st][:, None] * w[None, :]
+    c[blk["dneg"][fixed_st]] = rank[st][fixed_st][:, None] * w[None, :]
+    loose = np.flatnonzero(~inp.stated & ~inp.recorded & ~inp.free)  # reference 0
+    c[blk["p"][loose]] = rank[loose][:, None] * w[None, :]
+    free = np.flatnonzero(inp.free)
+    c[blk["p"][free]] = w[None, :] + rank[free][:, None] * inp.unit_value[None, :].astype(float)
+    return c
+
+
 def _levels(inp: ModelInput, blk: Mapping[str, np.ndarray], N: int) -> tuple[Level, ...]:
 
     u = inp.unit_value.astype(float)
@@ -385,6 +423,14 @@ def _levels(inp: ModelInput, blk: Mapping[str, np.ndarray], N: int) -> tuple[Lev
     c_order[blk["dpos"]] = np.broadcast_to(w, blk["dpos"].shape)
     c_order[blk["dneg"]] = np.broadcast_to(w, blk["dneg"].shape)
 
+    # The last tie-break on pledges (see the module docstring), weighted by
+    # type as deviation_order and by the state's rank, so that what is still
+    # open falls on AT first. For a state the model chooses for it counts
+    # only what the fairness step after it keeps (each state's value, each
+    # group's type totals): w . u p, plus rank x its value. Exact while
+    # n x 3 x the pool's value stays below 2**53 (objective_bounds).
+    c_state = state_order_cost(inp, blk, N)
+
     no_needs = not inp.needs.any()
     types_with_needs = int(balanced_types(inp).size)
     # Tie-break after in_kind: between relocations and alternative measures
@@ -413,6 +459,10 @@ def _levels(inp: ModelInput, blk: Mapping[str, np.ndarray], N: int) -> tuple[Lev
     people = Level("people_first", "milp", "persons", "objective_row",
                    "tie-break: of relocations and other measures of equal value, relocations received",
                    cost=c_people, value=value_people_first, skip=no_needs or not inp.needs[:, REL].any())
+    state = Level("state_order", "milp", "EUR x rank", "objective_row",
+                  "tie-break: what the levels above leave open in the pledges falls on the states in the "
+                  "order of their codes, and within a state on money, then alternative measures, then "
+                  "relocations", cost=c_state, value=value_state_order, skip=bool(inp.recorded.all()))
     fair = Level("fairness", "exact", "rate", "values",
                  "in-kind pledges of the states the model chooses for shared pro rata to obligations",
                  value=value_fairness, skip=not inp.free.any(),
@@ -425,10 +475,10 @@ def _levels(inp: ModelInput, blk: Mapping[str, np.ndarray], N: int) -> tuple[Lev
                 "per type, leximin coverage of needs among beneficiaries (Art 60(2)), SAR target kept",
                 value=value_balance, skip=no_needs, sets=("y",))
     if inp.priority is Priority.NEEDS:
-        return (unmet, unmet_order, needs, tbal, deviation, order, kind, people, fair, bal)
+        return (unmet, unmet_order, needs, tbal, deviation, order, kind, people, state, fair, bal)
     # A stated state's forced deviation is settled (money first) before the
     # needs levels, which could otherwise steer it into relocations.
-    return (unmet, unmet_order, deviation, order, needs, tbal, kind, people, fair, bal)
+    return (unmet, unmet_order, deviation, order, needs, tbal, kind, people, state, fair, bal)
 
 
 # --- exact evaluation of each level ----------------------------------------
@@ -483,6 +533,19 @@ def value_deviation(inp: ModelInput, s: Solution) -> int:
 def value_deviation_order(inp: ModelInput, s: Solution) -> int:
     d = np.abs(s.pledges - inp.preferred)[inp.stated] * (ORDER_WEIGHTS * inp.unit_value)
     return _py(d)
+
+
+def value_state_order(inp: ModelInput, s: Solution) -> int:
+    """``state_order`` (:func:`state_order_cost`) in exact integers."""
+    w = ORDER_WEIGHTS * inp.unit_value
+    total = 0
+    for k, (p, ref) in enumerate(zip(s.pledges.tolist(), inp.preferred.tolist())):
+        rank = k + 1
+        if inp.free[k]:
+            total += sum((int(w[t]) + rank * int(inp.unit_value[t])) * p[t] for t in range(3))
+        elif not inp.recorded[k]:
+            total += rank * sum(int(w[t]) * abs(p[t] - ref[t]) for t in range(3))
+    return total
 
 
 def value_needs(inp: ModelInput, s: Solution) -> int:

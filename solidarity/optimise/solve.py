@@ -44,7 +44,7 @@ from .sparse import Matrix
 INTEGRALITY_TOL = 1e-4
 _USABLE = (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
 #: Levels whose value is never negative: a value of 0 is optimal without a solve.
-_NONNEGATIVE = {"unmet", "deviation", "in_kind", "deviation_order"}
+_NONNEGATIVE = {"unmet", "deviation", "in_kind", "deviation_order", "state_order"}
 
 
 @dataclass(frozen=True)

@@ -400,13 +400,14 @@ def _na(v) -> bool:
 # --- solve levels ---------------------------------------------------------------
 
 _LEVEL = {"unmet": "Unmet obligations", "unmet_order": "Order of unmet amounts",
-          "people_first": "People first", "deviation": "Stated preference",
+          "people_first": "People first", "state_order": "Order of states", "deviation": "Stated preference",
           "deviation_order": "Order of deviations", "needs": "Needs", "type_balance": "Balance of types",
           "in_kind": "In-kind pledges", "fairness": "Proportional fairness",
           "balance": "Balanced distribution"}
 _SKIPPED = {"deviation": "no state stated a preference", "deviation_order": "no state stated a preference",
             "needs": "no beneficiary stated needs", "type_balance": "fewer than two types have needs",
-            "in_kind": "the model chooses for no state", "people_first": "nobody needs relocations",
+            "in_kind": "the model chooses for no state", "state_order": "every pledge is recorded",
+            "people_first": "nobody needs relocations",
             "fairness": "the model chooses for no state",
             "balance": "no beneficiary stated needs"}
 
@@ -561,6 +562,11 @@ def _lv_people_first(c: _Ctx, value) -> tuple[str, dict]:
              "relocation are received."), {"got": _persons(got), "need": _persons(need)})
 
 
+def _lv_state_order(c: _Ctx, value) -> tuple[str, dict]:
+    return ("what the levels above leave open in the pledges falls on the states in the order of their "
+            "codes, and within a state on money first, then alternative measures, then relocations.", {})
+
+
 def _lv_needs(c: _Ctx, value) -> tuple[str, dict]:
     inp, i = c.inp, c.i
     need, got = inp.needs.sum(axis=0), c.sol.received.sum(axis=0)
@@ -644,6 +650,7 @@ def _lv_balance(c: _Ctx, value) -> tuple[str, dict]:
 
 
 _LEVEL_FACT = {"unmet": _lv_unmet, "unmet_order": _lv_unmet_order, "people_first": _lv_people_first,
+               "state_order": _lv_state_order,
                "deviation": _lv_deviation, "deviation_order": _lv_order,
                "needs": _lv_needs, "type_balance": _lv_types, "in_kind": _lv_in_kind,
                "fairness": _lv_fairness, "balance": _lv_balance}
