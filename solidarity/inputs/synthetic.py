@@ -221,143 +221,29 @@ def generate(contributors: int, beneficiaries: int, seed: int = 0, *, year: int 
     population_sigma, gdp_sigma, correlation : log-normal spreads of
         population and GDP per head, and the correlation of their logs.
     time_limit : the scenario's solver time limit in seconds (default none).
+
+    The steps, each with its own random stream (so that changing one leaves
+    the others' draws as they were): indicators, the pool's numbers, the
+    beneficiaries, the states' settings, the needs.
     """
     n, m = int(contributors), int(beneficiaries)
-    if n < 2:
-        raise ValueError(f"contributors must be at least 2, not {contributors!r}")
-    if not 1 <= m <= n - 1:
-        raise ValueError(f"beneficiaries must be from 1 to contributors - 1 ({n - 1}), not {beneficiaries!r}")
-    for arg, v in (("recorded", recorded), ("stated", stated), ("deducted", deducted),
-                   ("contributing_beneficiaries", contributing_beneficiaries), ("sar", sar),
-                   ("alternative", alternative)):
-        _share(v, arg)
-    if recorded + stated > 1:
-        raise ValueError("recorded + stated must be at most 1")
-    if not -1 < correlation < 1:
-        raise ValueError(f"correlation must lie in (-1, 1), not {correlation!r}")
-    if rate < 1:
-        raise ValueError(f"rate must be a positive whole number of EUR, not {rate!r}")
-    if coverage is not None and not coverage > 0:
-        raise ValueError(f"coverage must be above 0, not {coverage!r}")
-
+    _check_arguments(n, m, contributors, beneficiaries, recorded=recorded, stated=stated, deducted=deducted,
+                     contributing_beneficiaries=contributing_beneficiaries, sar=sar, alternative=alternative,
+                     correlation=correlation, rate=rate, coverage=coverage)
     streams = np.random.SeedSequence([int(seed), n, m]).spawn(5)
     r_ind, r_ben, r_state, r_need, r_pool = (np.random.default_rng(s) for s in streams)
     codes = unit_codes(n)
-
-    # --- indicators --------------------------------------------------------
-    z_pop, z_gdp = r_ind.standard_normal(n), r_ind.standard_normal(n)
-    mean_pop = EU_POPULATION / n
-    pop = np.exp(np.log(mean_pop) - population_sigma ** 2 / 2 + population_sigma * z_pop)
-    population = np.maximum(50, np.rint(pop)).astype(np.int64)
-    z = correlation * z_pop + math.sqrt(1 - correlation ** 2) * z_gdp
-    per_head = np.exp(np.log(GDP_PER_HEAD_EUR) + gdp_sigma * z)
-    gdp_tenths = np.maximum(1, np.rint(population * per_head / 1e5)).astype(np.int64)
-
-    # --- pool ----------------------------------------------------------------
-    R = int(relocations) if relocations is not None else max(21_000, 30 * n)
-    F = R * int(rate)
-    cov = float(coverage) if coverage is not None else float(np.round(r_pool.uniform(0.6, 1.2), 3))
-    sar_sh = Fraction(repr(float(sar_share))) if sar_share is not None else \
-        Fraction(str(r_pool.choice(["0.1", "0.2", "0.3", "0.42"])))
+    population, gdp_tenths = _indicators(r_ind, n, population_sigma, gdp_sigma, correlation)
+    R, F, cov, sar_sh = _pool_numbers(r_pool, n, relocations, rate, coverage, sar_share)
     # Fair shares in EUR, estimated with the float key (the pipeline apportions them exactly).
     key = 0.5 * population / population.sum() + 0.5 * gdp_tenths / gdp_tenths.sum()
     fair = key * F
-
-    # --- beneficiaries -----------------------------------------------------------
-    ben = np.sort(r_ben.choice(n, size=m, replace=False))
-    is_ben = np.zeros(n, dtype=bool)
-    is_ben[ben] = True
-    n_contrib_ben = math.floor(contributing_beneficiaries * m)
-    contrib_ben = set(r_ben.choice(ben, size=n_contrib_ben, replace=False).tolist()) if n_contrib_ben else set()
-    n_sar = max(1, round(sar * m)) if m >= 2 and sar > 0 else 0
-    sar_ben = set(r_ben.choice(ben, size=n_sar, replace=False).tolist()) if n_sar else set()
-    n_alt = round(alternative * m)
-    alt_ben = set(r_ben.choice(ben, size=n_alt, replace=False).tolist()) if n_alt else set()
-
-    # --- states -----------------------------------------------------------------
-    states: dict[str, dict] = {}
-    deduction = np.zeros(n)
-    kinds = {"recorded": 0, "stated": 0, "assumed": 0, "deducted": 0, "contributing_beneficiaries": 0}
-    draw = r_state.random(n)
-    sub = r_state.random(n)  # which variant of a kind
-    amount = r_state.uniform(0.1, 0.5, n)  # in-kind part of a pledge
-    paid = r_state.uniform(0.9, 1.0, n)  # how much of its fair share a recorded state pledges
-    ded_draw = r_state.random(n)
-    ded_level = r_state.choice(np.array([0.25, 0.5, 1.0]), n)
-    alt_room = bool(alt_ben)
-    for i, g in enumerate(codes):
-        if is_ben[i]:
-            body: dict = {"status": "under_pressure"}
-            if i in contrib_ben:
-                d = Fraction(1, 2) if sub[i] < 0.5 else Fraction(0)
-                body["deduction"] = _decimal(d)
-                deduction[i] = float(d)
-                body["note"] = "benefitting, and pledges too"
-                kinds["contributing_beneficiaries"] += 1
-            else:
-                deduction[i] = 1.0
-            states[g] = body
-            continue
-        o = fair[i]
-        if draw[i] < recorded:
-            kinds["recorded"] += 1
-            if sub[i] < 0.2:
-                states[g] = {"fixed": {}, "note": "made no pledge"}
-            elif sub[i] < 0.6:
-                states[g] = {"fixed": {"financial_eur": int(o * paid[i])}, "note": "money only"}
-            else:
-                r = int(o * amount[i] // rate)
-                states[g] = {"fixed": {"relocations": r, "financial_eur": max(0, int(o * paid[i]) - r * rate)}}
-            continue
-        body = {}
-        if ded_draw[i] < deducted:
-            d = Fraction(repr(float(ded_level[i])))
-            body["status"] = "significant_situation"
-            body["deduction"] = _decimal(d)
-            deduction[i] = float(d)
-            kinds["deducted"] += 1
-        o *= 1 - deduction[i]
-        if draw[i] < recorded + stated:
-            kinds["stated"] += 1
-            s = sub[i]
-            if s < 0.35:  # a mix
-                rel = Fraction(str(r_state.choice(["0", "0.2", "0.3", "0.5"])))
-                alt = Fraction(1, 10) if alt_room and s < 0.1 else Fraction(0)
-                body["mix"] = {"relocation": _decimal(rel), "financial": _decimal(1 - rel - alt),
-                               "alternative": _decimal(alt)}
-                if s > 0.3:
-                    body["max"] = {"relocations": int(o * 0.6 // rate)}
-            elif s < 0.6:  # preferred amounts
-                r = int(o * amount[i] // rate)
-                body["preferred"] = {"relocations": r, "financial_eur": max(0, int(o) - r * rate)}
-            elif s < 0.85:  # will not relocate
-                body["max"] = {"relocations": 0}
-            else:  # a floor of relocations
-                body["min"] = {"relocations": math.ceil(o * 0.1 / rate)}
-        else:
-            kinds["assumed"] += 1
-        if body:
-            states[g] = body
-
-    # --- needs ------------------------------------------------------------------
+    ben, is_ben, contrib_ben, sar_ben, alt_ben = _beneficiaries(r_ben, n, m, contributing_beneficiaries, sar,
+                                                                alternative)
+    states, deduction, kinds = _states(r_state, codes, fair, rate, is_ben, contrib_ben, bool(alt_ben),
+                                       recorded=recorded, stated=stated, deducted=deducted)
     obligations = float((fair * (1 - deduction)).sum())
-    need_value = obligations / cov
-    w = r_need.lognormal(0.0, 0.8, m)
-    w /= w.sum()
-    alt_w = np.array([w[k] if b in alt_ben else 0.0 for k, b in enumerate(ben)])
-    alt_total = 0.05 * need_value if alt_ben else 0.0
-    rel_total = 0.5 * need_value
-    fin_total = need_value - rel_total - alt_total
-    bens: dict[str, dict] = {}
-    for k, b in enumerate(ben):
-        needs = {"relocations": max(1, round(w[k] * rel_total / rate)),
-                 "financial_eur": max(1_000, int(round(w[k] * fin_total, -3)))}
-        if b in alt_ben:
-            needs["alternative_eur"] = max(1_000, int(round(alt_w[k] / alt_w.sum() * alt_total, -3)))
-        body = {"needs": needs}
-        if b in sar_ben:
-            body["sar"] = True
-        bens[codes[b]] = body
+    bens = _needs(r_need, codes, ben, obligations / cov, rate, sar_ben, alt_ben)
     value_needs = sum(v["needs"]["relocations"] * rate + v["needs"]["financial_eur"]
                       + v["needs"].get("alternative_eur", 0) for v in bens.values())
 
@@ -385,6 +271,179 @@ def generate(contributors: int, beneficiaries: int, seed: int = 0, *, year: int 
              "needs_value_eur": value_needs, "relocations": R, "financial_eur": F}
     return SyntheticPool(codes=codes, population=population, gdp_tenths=gdp_tenths, document=doc,
                          seed=int(seed), population_year=py, gdp_year=gy, facts=facts)
+
+
+def _check_arguments(n: int, m: int, contributors, beneficiaries, *, recorded: float, stated: float,
+                     deducted: float, contributing_beneficiaries: float, sar: float, alternative: float,
+                     correlation: float, rate: int, coverage: float | None) -> None:
+    """:func:`generate`'s arguments, each refused with a ValueError that names it."""
+    if n < 2:
+        raise ValueError(f"contributors must be at least 2, not {contributors!r}")
+    if not 1 <= m <= n - 1:
+        raise ValueError(f"beneficiaries must be from 1 to contributors - 1 ({n - 1}), not {beneficiaries!r}")
+    for arg, v in (("recorded", recorded), ("stated", stated), ("deducted", deducted),
+                   ("contributing_beneficiaries", contributing_beneficiaries), ("sar", sar),
+                   ("alternative", alternative)):
+        _share(v, arg)
+    if recorded + stated > 1:
+        raise ValueError("recorded + stated must be at most 1")
+    if not -1 < correlation < 1:
+        raise ValueError(f"correlation must lie in (-1, 1), not {correlation!r}")
+    if rate < 1:
+        raise ValueError(f"rate must be a positive whole number of EUR, not {rate!r}")
+    if coverage is not None and not coverage > 0:
+        raise ValueError(f"coverage must be above 0, not {coverage!r}")
+
+
+def _indicators(rng: np.random.Generator, n: int, population_sigma: float, gdp_sigma: float,
+                correlation: float) -> tuple[np.ndarray, np.ndarray]:
+    """Population (persons) and GDP (EUR 100 000s) per unit: log-normal, with
+    correlated logs, around the EU's totals per unit."""
+    z_pop, z_gdp = rng.standard_normal(n), rng.standard_normal(n)
+    mean_pop = EU_POPULATION / n
+    pop = np.exp(np.log(mean_pop) - population_sigma ** 2 / 2 + population_sigma * z_pop)
+    population = np.maximum(50, np.rint(pop)).astype(np.int64)
+    z = correlation * z_pop + math.sqrt(1 - correlation ** 2) * z_gdp
+    per_head = np.exp(np.log(GDP_PER_HEAD_EUR) + gdp_sigma * z)
+    gdp_tenths = np.maximum(1, np.rint(population * per_head / 1e5)).astype(np.int64)
+    return population, gdp_tenths
+
+
+def _pool_numbers(rng: np.random.Generator, n: int, relocations: int | None, rate: int,
+                  coverage: float | None, sar_share: float | None) -> tuple[int, int, float, Fraction]:
+    """The pool's R and F, the coverage of the needs and the SAR share."""
+    R = int(relocations) if relocations is not None else max(21_000, 30 * n)
+    F = R * int(rate)
+    cov = float(coverage) if coverage is not None else float(np.round(rng.uniform(0.6, 1.2), 3))
+    sar_sh = Fraction(repr(float(sar_share))) if sar_share is not None else \
+        Fraction(str(rng.choice(["0.1", "0.2", "0.3", "0.42"])))
+    return R, F, cov, sar_sh
+
+
+def _beneficiaries(rng: np.random.Generator, n: int, m: int, contributing: float, sar: float,
+                   alternative: float) -> tuple[np.ndarray, np.ndarray, set, set, set]:
+    """Which units benefit, and among them those that pledge too, those with
+    SAR disembarkations and those that request alternative measures."""
+    ben = np.sort(rng.choice(n, size=m, replace=False))
+    is_ben = np.zeros(n, dtype=bool)
+    is_ben[ben] = True
+    n_contrib_ben = math.floor(contributing * m)
+    contrib_ben = set(rng.choice(ben, size=n_contrib_ben, replace=False).tolist()) if n_contrib_ben else set()
+    n_sar = max(1, round(sar * m)) if m >= 2 and sar > 0 else 0
+    sar_ben = set(rng.choice(ben, size=n_sar, replace=False).tolist()) if n_sar else set()
+    n_alt = round(alternative * m)
+    alt_ben = set(rng.choice(ben, size=n_alt, replace=False).tolist()) if n_alt else set()
+    return ben, is_ben, contrib_ben, sar_ben, alt_ben
+
+
+def _states(rng: np.random.Generator, codes: tuple[str, ...], fair: np.ndarray, rate: int, is_ben: np.ndarray,
+            contrib_ben: set, alt_room: bool, *, recorded: float, stated: float,
+            deducted: float) -> tuple[dict[str, dict], np.ndarray, dict[str, int]]:
+    """Each unit's settings (a recorded pledge, a stated preference, a
+    deduction, or nothing), its deduction and how many units of each kind."""
+    n = len(codes)
+    states: dict[str, dict] = {}
+    deduction = np.zeros(n)
+    kinds = {"recorded": 0, "stated": 0, "assumed": 0, "deducted": 0, "contributing_beneficiaries": 0}
+    draw = rng.random(n)
+    sub = rng.random(n)  # which variant of a kind
+    amount = rng.uniform(0.1, 0.5, n)  # in-kind part of a pledge
+    paid = rng.uniform(0.9, 1.0, n)  # how much of its fair share a recorded state pledges
+    ded_draw = rng.random(n)
+    ded_level = rng.choice(np.array([0.25, 0.5, 1.0]), n)
+    for i, g in enumerate(codes):
+        if is_ben[i]:
+            states[g], deduction[i] = _beneficiary_state(i in contrib_ben, sub[i])
+            kinds["contributing_beneficiaries"] += i in contrib_ben
+            continue
+        o = fair[i]
+        if draw[i] < recorded:
+            kinds["recorded"] += 1
+            states[g] = _recorded_state(o, sub[i], amount[i], paid[i], rate)
+            continue
+        body: dict = {}
+        if ded_draw[i] < deducted:
+            d = Fraction(repr(float(ded_level[i])))
+            body["status"] = "significant_situation"
+            body["deduction"] = _decimal(d)
+            deduction[i] = float(d)
+            kinds["deducted"] += 1
+        o *= 1 - deduction[i]
+        if draw[i] < recorded + stated:
+            kinds["stated"] += 1
+            body.update(_stated_settings(rng, o, sub[i], amount[i], rate, alt_room))
+        else:
+            kinds["assumed"] += 1
+        if body:
+            states[g] = body
+    return states, deduction, kinds
+
+
+def _beneficiary_state(contributes: bool, sub: float) -> tuple[dict, float]:
+    """A benefitting unit's settings and deduction: fully deducted, or (when
+    it pledges too) half or not at all."""
+    body: dict = {"status": "under_pressure"}
+    if not contributes:
+        return body, 1.0
+    d = Fraction(1, 2) if sub < 0.5 else Fraction(0)
+    body["deduction"] = _decimal(d)
+    body["note"] = "benefitting, and pledges too"
+    return body, float(d)
+
+
+def _recorded_state(o: float, sub: float, amount: float, paid: float, rate: int) -> dict:
+    """A recorded pledge: none, money only, or relocations and money."""
+    if sub < 0.2:
+        return {"fixed": {}, "note": "made no pledge"}
+    if sub < 0.6:
+        return {"fixed": {"financial_eur": int(o * paid)}, "note": "money only"}
+    r = int(o * amount // rate)
+    return {"fixed": {"relocations": r, "financial_eur": max(0, int(o * paid) - r * rate)}}
+
+
+def _stated_settings(rng: np.random.Generator, o: float, s: float, amount: float, rate: int,
+                     alt_room: bool) -> dict:
+    """A stated preference: a mix (with a cap on relocations sometimes),
+    preferred amounts, no relocations, or a floor of relocations."""
+    if s < 0.35:  # a mix
+        rel = Fraction(str(rng.choice(["0", "0.2", "0.3", "0.5"])))
+        alt = Fraction(1, 10) if alt_room and s < 0.1 else Fraction(0)
+        body: dict = {"mix": {"relocation": _decimal(rel), "financial": _decimal(1 - rel - alt),
+                              "alternative": _decimal(alt)}}
+        if s > 0.3:
+            body["max"] = {"relocations": int(o * 0.6 // rate)}
+        return body
+    if s < 0.6:  # preferred amounts
+        r = int(o * amount // rate)
+        return {"preferred": {"relocations": r, "financial_eur": max(0, int(o) - r * rate)}}
+    if s < 0.85:  # will not relocate
+        return {"max": {"relocations": 0}}
+    return {"min": {"relocations": math.ceil(o * 0.1 / rate)}}  # a floor of relocations
+
+
+def _needs(rng: np.random.Generator, codes: tuple[str, ...], ben: np.ndarray, need_value: float, rate: int,
+           sar_ben: set, alt_ben: set) -> dict[str, dict]:
+    """Each beneficiary's needs: half the value in relocations, 5 % in
+    alternative measures where requested, the rest in money, split by
+    log-normal weights; and its SAR flag."""
+    m = len(ben)
+    w = rng.lognormal(0.0, 0.8, m)
+    w /= w.sum()
+    alt_w = np.array([w[k] if b in alt_ben else 0.0 for k, b in enumerate(ben)])
+    alt_total = 0.05 * need_value if alt_ben else 0.0
+    rel_total = 0.5 * need_value
+    fin_total = need_value - rel_total - alt_total
+    bens: dict[str, dict] = {}
+    for k, b in enumerate(ben):
+        needs = {"relocations": max(1, round(w[k] * rel_total / rate)),
+                 "financial_eur": max(1_000, int(round(w[k] * fin_total, -3)))}
+        if b in alt_ben:
+            needs["alternative_eur"] = max(1_000, int(round(alt_w[k] / alt_w.sum() * alt_total, -3)))
+        body: dict = {"needs": needs}
+        if b in sar_ben:
+            body["sar"] = True
+        bens[codes[b]] = body
+    return bens
 
 
 # --- files ------------------------------------------------------------------------
