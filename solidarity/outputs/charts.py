@@ -213,71 +213,92 @@ def charts_from_tables(tables: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
 
 
 def _obligations_chart(tables) -> dict[str, bytes]:
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
+    """Per state: the value pledged, stacked by type and marked by source,
+    against the obligation (left, EUR million); the same as % of the
+    obligation (right); unmet obligations hatched."""
     scenario, rate = _context(tables)
-    ob, pl = tables["obligations"], tables["pledges"]
-    shares = tables.get("shares")
+    ob = tables["obligations"]
     geos = _state_order(tables)
     n = len(geos)
     fig = _figure(10, 0.3 * n + 2.6)
     ax, axp = fig.subplots(1, 2, sharey=True, width_ratios=[3, 2])
     y = np.arange(n)[::-1]
+    top_hint = max(float(ob["obligation_eur"].max()), float(ob["pledged_value_eur"].max())) / 1e6
+    top = 0.0
+    for k, g in enumerate(geos):
+        top = max(top, _obligation_row(ax, axp, tables, g, y[k], top_hint))
+    _obligations_axes(ax, axp, tables, geos, y, top, rate)
+    _obligations_legend(fig, rate)
+    title = "Obligations and pledges per state" + (f" — {scenario}" if scenario else "")
+    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    return _save(fig, "obligations", title)
+
+
+def _obligation_row(ax, axp, tables, g: str, yk: float, top_hint: float) -> float:
+    """One state's bars, labels and obligation mark; returns where its bar ends (EUR)."""
+    ob, pl, shares = tables["obligations"], tables["pledges"], tables.get("shares")
     h = 0.72
     kw = {"height": h, "edgecolor": "white", "linewidth": 0.6, "hatchcolor": "white"}
-    top = 0.0
-    top_hint = max(float(ob["obligation_eur"].max()), float(ob["pledged_value_eur"].max())) / 1e6
-    for k, g in enumerate(geos):
-        o = int(ob.at[g, "obligation_eur"]) if g in ob.index else 0
-        left = 0
-        segments = [(typ.value, int(pl.at[(g, typ.value), "value_eur"]), pl.at[(g, typ.value), "source"])
-                    for typ in TYPES if (g, typ.value) in pl.index]
-        segments = [s for s in segments if s[1] > 0]
-        unmet = max(0, o - sum(s[1] for s in segments))
-        for typ, v, src in segments:
-            colour = TYPE_COLOURS[typ]
-            style = {"color": colour, "hatch": SOURCE_HATCH.get(src, "")}
-            ax.barh(y[k], v / 1e6, left=left / 1e6, **style, **kw)
-            if o > 0:
-                axp.barh(y[k], 100 * v / o, left=100 * left / o, **style, **kw)
-                share = 100 * v / o
-                if share >= 11 and (len(segments) > 1 or unmet):
-                    axp.text(100 * (left + v / 2) / o, y[k], f"{share:.0f}{THIN}%", ha="center",
-                             va="center", fontsize=7.5, color="white", fontweight="bold",
-                             bbox={"facecolor": colour, "edgecolor": "none", "pad": 0.6})
-            left += v
-        if unmet:
-            uk = {"height": h, "facecolor": "white", "edgecolor": VERMILLION, "hatch": "xxx",
-                      "hatchcolor": VERMILLION, "linewidth": 1.0}
-            ax.barh(y[k], unmet / 1e6, left=left / 1e6, **uk)
-            axp.barh(y[k], 100 * unmet / o, left=100 * left / o, **uk)
-            if 100 * unmet / o >= 11:
-                why = ""
-                if not left:
-                    src = str(ob.at[g, "source"]) if "source" in ob.columns else ""
-                    why = " (nothing pledged" + (f", {src})" if src else ")")
-                axp.text(100 * (left + unmet / 2) / o, y[k], f"unmet {100 * unmet / o:.0f}{THIN}%{why}",
-                         ha="center", va="center", fontsize=7.5, color=VERMILLION, fontweight="bold",
-                         bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.8})
+    o = int(ob.at[g, "obligation_eur"]) if g in ob.index else 0
+    left = 0
+    segments = [(typ.value, int(pl.at[(g, typ.value), "value_eur"]), pl.at[(g, typ.value), "source"])
+                for typ in TYPES if (g, typ.value) in pl.index]
+    segments = [s for s in segments if s[1] > 0]
+    unmet = max(0, o - sum(s[1] for s in segments))
+    for typ, v, src in segments:
+        colour = TYPE_COLOURS[typ]
+        style = {"color": colour, "hatch": SOURCE_HATCH.get(src, "")}
+        ax.barh(yk, v / 1e6, left=left / 1e6, **style, **kw)
         if o > 0:
-            ax.plot([o / 1e6] * 2, [y[k] - 0.48, y[k] + 0.48], color=BLACK, lw=2.2, solid_capstyle="butt")
-        end = max(o, left)
-        top = max(top, end)
-        text = meur(o, 1) if o else ""
-        if unmet:
-            text += f"  (unmet {meur(unmet, 2)})"
-        if text:
-            _tag(ax, end / 1e6 + top_hint * 0.012, y[k], text, color=VERMILLION if unmet else "#222222")
-        if o == 0:
-            why = "no obligation"
-            if shares is not None and g in shares.index and float(shares.at[g, "deduction"]) >= 1:
-                why = "no obligation: fully deducted"
-                if str(shares.at[g, "deduction_source"]).startswith("default"):
-                    why += " (benefitting state)"
-            if left:
-                why += f"; pledged EUR {meur(left, 2)} million"
-            axp.text(2, y[k], why, va="center", fontsize=7.5, color=GREY, style="italic")
+            axp.barh(yk, 100 * v / o, left=100 * left / o, **style, **kw)
+            share = 100 * v / o
+            if share >= 11 and (len(segments) > 1 or unmet):
+                axp.text(100 * (left + v / 2) / o, yk, f"{share:.0f}{THIN}%", ha="center",
+                         va="center", fontsize=7.5, color="white", fontweight="bold",
+                         bbox={"facecolor": colour, "edgecolor": "none", "pad": 0.6})
+        left += v
+    if unmet:
+        _unmet_bar(ax, axp, ob, g, yk, h, o, left, unmet)
+    if o > 0:
+        ax.plot([o / 1e6] * 2, [yk - 0.48, yk + 0.48], color=BLACK, lw=2.2, solid_capstyle="butt")
+    end = max(o, left)
+    text = meur(o, 1) if o else ""
+    if unmet:
+        text += f"  (unmet {meur(unmet, 2)})"
+    if text:
+        _tag(ax, end / 1e6 + top_hint * 0.012, yk, text, color=VERMILLION if unmet else "#222222")
+    if o == 0:
+        why = "no obligation"
+        if shares is not None and g in shares.index and float(shares.at[g, "deduction"]) >= 1:
+            why = "no obligation: fully deducted"
+            if str(shares.at[g, "deduction_source"]).startswith("default"):
+                why += " (benefitting state)"
+        if left:
+            why += f"; pledged EUR {meur(left, 2)} million"
+        axp.text(2, yk, why, va="center", fontsize=7.5, color=GREY, style="italic")
+    return end
+
+
+def _unmet_bar(ax, axp, ob, g: str, yk: float, h: float, o: int, left: int, unmet: int) -> None:
+    """The hatched unmet part of a state's obligation, labelled when wide enough."""
+    uk = {"height": h, "facecolor": "white", "edgecolor": VERMILLION, "hatch": "xxx",
+          "hatchcolor": VERMILLION, "linewidth": 1.0}
+    ax.barh(yk, unmet / 1e6, left=left / 1e6, **uk)
+    axp.barh(yk, 100 * unmet / o, left=100 * left / o, **uk)
+    if 100 * unmet / o >= 11:
+        why = ""
+        if not left:
+            src = str(ob.at[g, "source"]) if "source" in ob.columns else ""
+            why = " (nothing pledged" + (f", {src})" if src else ")")
+        axp.text(100 * (left + unmet / 2) / o, yk, f"unmet {100 * unmet / o:.0f}{THIN}%{why}",
+                 ha="center", va="center", fontsize=7.5, color=VERMILLION, fontweight="bold",
+                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.8})
+
+
+def _obligations_axes(ax, axp, tables, geos: list[str], y: np.ndarray, top: float, rate) -> None:
+    """Limits, labels, ticks and titles of the two panels."""
+    ob = tables["obligations"]
+    n = len(geos)
     ax.set_xlim(0, top / 1e6 * 1.22 if top else 1)
     ax.set_xlabel("EUR million (relocations valued at EUR " + num(rate) + " each)" if rate else "EUR million")
     ax.set_yticks(y, [label(g) for g in geos])
@@ -294,6 +315,12 @@ def _obligations_chart(tables) -> dict[str, bytes]:
     axp.tick_params(axis="y", length=0, labelleft=False)
     axp.set_title("Mix of the pledge, % of the obligation", loc="left")
 
+
+def _obligations_legend(fig, rate) -> None:
+    """Types, sources, the obligation mark and the unmet hatching."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     handles: list[Any] = [Patch(facecolor=TYPE_COLOURS[t.value], label=TYPE_LABELS[t.value]
                                 + (f" (at EUR {num(rate)} per person)" if t.value == "relocation" and rate else ""))
                           for t in TYPES]
@@ -305,9 +332,6 @@ def _obligations_chart(tables) -> dict[str, bytes]:
                 Patch(facecolor="none", edgecolor="none", label="")]
     fig.legend(handles=handles, loc="outside lower center", ncol=3, handlelength=2.4, handleheight=1.3,
                columnspacing=3.0)
-    title = "Obligations and pledges per state" + (f" — {scenario}" if scenario else "")
-    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
-    return _save(fig, "obligations", title)
 
 
 def _flows_chart(tables) -> dict[str, bytes]:
