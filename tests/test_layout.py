@@ -116,3 +116,22 @@ def test_commands_import_no_private_name():
                 bad += [f"{path.name}: {a.name} from {node.module}" for a in node.names
                         if a.name.startswith("_") and a.name != "__version__"]
     assert bad == []
+
+
+#: Lines above which a function needs a reason in its docstring.
+LONG = 80
+
+
+def test_no_long_function_without_a_reason():
+    """A function of more than :data:`LONG` lines of code (its docstring not
+    counted) says why in its docstring ("Long because ..."); otherwise it is
+    split into named steps."""
+    long = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+                size = (body[-1].end_lineno - body[0].lineno + 1) if body else 0
+                if size > LONG and "Long because" not in (ast.get_docstring(node) or ""):
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({size} lines)")
+    assert long == [], "long functions without a reason:\n" + "\n".join(sorted(long))

@@ -393,6 +393,12 @@ def state_order_cost(inp: ModelInput, blk: Mapping[str, np.ndarray], N: int) -> 
 
 
 def _levels(inp: ModelInput, blk: Mapping[str, np.ndarray], N: int) -> tuple[Level, ...]:
+    """The levels in the order the scenario's priority gives, each with its
+    cost vector over the ``N`` variables (blocks ``blk``).
+
+    Long because it is the programme's one list of levels: each cost vector
+    sits next to the level it defines, in the order they are solved.
+    """
 
     u = inp.unit_value.astype(float)
     st = np.flatnonzero(inp.stated)

@@ -277,6 +277,9 @@ def bounded(total: int, weights: Sequence[Fraction | int], lower: Sequence[int],
     ValueError
         if ``total`` is outside the bounds' sum, or a lower bound exceeds an
         upper one.
+
+    Long because water-filling, the largest remainders and the ties they
+    report are one computation over the same running totals.
     """
     n = len(lower)
     w = _as_ints(weights)

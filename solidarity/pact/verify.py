@@ -249,6 +249,13 @@ class _Context:
 
 
 def _check_shares(c: _Context) -> list[str]:
+    """The shares table re-derived: states, data, key shares, fair shares in
+    EUR and persons, apportionment, deductions, redistribution, credits and
+    obligations.
+
+    Long because it is a list of one check per column, in the table's order;
+    split, the columns' checks would scatter over several functions.
+    """
     out: list[str] = []
     sh = c.t["shares"]
     if sorted(sh.index) != sorted(c.geos):
@@ -333,6 +340,13 @@ def _check_shares(c: _Context) -> list[str]:
 
 
 def _check_pledges(c: _Context) -> list[str]:
+    """The pledges and obligations tables against each state's settings:
+    recorded pledges kept, stated floors, caps and mixes respected, sources
+    right, unmet obligations only where nothing could meet them.
+
+    Long because it is a list of one check per rule a state's pledge obeys,
+    in the order of the rules; split, they would scatter.
+    """
     out: list[str] = []
     pl, ob = c.t["pledges"], c.t["obligations"]
     art57 = _art57_caps(c)
