@@ -16,7 +16,8 @@ from .conftest import ROOT
 
 PACKAGE = ROOT / "solidarity"
 #: Stages, earliest first: a module may import from its own stage and earlier ones.
-ORDER = ["schema", "errors", "numbers", "inputs", "pact", "optimise", "outputs", "pipeline", "studies", "cli"]
+ORDER = ["schema", "errors", "numbers", "inputs", "pact", "optimise", "outputs", "pipeline", "studies", "web",
+         "cli"]
 
 
 def module_of(path: Path) -> str:
