@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -87,7 +86,6 @@ class Desk:
         self.settings = settings
         self.stored = catalogue(settings.scenarios)
         self.runs = Runs(workers=settings.workers, queue=settings.queue, time_limit=settings.time_limit)
-        self.payloads: OrderedDict[str, dict] = OrderedDict()
 
     def scenario(self, req: RunRequest):
         if (req.scenario is None) == (req.document is None):
@@ -101,16 +99,13 @@ class Desk:
                                          "one of " + ", ".join(sorted(self.stored))))
         return load_request(stored, list(req.set), req.document)
 
+    async def run_bytes(self, req: RunRequest) -> bytes:
+        """The run's payload as JSON, rendered once in the worker that solved it."""
+        _, _, body = await self.runs.result(self.scenario(req))
+        return body
+
     async def run(self, req: RunRequest) -> dict:
-        sc = self.scenario(req)
-        if sc.digest in self.payloads:
-            return self.payloads[sc.digest]
-        res, text = await self.runs.result(sc)
-        payload = render_payload(res, text)
-        self.payloads[sc.digest] = payload
-        while len(self.payloads) > self.runs.cache_size:
-            self.payloads.popitem(last=False)
-        return payload
+        return json.loads(await self.run_bytes(req))
 
     def result(self, digest: str):
         hit = self.runs.cached(digest)
@@ -121,41 +116,6 @@ class Desk:
 
 class NotFound(Exception):
     pass
-
-
-def render_payload(res, text: str) -> dict:
-    """What a run returns: every table in the files' Table Schema JSON, the
-    summary, the verification result and the manifest."""
-    from ..inputs.document import to_toml
-    from ..outputs.output import build_manifest
-    from ..outputs.report import render
-
-    sc = res.scenario
-    files = render(res.tables, ["csv", "parquet", "json", "md"], title=f"{sc.name} ({sc.year})", intro=text)
-    files["scenario.toml"] = to_toml(sc.effective).encode("utf-8")
-    manifest = build_manifest(files, identity=f"run {Path(sc.path).name}", scenario_digest=sc.digest,
-                              inputs=_inputs(res), command=["solidarity", "serve"])
-    return {"digest": sc.digest, "name": sc.name, "year": sc.year, "overrides": list(sc.overrides),
-            "summary": text,
-            "verification": {"verified": True, "status": res.solve.status.value, "solver": res.solve.solver},
-            "tables": {name: json.loads(files[f"{name}.json"]) for name in res.tables},
-            "manifest": manifest, "participants": list(sc.participants)}
-
-
-def _inputs(res) -> list[dict]:
-    """Data files read, named without the server's folders."""
-    from ..inputs.data import data_dir
-    from ..outputs.output import sha256_file
-
-    out = []
-    bundled = data_dir().resolve()
-    for role, ind in (("population", res.population), ("gdp", res.gdp)):
-        path = getattr(ind, "path", "")
-        if path and Path(path).is_file():
-            real = Path(path).resolve()
-            shown = f"bundled data/{real.name}" if real.parent == bundled else real.name
-            out.append({"role": role, "path": shown, "sha256": sha256_file(real)})
-    return out
 
 
 def _describe(s: Stored) -> dict:
@@ -253,8 +213,8 @@ def _routes(app: FastAPI, desk: Desk) -> None:
 
     @app.post("/api/run", summary="Run a scenario: every table, the summary, the verification, the manifest",
               responses={422: {"model": Problem9457, "description": "invalid input (exit code 3)"}})
-    async def run(req: RunRequest) -> dict[str, Any]:
-        return await desk.run(req)
+    async def run(req: RunRequest) -> Response:
+        return Response(await desk.run_bytes(req), media_type="application/json")
 
     @app.post("/api/compare", summary="Two runs side by side, with each state's change in obligation")
     async def compare(req: CompareRequest) -> dict[str, Any]:
@@ -272,20 +232,20 @@ def _routes(app: FastAPI, desk: Desk) -> None:
 
     @app.get("/api/results/{digest}/tables/{table}.{fmt}", summary="One table of a cached run as a file")
     def table(digest: str, table: str, fmt: TableFormat) -> Response:
-        res, _ = desk.result(digest)
+        res, _, _ = desk.result(digest)
         if table not in res.tables:
             raise InputError(Problem("request", "table", table, "no such table", ", ".join(res.tables)))
         return _file(res, {table: res.tables[table]}, fmt, table)
 
     @app.get("/api/results/{digest}/workbook.xlsx", summary="Every table of a cached run in one workbook")
     def workbook(digest: str) -> Response:
-        res, _ = desk.result(digest)
+        res, _, _ = desk.result(digest)
         return _file(res, res.tables, "xlsx", "tables")
 
     @app.get("/api/results/{digest}/brief.html", summary="A cached run as one HTML page to circulate")
     def brief(digest: str) -> Response:
         from ..outputs.report import render
-        res, text = desk.result(digest)
+        res, text, _ = desk.result(digest)
         body = render(res.tables, ["html"], title=f"{res.scenario.name} ({res.scenario.year})", intro=text)
         return Response(body["brief.html"], media_type="text/html; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="brief.html"'})
@@ -313,7 +273,7 @@ def _file(res, tables: dict, fmt: str, stem: str) -> Response:
 def _explain(desk: Desk, digest: str, state: str) -> dict:
     from ..studies.explain import check_state, explain
 
-    res, _ = desk.result(digest)
+    res, _, _ = desk.result(digest)
     check_state(res.scenario, state, where="state", file="request")
     ex = explain(res, state)
     return {"digest": digest, "state": state, "text": ex.text(), "explanation": ex.to_dict()}

@@ -9,6 +9,7 @@ request may not name data files (the bundled Eurostat data is used).
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -92,7 +93,8 @@ def load_request(stored: Stored | None, sets: list[str], text: str | None):
 
 def solve(scenario, time_limit: float | None):
     """Run one scenario (in a worker process): the verified
-    :class:`~solidarity.pipeline.Result` and its summary in words."""
+    :class:`~solidarity.pipeline.Result`, its summary in words and the API's
+    answer as JSON (rendered here, so the server's event loop stays free)."""
     from ..outputs.summary import intro
     from ..pipeline import run
 
@@ -101,7 +103,44 @@ def solve(scenario, time_limit: float | None):
         limit = min(time_limit, s.time_limit) if s.time_limit else time_limit
         scenario = replace(scenario, solver=replace(s, time_limit=limit))
     res = run(scenario)
-    return res, intro(res)
+    text = intro(res)
+    return res, text, json.dumps(render_payload(res, text), ensure_ascii=False).encode("utf-8")
+
+
+def render_payload(res, text: str) -> dict:
+    """What a run returns: every table in the files' Table Schema JSON, the
+    summary, the verification result and the manifest."""
+    from ..inputs.document import to_toml
+    from ..outputs.output import build_manifest
+    from ..outputs.report import render
+
+    sc = res.scenario
+    files = render(res.tables, ["csv", "parquet", "json", "md"], title=f"{sc.name} ({sc.year})", intro=text)
+    files["scenario.toml"] = to_toml(sc.effective).encode("utf-8")
+    manifest = build_manifest(files, identity=f"run {Path(sc.path).name}", scenario_digest=sc.digest,
+                              inputs=_inputs(res), command=["solidarity", "serve"])
+    return {"digest": sc.digest, "name": sc.name, "year": sc.year, "overrides": list(sc.overrides),
+            "summary": text,
+            "verification": {"verified": True, "status": res.solve.status.value, "solver": res.solve.solver},
+            "tables": {name: json.loads(files[f"{name}.json"]) for name in res.tables},
+            "manifest": manifest, "participants": list(sc.participants)}
+
+
+def _inputs(res) -> list[dict]:
+    """Data files read, named without the server's folders."""
+    from ..inputs.data import data_dir
+    from ..outputs.output import sha256_file
+
+    out = []
+    bundled = data_dir().resolve()
+    for role, ind in (("population", res.population), ("gdp", res.gdp)):
+        path = getattr(ind, "path", "")
+        if path and Path(path).is_file():
+            real = Path(path).resolve()
+            shown = f"bundled data/{real.name}" if real.parent == bundled else real.name
+            out.append({"role": role, "path": shown, "sha256": sha256_file(real)})
+    return out
+
 
 
 @dataclass
@@ -130,8 +169,15 @@ class Runs:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
 
     def stop(self) -> None:
+        """Stop the workers now, a solve under way too: without this, a worker
+        left waiting on its queue outlives the server."""
         if self._pool is not None:
+            procs = list(getattr(self._pool, "_processes", {}).values())  # no public way before Python 3.14
             self._pool.shutdown(wait=False, cancel_futures=True)
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                p.join(5)
             self._pool = None
 
     def cached(self, digest: str) -> Any:
@@ -164,7 +210,7 @@ class Runs:
                     self._cache.popitem(last=False)
 
     async def result(self, scenario):
-        """The (result, summary) of a scenario: from the cache, or solved."""
+        """The (result, summary, JSON answer) of a scenario: from the cache, or solved."""
         hit = self.cached(scenario.digest)
         if hit is not None:
             return hit
