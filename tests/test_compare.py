@@ -155,7 +155,8 @@ def test_tables_registered_with_units_and_keys(two):
     assert set(two.states.index.get_level_values("item")) <= set(ITEMS)
     from solidarity.outputs.report import to_json
     doc = json.loads(to_json("compare_states", two.states))
-    assert doc["key"] == ["geo", "item", "scenario"] and doc["columns"]["delta"]["unit"] == "unit"
+    fields = {f["name"]: f for f in doc["schema"]["fields"]}
+    assert doc["schema"]["primaryKey"] == ["geo", "item", "scenario"] and fields["delta"]["unit"] == "unit"
 
 
 def test_changed_only(cli, tmp_path, two, full):
