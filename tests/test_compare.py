@@ -240,3 +240,12 @@ def test_charts_skipped_with_a_message(cli, tmp_path, monkeypatch):
     res = cli("compare", PROPOSAL, ADOPTED, "--charts", tmp_path / "charts")
     assert res.exit_code == 0, res.stderr
     assert "charts skipped" in res.stderr and not (tmp_path / "charts").exists()
+
+
+def test_notebook_displays(two):
+    """A short repr (no frames dumped) and an HTML display with the changed pool items."""
+    text = repr(two)
+    assert text.startswith(f"<Comparison of 2 runs, base {two.base!r}") and "\n" not in text and len(text) < 400
+    page = two._repr_html_()
+    assert page.startswith("<div><h3>Comparison: ") and "<table" in page and "<details>" in page
+    assert "compare_pool" in page and len(page) < 200_000
