@@ -87,7 +87,7 @@ class Result:
         from .outputs.notebook import block
         from .outputs.summary import intro
 
-        shown = {k: self.tables[k] for k in ("obligations", "pool") if k in self.tables}
+        shown: dict[str, pd.DataFrame] = {k: self.tables[k] for k in ("obligations", "pool") if k in self.tables}
         return block(f"{self.scenario.name} ({self.scenario.year})", [intro(self)], shown,
                      hint=f"{self.solve.status.value} with {self.solve.solver}, verified. Every table: "
                           f".tables[name] ({', '.join(self.tables)}); a state: explain(result, 'DE').")

@@ -219,8 +219,8 @@ def test_charts_hook(cli, tmp_path, monkeypatch):
     from solidarity.outputs import charts
     seen = {}
 
-    def fake(deltas, baseline=None, units=None, title=""):
-        seen.update(deltas=deltas, baseline=baseline, units=units)
+    def fake(deltas, baseline=None, units=None, title="", labels=None, source=""):
+        seen.update(deltas=deltas, baseline=baseline, units=units, labels=labels, source=source)
         return {"compare_obligation_eur.svg": b"<svg/>"}
 
     monkeypatch.setattr(charts, "compare_charts", fake)
@@ -233,6 +233,11 @@ def test_charts_hook(cli, tmp_path, monkeypatch):
     de = d[(d["geo"] == "DE") & (d["metric"] == "obligation_eur") & (d["label"] == ADOPTED.stem)]
     assert float(de["delta"].iloc[0]) == 91_080_039 - 130_114_342
     assert seen["units"]["obligation_eur"] == ("EUR million", 1e6)
+    # readable names and the source line: data releases, both scenarios, the tool
+    assert seen["labels"]["obligation_eur"] == "obligation"
+    assert seen["labels"]["assumed_eur"] == "value pledged, assumed"
+    assert seen["source"].startswith("Source: population 2025, Eurostat demo_pjan")
+    assert f"Scenarios: {PROPOSAL.stem} (" in seen["source"] and "Drawn with solidarity " in seen["source"]
 
 
 def test_charts_skipped_with_a_message(cli, tmp_path, monkeypatch):

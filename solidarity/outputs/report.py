@@ -14,6 +14,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -385,7 +386,7 @@ def to_json(name: str, df: pd.DataFrame) -> bytes:
     from pandas.io.json import build_table_schema
 
     indexed, key = _indexed(name, df)
-    schema = build_table_schema(indexed, index=bool(key), version=True)
+    schema: dict[str, Any] = dict(build_table_schema(indexed, index=bool(key), version=True))
     docs = column_docs(name, [f["name"] for f in schema["fields"]])
     for field in schema["fields"]:
         field.update(docs.get(field["name"], {}))
