@@ -82,6 +82,16 @@ class Result:
                 f"  pledged value {eur(pledged)}, of which assumed {eur(assumed)}\n"
                 f"  tables: {', '.join(self.tables)}>")
 
+    def _repr_html_(self) -> str:
+        """The run in a paragraph (as ``summary.md`` opens) and its main tables, shortened."""
+        from .outputs.notebook import block
+        from .outputs.summary import intro
+
+        shown: dict[str, pd.DataFrame] = {k: self.tables[k] for k in ("obligations", "pool") if k in self.tables}
+        return block(f"{self.scenario.name} ({self.scenario.year})", [intro(self)], shown,
+                     hint=f"{self.solve.status.value} with {self.solve.solver}, verified. Every table: "
+                          f".tables[name] ({', '.join(self.tables)}); a state: explain(result, 'DE').")
+
 
 def compute_shares(scenario: Scenario, population: Indicator, gdp: Indicator, key=None) -> FairShares:
     """Fair shares, deductions and obligations (stage 2); ``key`` as in

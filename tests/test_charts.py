@@ -169,7 +169,7 @@ def test_compare_charts():
     for g in ("DE", "FR", "MT"):
         assert label(g) in text
     assert "bigger" in text and "smaller" in text and "against base" in text
-    assert "EUR million" in text
+    assert "Change in obligation after deduction, EUR million" in text and "obligation_eur" not in text
     assert "persons" in check_pair(files, "compare_pledged_relocations")
     assert compare_charts(d) == files
     # an explicit baseline and units; an index instead of columns
@@ -196,10 +196,13 @@ def test_sweep_charts():
     files = sweep_charts(t, "pool.relocations")
     assert set(files) == {f"sweep_{m}.{e}" for m in ("obligation_eur", "offset") for e in ("png", "svg")}
     text = check_pair(files, "sweep_obligation_eur")
-    for g in ("DE", "FR", "MT", "IT"):
+    for g in ("DE", "FR", "MT"):
         assert label(g) in text
-    assert "pool.relocations" in text and "EUR million" in text
-    assert "constant: 0" in text  # Italy
+    # the axes say what and in which unit, from the registry; no raw identifier alone
+    assert "Pool in relocations, R (pool.relocations), persons" in text
+    assert "Obligation after deduction, EUR million" in text
+    # Italy's constant panel is folded into one line of text
+    assert label("IT") not in text and "Not drawn, the same at every point: 0.00 EUR million for IT." in text
     assert sweep_charts(t, "pool.relocations") == files
     only = sweep_charts(t, "pool.relocations", metrics=["offset"], title="2026", sharey=True)
     assert set(only) == {"sweep_offset.png", "sweep_offset.svg"}
@@ -209,3 +212,39 @@ def test_sweep_charts():
     assert "webster" in check_pair(cat, "sweep_obligation_eur")
     with pytest.raises(ValueError, match="geo"):
         sweep_charts(t.drop(columns="geo"), "pool.relocations")
+
+
+def test_every_chart_carries_its_source_line_and_is_a_figure(crisis):
+    """Notebooks get matplotlib figures; the files are those figures saved.
+    Each names the data releases, the scenario and the tool's version; the
+    title does not repeat the year."""
+    from matplotlib.figure import Figure
+
+    figures = charts.run_figures(crisis)
+    assert set(figures) == {n.rsplit(".", 1)[0] for n in run_charts(crisis)}
+    for stem, fig in figures.items():
+        assert isinstance(fig, Figure)
+        text = " ".join(t.get_text() for t in fig.texts).replace("\n", " ")
+        assert "Source: population 2025, Eurostat demo_pjan" in text and "GDP 2024" in text, stem
+        assert "crisis-frontline.toml" in text and f"solidarity {solidarity_version()}" in text, stem
+        assert "(2026) (2026)" not in fig.get_label() and "Crisis in Greece (2026)" in fig.get_label()
+    assert charts.save(figures) == run_charts(crisis)
+
+
+def solidarity_version() -> str:
+    from solidarity import __version__
+
+    return __version__
+
+
+def test_sweep_with_a_state_empty_at_every_point_draws_without_warnings():
+    """An all-empty state (a point failed for it, or not a beneficiary) is
+    folded into the text line, not a panel of NaN (no All-NaN slice warning)."""
+    t = _sweep()
+    t.loc[t["geo"] == "FR", "offset"] = pd.NA
+    figs = charts.sweep_figures(t, "pool.relocations", metrics=["offset"], source="Source: test.")
+    text = " ".join(x.get_text() for x in figs["sweep_offset"].texts)
+    assert "empty for FR" in text and "0 persons for IT" in text and "Source: test." in text
+    only_constant = t[t["geo"].isin(["FR", "IT"])]
+    figs = charts.sweep_figures(only_constant, "pool.relocations", metrics=["offset"])
+    assert not figs["sweep_offset"].axes

@@ -321,9 +321,10 @@ def test_key_to_stdout_as_json_and_markdown(cli):
               "--method", "webster", "--population-year", "2024", "-f", "json")
     assert res.exit_code == 0, res.stderr
     doc = json.loads(res.stdout)
-    assert doc["table"] == "shares" and [r["geo"] for r in doc["rows"]] == ["DE", "FR", "IT"]
-    assert sum(r["relocations_apportioned"] for r in doc["rows"]) == 100
-    assert sum(r["fair_share_eur"] for r in doc["rows"]) == 1_000_000
+    assert doc["schema"]["table"]["name"] == "shares" and doc["schema"]["primaryKey"] == ["geo"]
+    assert [r["geo"] for r in doc["data"]] == ["DE", "FR", "IT"]
+    assert sum(r["relocations_apportioned"] for r in doc["data"]) == 100
+    assert sum(r["fair_share_eur"] for r in doc["data"]) == 1_000_000
     assert "EUR 10 000 per relocation" in res.stderr  # F / R
     res = cli("key", "-f", "md", "--participants", "AT,BE")
     assert res.exit_code == 0

@@ -155,7 +155,8 @@ def test_tables_registered_with_units_and_keys(two):
     assert set(two.states.index.get_level_values("item")) <= set(ITEMS)
     from solidarity.outputs.report import to_json
     doc = json.loads(to_json("compare_states", two.states))
-    assert doc["key"] == ["geo", "item", "scenario"] and doc["columns"]["delta"]["unit"] == "unit"
+    fields = {f["name"]: f for f in doc["schema"]["fields"]}
+    assert doc["schema"]["primaryKey"] == ["geo", "item", "scenario"] and fields["delta"]["unit"] == "unit"
 
 
 def test_changed_only(cli, tmp_path, two, full):
@@ -218,8 +219,8 @@ def test_charts_hook(cli, tmp_path, monkeypatch):
     from solidarity.outputs import charts
     seen = {}
 
-    def fake(deltas, baseline=None, units=None, title=""):
-        seen.update(deltas=deltas, baseline=baseline, units=units)
+    def fake(deltas, baseline=None, units=None, title="", labels=None, source=""):
+        seen.update(deltas=deltas, baseline=baseline, units=units, labels=labels, source=source)
         return {"compare_obligation_eur.svg": b"<svg/>"}
 
     monkeypatch.setattr(charts, "compare_charts", fake)
@@ -232,6 +233,11 @@ def test_charts_hook(cli, tmp_path, monkeypatch):
     de = d[(d["geo"] == "DE") & (d["metric"] == "obligation_eur") & (d["label"] == ADOPTED.stem)]
     assert float(de["delta"].iloc[0]) == 91_080_039 - 130_114_342
     assert seen["units"]["obligation_eur"] == ("EUR million", 1e6)
+    # readable names and the source line: data releases, both scenarios, the tool
+    assert seen["labels"]["obligation_eur"] == "obligation"
+    assert seen["labels"]["assumed_eur"] == "value pledged, assumed"
+    assert seen["source"].startswith("Source: population 2025, Eurostat demo_pjan")
+    assert f"Scenarios: {PROPOSAL.stem} (" in seen["source"] and "Drawn with solidarity " in seen["source"]
 
 
 def test_charts_skipped_with_a_message(cli, tmp_path, monkeypatch):
@@ -239,3 +245,12 @@ def test_charts_skipped_with_a_message(cli, tmp_path, monkeypatch):
     res = cli("compare", PROPOSAL, ADOPTED, "--charts", tmp_path / "charts")
     assert res.exit_code == 0, res.stderr
     assert "charts skipped" in res.stderr and not (tmp_path / "charts").exists()
+
+
+def test_notebook_displays(two):
+    """A short repr (no frames dumped) and an HTML display with the changed pool items."""
+    text = repr(two)
+    assert text.startswith(f"<Comparison of 2 runs, base {two.base!r}") and "\n" not in text and len(text) < 400
+    page = two._repr_html_()
+    assert page.startswith("<div><h3>Comparison: ") and "<table" in page and "<details>" in page
+    assert "compare_pool" in page and len(page) < 200_000

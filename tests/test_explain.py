@@ -210,3 +210,21 @@ def test_cli_set_and_variant_reach_the_run():
     assert res.exit_code == 0, res.stderr
     assert f"EUR {num(13_014_787)} against an obligation of EUR {num(13_014_787)}: covered" in res.stdout
     assert _cli("explain", ADOPTED, "--state", "BE", "--variant", "nope").exit_code == 3
+
+
+def test_notebook_displays(adopted):
+    """A one-line repr naming its sections, not a dump of every value; the HTML
+    display holds every fact's sentence."""
+    import html
+
+    res = adopted
+    ex = explain(res, "IT")
+    text = repr(ex)
+    assert text.startswith("<Explanation IT in '2026 adopted pool' (2026): data, key") and len(text) < 300
+    page = ex._repr_html_()
+    for s in ex.sections:
+        assert f"<h4>{html.escape(s.title)}</h4>" in page
+        assert all(html.escape(f.text()) in page for f in s.facts)
+    rich = res._repr_html_()
+    assert rich.startswith("<div><h3>2026 adopted pool (2026)</h3>") and "obligations" in rich
+    assert "more rows" in rich and len(rich) < 20_000

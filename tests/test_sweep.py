@@ -411,3 +411,18 @@ def test_progress_on_a_terminal_stderr_and_never_on_stdout(tmp_path):
     assert not any(c in out for c in BAR) and out.startswith("2 points over pool.relocations")
     code, out, err = run_on_pty("--quiet")
     assert code == 0 and "━" not in err and "wrote" not in err
+
+
+def test_jobs_from_a_script_on_stdin(tmp_path):
+    """``python - <<EOF`` names its main module '<stdin>', which workers would
+    try to run as a file (BrokenProcessPool before); the same sweep with two
+    workers gives the tables of one."""
+    script = ("from solidarity.studies.sweep import run_sweep\n"
+              f"r = run_sweep({str(ADOPTED)!r}, ['pool.relocations=15000,21000'], jobs=2)\n"
+              "one = run_sweep(" + repr(str(ADOPTED)) + ", ['pool.relocations=15000,21000'], jobs=1)\n"
+              "assert all(r.tables[k].equals(one.tables[k]) for k in one.tables), 'jobs changed the tables'\n"
+              "print(len(r.points), r.failed)\n")
+    res = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=300,
+                         cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(SCENARIOS.parent)})
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout == "2 0\n"

@@ -42,10 +42,9 @@ def test_read_sheet_uses_the_columns_sheet(run, book, tmp_path):
     path = tmp_path / "tables.xlsx"
     path.write_bytes(book)
     for name, df in run.tables.items():
-        pd.testing.assert_frame_equal(read_sheet(path, name), flat(name, df), check_exact=True)
         # the indexed form of Result.tables
-        back = frame(name, read_sheet(book, name))
-        pd.testing.assert_frame_equal(back, df, check_exact=True)
+        pd.testing.assert_frame_equal(read_sheet(path, name), df, check_exact=True)
+        pd.testing.assert_frame_equal(read_sheet(book, name), df, check_exact=True)
 
 
 def test_columns_sheet(run, book):
@@ -67,16 +66,18 @@ def test_sheets_headers_and_frozen_panes(run, book):
     pledges = wb["pledges"]
     assert [c.value for c in pledges[1]] == REGISTRY["pledges"].names
     units = {c.name: c.unit for c in REGISTRY["pledges"].columns}
-    assert pledges.cell(row=2, column=REGISTRY["pledges"].names.index("value_eur") + 1).value == "EUR"
-    assert units["geo"] == "code" and pledges.cell(row=2, column=1).value is None
-    assert pledges.freeze_panes == "C3"  # two header rows and the key (geo, type)
-    assert wb["shares"].freeze_panes == "B3"
+    value = pledges.cell(row=1, column=REGISTRY["pledges"].names.index("value_eur") + 1)
+    assert value.comment.text == "unit: EUR\nvalue pledged"
+    assert units["geo"] == "code" and pledges.cell(row=1, column=1).comment.text.startswith("unit: code\n")
+    assert isinstance(pledges.cell(row=2, column=REGISTRY["pledges"].names.index("units") + 1).value, int)
+    assert pledges.freeze_panes == "C2"  # the header row and the key (geo, type)
+    assert wb["shares"].freeze_panes == "B2"
     for ws in wb.worksheets:
         widths = [ws.column_dimensions[c].width for c in ws.column_dimensions]
         assert widths and all(4 <= w <= 62 for w in widths)
     # a missing whole number is an empty cell, not 0 or "nan"
     prefer = REGISTRY["pledges"].names.index("preferred_units") + 1
-    values = [pledges.cell(row=r, column=prefer).value for r in range(3, pledges.max_row + 1)]
+    values = [pledges.cell(row=r, column=prefer).value for r in range(2, pledges.max_row + 1)]
     assert None in values and "nan" not in values
 
 
@@ -110,6 +111,24 @@ def test_awkward_values_round_trip():
         pd.testing.assert_frame_equal(got, flat(name, tables[name]), check_exact=True)
     pd.testing.assert_frame_equal(read_sheet(book, "extra"), other, check_exact=True)
     assert read_sheet(book, "meta")["value"].tolist() == strange
+    pd.testing.assert_frame_equal(read_sheet(book, "credits"), empty, check_exact=True, check_index_type=False)
+
+
+def test_pandas_defaults_read_numbers_as_numbers(run, book):
+    """``pd.read_excel(path, sheet_name=NAME, index_col=...)`` with nothing else:
+    the header is row 1, the key becomes the index, numeric columns are numeric."""
+    for name, df in run.tables.items():
+        key = REGISTRY[name].key
+        got = pd.read_excel(io.BytesIO(book), sheet_name=name, index_col=list(range(len(key))))
+        assert list(got.index.names) == list(key) and len(got) == len(df)
+        for c in REGISTRY[name].columns:
+            if c.name in key or not len(df):
+                continue
+            if c.dtype in ("int", "float", "Int"):
+                assert pd.api.types.is_numeric_dtype(got[c.name]), (name, c.name, got[c.name].dtype)
+                assert np.allclose(got[c.name].astype(float), df[c.name].astype(float), equal_nan=True)
+            if c.dtype == "int":
+                assert got[c.name].dtype == np.int64, (name, c.name)
 
 
 def test_reserved_sheet_name():

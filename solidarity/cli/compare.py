@@ -79,7 +79,7 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(
             write_files(render_files(shown.tables, fmt, f"Comparison: {names}", intro), output, force,
                    f"compare {names}", "", results)
         if charts is not None:
-            pictures = _charts(comp)
+            pictures = _charts(comp, results)
             if pictures:
                 write_files(pictures, charts, force, f"charts compare {names}", "", results)
         if not (quiet and output is not None):  # with --output, the text is only a summary
@@ -88,19 +88,32 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(
         fail(exc)
 
 
+def _item_name(item: str) -> str:
+    """An item of compare_states as a chart names it (``  of which assumed`` ->
+    ``value pledged, assumed``)."""
+    from ..studies.compare import ITEMS
+
+    name = ITEMS[item][1].strip()
+    return "value pledged, " + name.removeprefix("of which ") if name.startswith("of which ") else name
+
+
 #: How each unit of compare_states is drawn: (axis unit, divisor).
 _AXES = {"EUR": ("EUR million", 1e6), "persons": ("persons", 1.0), "fraction": ("%", 0.01)}
 
 
-def _charts(comp) -> dict[str, bytes]:
+def _charts(comp, results) -> dict[str, bytes]:
     """Per-state deltas drawn by :func:`solidarity.outputs.charts.compare_charts`;
     skipped with a message when charts cannot be drawn here."""
     try:
-        from ..outputs.charts import compare_charts
+        from ..outputs.charts import compare_charts, data_source, study_source
+        from ..studies.compare import ITEMS
 
         d = comp.deltas()
         units = {m: _AXES[u] for m, u in zip(d["metric"], d["unit"])}
-        return compare_charts(d, baseline=comp.base, units=units, title="Comparison of scenarios")
+        source = study_source([data_source(r.population, r.gdp) for r in results],
+                              ", ".join(f"{lab} ({comp.names.get(lab, lab)})" for lab in comp.labels))
+        return compare_charts(d, baseline=comp.base, units=units, title="Comparison of scenarios",
+                              labels={m: _item_name(m) for m in ITEMS}, source=source)
     except ImportError as exc:
         say(f"charts skipped: {exc} (install with: pip install 'solidarity[charts]')")
         return {}

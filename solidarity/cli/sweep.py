@@ -128,10 +128,11 @@ def _sweep_charts(res) -> dict[str, bytes]:
     """Response curves through solidarity.outputs.charts.sweep_charts: per varied key
     path, the points where the other varied paths are at their first value;
     failed points are left out. Drawn before anything is written."""
-    from ..outputs.charts import sweep_charts  # matplotlib was checked by require_extras
+    from ..outputs.charts import data_source, study_source, sweep_charts  # matplotlib: see require_extras
     long = res.long.reset_index()
     long = long[long["error"] == ""]
     pictures: dict[str, bytes] = {}
+    source = study_source([data_source(p, g) for p, g in res.data], f"{res.name} ({Path(res.path).name})")
     for v in res.varies:
         rows = long
         for other in res.varies:
@@ -140,7 +141,7 @@ def _sweep_charts(res) -> dict[str, bytes]:
         if rows.empty:
             continue
         got = sweep_charts(rows.drop(columns=[o.path for o in res.varies if o is not v]), v.path,
-                           metrics=CHART_METRICS, title=res.name)
+                           metrics=CHART_METRICS, title=res.name, source=source)
         if len(res.varies) > 1:
             got = {f"{_stem(v.path)}_{name}": blob for name, blob in got.items()}
         pictures.update(got)

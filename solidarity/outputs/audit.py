@@ -41,7 +41,8 @@ class Finding:
 
 
 def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
-    """The registered tables written in ``folder`` (CSV, else Parquet, else JSON)."""
+    """The registered tables written in ``folder`` (CSV, else Parquet, else
+    JSON), each indexed by its key as ``Result.tables`` holds it."""
     from ..inputs.trust import refusal
 
     out = {}
@@ -53,9 +54,10 @@ def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
             raw = pd.read_csv(csv, dtype={c.name: str for c in spec.columns if c.dtype == "str"},
                               keep_default_na=False, na_values=[""])
         elif parquet.is_file():
-            raw = pd.read_parquet(parquet)
+            raw = pd.read_parquet(parquet).reset_index()
         elif js.is_file():
-            raw = pd.DataFrame(json.loads(js.read_text(encoding="utf-8"))["rows"], columns=spec.names)
+            with open(js, encoding="utf-8") as fh:  # orient="table" keeps the key as the index
+                raw = pd.read_json(fh, orient="table", precise_float=True).reset_index()
         else:
             continue
         out[name] = frame(name, raw)

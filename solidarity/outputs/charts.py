@@ -2,9 +2,14 @@
 
 matplotlib is an optional extra (``pip install 'solidarity[charts]'``); it is
 imported inside the functions, and figures are drawn on the Agg canvas
-without touching pyplot or the global backend. Every function returns
+without touching pyplot or the global backend. The ``*_figures`` functions
+(:func:`run_figures`, :func:`compare_figures`, :func:`sweep_figures`) return
+matplotlib Figures by file stem, for a notebook or ``fig.savefig``; the
+``*_charts`` functions the commands use return them saved (:func:`save`) as
 ``{file name: bytes}``, each chart as ``NAME.png`` (150 dpi) and
-``NAME.svg`` (text kept as text, so labels are searchable). The output is
+``NAME.svg`` (text kept as text, so labels are searchable). Every chart has
+a source line at its foot: the data releases, the scenario and the tool's
+version (:func:`source_line`, :func:`study_source`). The output is
 deterministic: fixed ``svg.hashsalt``, no dates in the metadata, the
 DejaVu Sans font that ships with matplotlib; the same tables give
 byte-identical files.
@@ -112,25 +117,121 @@ def _figure(width: float, height: float, layout: Any = "constrained"):
     return fig
 
 
-def _save(fig, stem: str, title: str) -> dict[str, bytes]:
-    """The figure as ``stem.png`` and ``stem.svg``, without dates."""
-    out = {}
-    # lay out once (constrained layout), then keep that layout for both formats
+def _save(fig, stem: str, title: str) -> dict[str, Any]:
+    """The finished figure under its file stem; its title is kept as its label
+    (the SVG's title when it is saved)."""
+    fig.set_label(title)
+    return {stem: fig}
+
+
+#: Height (inches) kept below a chart for its source line.
+SOURCE_PAD = 0.3
+
+
+def _wrapped(fig, source: str) -> str:
+    """The source line broken to the figure's width (6.5 pt text: about 19 characters an inch)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(source, int(fig.get_figwidth() * 19), break_on_hyphens=False))
+
+
+def _add_source(fig, source: str) -> None:
+    """The source line at the foot of a figure drawn with constrained layout.
+
+    The figure is laid out first and the layout then fixed; the figure grows
+    by the line's height at the bottom and everything already placed (axes,
+    figure texts, legends outside the axes) moves up by as much, so nothing
+    overlaps the line and the charts keep their size."""
+    if not source:
+        return
     fig.draw_without_rendering()
     fig.set_layout_engine("none")
-    for fmt, meta in (("png", {"Software": None}),
-                      ("svg", {"Date": None, "Creator": None, "Title": title})):
-        buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, dpi=DPI, metadata=meta, facecolor="white")
-        out[f"{stem}.{fmt}"] = buf.getvalue()
+    text = _wrapped(fig, source)
+    h = fig.get_figheight()
+    pad = SOURCE_PAD + 0.12 * text.count("\n")
+    fig.set_figheight(h + pad)
+    scale, foot = h / (h + pad), pad / (h + pad)
+    for ax in fig.axes:
+        box = ax.get_position(original=False)
+        ax.set_position((box.x0, foot + box.y0 * scale, box.width, box.height * scale))
+    for t in fig.texts:
+        x, y = t.get_position()
+        t.set_y(foot + y * scale)
+    for legend in fig.legends:
+        legend.set_bbox_to_anchor((0, foot, 1, 1 - foot), transform=fig.transFigure)
+    fig.text(0.01, foot / 2, text, ha="left", va="center", fontsize=6.5, color=GREY, linespacing=1.3)
+
+
+def _source_text(fig, source: str, foot: float) -> None:
+    """The source line of a figure laid out by hand, ``foot`` (figure fraction) above its bottom."""
+    fig.text(0.01, foot * 0.35, _wrapped(fig, source), ha="left", va="center", fontsize=6.5, color=GREY)
+
+
+def save(figures: Mapping[str, Any]) -> dict[str, bytes]:
+    """Each figure as ``stem.png`` (150 dpi) and ``stem.svg``, without dates:
+    the files the command-line tools write."""
+    import matplotlib
+
+    out = {}
+    with matplotlib.rc_context(_rc()):  # svg.hashsalt and svg.fonttype are read when saving
+        for stem, fig in figures.items():
+            # lay out once (constrained layout), then keep that layout for both formats
+            fig.draw_without_rendering()
+            fig.set_layout_engine("none")
+            for fmt, meta in (("png", {"Software": None}),
+                              ("svg", {"Date": None, "Creator": None, "Title": fig.get_label()})):
+                buf = io.BytesIO()
+                fig.savefig(buf, format=fmt, dpi=DPI, metadata=meta, facecolor="white")
+                out[f"{stem}.{fmt}"] = buf.getvalue()
     return out
 
 
-def _draw(fn, *args, **kwargs) -> dict[str, bytes]:
+def _draw(fn, *args, source: str = "", **kwargs) -> dict[str, Any]:
+    """Figures drawn by ``fn`` with the package's style, each with the source line."""
     import matplotlib
 
     with matplotlib.rc_context(_rc()):
-        return fn(*args, **kwargs)
+        figures = fn(*args, **kwargs)
+        for fig in figures.values():
+            if not getattr(fig, "_solidarity_source", False):
+                _add_source(fig, source)
+    return figures
+
+
+def data_source(population, gdp) -> str:
+    """``population 2025, <release>; GDP 2024, <release>`` from the indicators a run read."""
+    return "; ".join(f"{name} {ind.year}, {ind.vintage}" for name, ind in (("population", population),
+                                                                            ("GDP", gdp)) if ind is not None)
+
+
+def study_source(data: Iterable[str], scenarios: str) -> str:
+    """The source line of a comparison or a sweep: each distinct data
+    selection, the scenarios and the tool's version."""
+    from .. import __version__
+
+    parts = list(dict.fromkeys(d for d in data if d))
+    return (f"Source: {' | '.join(parts)}. " if parts else "") + \
+        f"Scenario{'s' if ',' in scenarios else ''}: {scenarios}. Drawn with solidarity {__version__}."
+
+
+def source_line(tables: Mapping[str, pd.DataFrame]) -> str:
+    """Where a run's numbers come from, from its ``meta`` table: the data
+    releases (year, release), the scenario and the tool's version."""
+    meta = tables.get("meta")
+    if meta is None:
+        return ""
+    m = {str(k): str(v) for k, v in meta["value"].items()}
+    parts = []
+    for key, name in (("population", "population"), ("gdp", "GDP")):
+        fields = m.get(key, "").split("; ")
+        if len(fields) >= 3:
+            parts.append(f"{name} {fields[0]}, {fields[2]}")
+    text = "Source: " + "; ".join(parts) + "." if parts else ""
+    if m.get("scenario"):
+        text += f" Scenario: {m['scenario']}" + (f" ({m['scenario_file']})" if m.get("scenario_file") else "") + "."
+    if m.get("package"):
+        text += f" Drawn with {m['package']}."
+    return text.strip()
 
 
 def label(geo: str) -> str:
@@ -156,8 +257,9 @@ def _context(tables: Mapping[str, pd.DataFrame]) -> tuple[str, int]:
     if meta is not None:
         m = meta["value"].to_dict()
         name = str(m.get("scenario", ""))
-        if m.get("scenario_year"):
-            name += f" ({m['scenario_year']})"
+        year = str(m.get("scenario_year", ""))
+        if year and year not in name:  # "2026 adopted pool", not "2026 adopted pool (2026)"
+            name += f" ({year})"
     rate = 0
     pool = tables.get("pool")
     if pool is not None and "equivalence_eur" in pool.index:
@@ -191,28 +293,40 @@ def _state_order(tables: Mapping[str, pd.DataFrame]) -> list[str]:
 
 # --- a run -----------------------------------------------------------------------
 
+def run_figures(result) -> dict[str, Any]:
+    """Every chart of a run (:class:`solidarity.pipeline.Result`) as a
+    matplotlib Figure, by file stem (``obligations``, ``flows``...): shown
+    inline by a notebook, saved with ``fig.savefig`` or :func:`save`."""
+    return figures_from_tables(result.tables)
+
+
 def run_charts(result) -> dict[str, bytes]:
-    """Every chart of a run (:class:`solidarity.pipeline.Result`):
-    file name -> PNG or SVG bytes (see the module's docstring)."""
-    return charts_from_tables(result.tables)
+    """Every chart of a run as files: name -> PNG or SVG bytes (see the module's docstring)."""
+    return save(run_figures(result))
 
 
-def charts_from_tables(tables: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
-    """The charts of a run from its tables (as indexed in ``Result.tables``)."""
-    out: dict[str, bytes] = {}
-    out.update(_draw(_obligations_chart, tables))
+def figures_from_tables(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """The figures of a run from its tables (as indexed in ``Result.tables``)."""
+    src = source_line(tables)
+    out: dict[str, Any] = {}
+    out.update(_draw(_obligations_chart, tables, source=src))
     if "flows" in tables and "beneficiaries" in tables:
-        out.update(_draw(_flows_chart, tables))
-        out.update(_draw(_beneficiaries_chart, tables))
+        out.update(_draw(_flows_chart, tables, source=src))
+        out.update(_draw(_beneficiaries_chart, tables, source=src))
     off = tables.get("offsets")
     if off is not None and len(off) and int(off["offset"].sum()) > 0:
-        out.update(_draw(_offsets_chart, tables))
+        out.update(_draw(_offsets_chart, tables, source=src))
     if tables.get("crisis") is not None and len(tables["crisis"]):
-        out.update(_draw(_crisis_chart, tables))
+        out.update(_draw(_crisis_chart, tables, source=src))
     return out
 
 
-def _obligations_chart(tables) -> dict[str, bytes]:
+def charts_from_tables(tables: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
+    """The chart files of a run from its tables."""
+    return save(figures_from_tables(tables))
+
+
+def _obligations_chart(tables) -> dict[str, Any]:
     """Per state: the value pledged, stacked by type and marked by source,
     against the obligation (left, EUR million); the same as % of the
     obligation (right); unmet obligations hatched."""
@@ -334,7 +448,7 @@ def _obligations_legend(fig, rate) -> None:
                columnspacing=3.0)
 
 
-def _flows_chart(tables) -> dict[str, bytes]:
+def _flows_chart(tables) -> dict[str, Any]:
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
     from matplotlib.patches import Rectangle
@@ -414,7 +528,7 @@ def _flows_chart(tables) -> dict[str, bytes]:
     return _save(fig, "flows", title)
 
 
-def _beneficiaries_chart(tables) -> dict[str, bytes]:
+def _beneficiaries_chart(tables) -> dict[str, Any]:
     from matplotlib.patches import Patch
 
     scenario, _ = _context(tables)
@@ -465,7 +579,7 @@ def _beneficiaries_chart(tables) -> dict[str, bytes]:
     return _save(fig, "beneficiaries", title)
 
 
-def _offsets_chart(tables) -> dict[str, bytes]:
+def _offsets_chart(tables) -> dict[str, Any]:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -518,7 +632,7 @@ def _offsets_chart(tables) -> dict[str, bytes]:
     return _save(fig, "offsets", title)
 
 
-def _crisis_chart(tables) -> dict[str, bytes]:
+def _crisis_chart(tables) -> dict[str, Any]:
     from matplotlib.patches import Patch
 
     scenario, _ = _context(tables)
@@ -586,11 +700,55 @@ def _fname(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in str(text)).strip("_") or "chart"
 
 
-def compare_charts(deltas: pd.DataFrame, baseline: str | None = None,
-                   units: Mapping[str, tuple[str, float]] | None = None,
-                   title: str = "") -> dict[str, bytes]:
-    """Per-state changes between scenarios, one chart per metric
-    (``compare_<metric>.png`` / ``.svg``).
+def readable(name: str) -> str:
+    """A column's meaning from the table registry, as an axis or title says it
+    (``obligation_eur`` -> ``Obligation after deduction``); unknown names
+    with their underscores as spaces."""
+    from .tables import REGISTRY
+
+    for spec in REGISTRY.values():
+        if name in spec.names:
+            doc = spec.column(name).doc
+            for stop in (" (", ":", ",", ";"):
+                doc = doc.split(stop)[0]
+            return doc[:1].upper() + doc[1:]
+    text = str(name).replace("_eur", "").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+#: The pool's numbers as a sweep's axis says them.
+_PARAMETERS = {"pool.relocations": ("Pool in relocations, R", "persons"),
+               "pool.financial_eur": ("Pool in money, F", "EUR"),
+               "pool.equivalence_eur": ("Value of one relocation, e", "EUR"),
+               "pool.sar_share": ("Share for search-and-rescue states", "fraction")}
+
+
+def parameter_label(path: str) -> str:
+    """A swept key path as an axis title, with its unit: ``Pool in
+    relocations, R (pool.relocations), persons``."""
+    from .tables import REGISTRY
+
+    name, unit = _PARAMETERS.get(path, ("", ""))
+    spec = REGISTRY.get("sweep")
+    if not unit and spec is not None and path in spec.names:
+        unit = spec.column(path).unit
+    if not unit:
+        last = path.rsplit(".", 1)[-1]
+        unit = "EUR" if last.endswith("_eur") else "persons" if "relocations" in last else \
+            "fraction" if last.endswith(("_share", "weight")) else ""
+    if not name:
+        last = path.rsplit(".", 1)[-1].replace("_eur", "").replace("_", " ")
+        name = last[:1].upper() + last[1:]
+    unit = "" if unit in ("text", "number", "code", "flag") else unit
+    return f"{name} ({path})" + (f", {unit}" if unit else "")
+
+
+def compare_figures(deltas: pd.DataFrame, baseline: str | None = None,
+                    units: Mapping[str, tuple[str, float]] | None = None,
+                    title: str = "", labels: Mapping[str, str] | None = None,
+                    source: str = "") -> dict[str, Any]:
+    """Per-state changes between scenarios, one figure per metric
+    (stem ``compare_<metric>``).
 
     ``deltas`` is a long table (a column or an index level each):
 
@@ -604,9 +762,19 @@ def compare_charts(deltas: pd.DataFrame, baseline: str | None = None,
     colour per label), with the label's value in the legend's totals. Labels
     whose deltas are all empty (the baseline) or equal to ``baseline`` are
     not drawn. Units follow the metric's name (:func:`metric_unit`) unless
-    ``units`` maps the metric to ``(axis unit, divisor)``.
+    ``units`` maps the metric to ``(axis unit, divisor)``; titles and axes
+    name the metric as ``labels`` says, else as the table registry
+    describes it (:func:`readable`). ``source`` is the line at the foot.
     """
-    return _draw(_compare_charts, deltas, baseline, units or {}, title)
+    return _draw(_compare_charts, deltas, baseline, units or {}, title, labels or {}, source=source)
+
+
+def compare_charts(deltas: pd.DataFrame, baseline: str | None = None,
+                   units: Mapping[str, tuple[str, float]] | None = None,
+                   title: str = "", labels: Mapping[str, str] | None = None,
+                   source: str = "") -> dict[str, bytes]:
+    """:func:`compare_figures` as files (``compare_<metric>.png`` / ``.svg``)."""
+    return save(compare_figures(deltas, baseline, units, title, labels, source))
 
 
 def _by_name(geos: Iterable) -> list:
@@ -615,7 +783,7 @@ def _by_name(geos: Iterable) -> list:
                                                       KNOWN_CODES.get(str(g), str(g)), str(g)))
 
 
-def _compare_charts(deltas, baseline, units, title) -> dict[str, bytes]:
+def _compare_charts(deltas, baseline, units, title, names) -> dict[str, Any]:
     from matplotlib.patches import Patch
 
     d = deltas.reset_index() if deltas.index.names != [None] else deltas
@@ -623,9 +791,10 @@ def _compare_charts(deltas, baseline, units, title) -> dict[str, bytes]:
     if missing:
         raise ValueError(f"compare_charts: deltas lacks column(s) {', '.join(sorted(missing))}")
     colours = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW, BLACK)
-    out: dict[str, bytes] = {}
+    out: dict[str, Any] = {}
     for metric in dict.fromkeys(d["metric"]):
         dm = d[d["metric"] == metric]
+        name = str(names.get(metric) or readable(str(metric))).strip()
         all_labels = list(dict.fromkeys(dm["label"]))
         labels = [lab for lab in all_labels
                   if lab != baseline and dm.loc[dm["label"] == lab, "delta"].notna().any()]
@@ -663,17 +832,16 @@ def _compare_charts(deltas, baseline, units, title) -> dict[str, bytes]:
         ax.tick_params(axis="y", length=0)
         if unit in ("persons", ""):
             _thousands(ax.xaxis)
-        ax.set_xlabel(f"change in {metric}" + (f", {unit}" if unit else "")
-                      + (" (percentage points)" if unit == "%" else ""))
-        ax.set_title(f"Change in {metric} per state" + (f" against {base}" if base is not None else ""),
-                     loc="left")
+        ax.set_xlabel(f"Change in {name[:1].lower() + name[1:]}"
+                      + (", percentage points" if unit == "%" else f", {unit}" if unit else ""))
+        ax.set_title("Change per state" + (f" against {base}" if base is not None else ""), loc="left")
         if labels:
             fig.legend(handles=[Patch(facecolor=colours[i % len(colours)], label=str(lab))
                                 for i, lab in enumerate(labels)], loc="outside lower center",
                        ncol=min(4, len(labels)))
         else:
             ax.text(0.5, 0.5, "no differences to draw", transform=ax.transAxes, ha="center", color=GREY)
-        head = (title or "Comparison of scenarios") + f": {metric}"
+        head = (title or "Comparison of scenarios") + f": {name[:1].lower() + name[1:]}"
         fig.suptitle(head, x=0.01, ha="left", fontsize=12, fontweight="bold")
         out.update(_save(fig, f"compare_{_fname(metric)}", head))
     return out
@@ -689,11 +857,13 @@ def _signed(x: float, unit: str) -> str:
     return s.replace(",", THIN).replace("-", "\u2212")
 
 
-def sweep_charts(long_table: pd.DataFrame, parameter: str, metrics: Iterable[str] | None = None,
-                 units: Mapping[str, tuple[str, float]] | None = None, title: str = "",
-                 sharey: bool = False) -> dict[str, bytes]:
-    """Response curves: one chart per metric (``sweep_<metric>.png`` / ``.svg``),
-    a small panel per state with the metric against the swept parameter.
+def sweep_figures(long_table: pd.DataFrame, parameter: str, metrics: Iterable[str] | None = None,
+                  units: Mapping[str, tuple[str, float]] | None = None, title: str = "",
+                  sharey: bool = False, labels: Mapping[str, str] | None = None,
+                  source: str = "") -> dict[str, Any]:
+    """Response curves: one figure per metric (stem ``sweep_<metric>``), a
+    small panel per state whose metric moves with the swept parameter; the
+    states where it stays the same are listed in one line of text.
 
     ``long_table`` has one row per sweep point and state (columns or index
     levels):
@@ -707,84 +877,144 @@ def sweep_charts(long_table: pd.DataFrame, parameter: str, metrics: Iterable[str
                     ``metrics``)
 
     Units follow the metric's name (:func:`metric_unit`) unless ``units``
-    maps it to ``(axis unit, divisor)``. Each panel has its own y scale,
+    maps it to ``(axis unit, divisor)``; metrics are named as ``labels``
+    says, else as the registry describes them (:func:`readable`), the
+    parameter by :func:`parameter_label`. Each panel has its own y scale,
     starting at 0 for non-negative metrics, unless ``sharey`` (states differ
     by two orders of magnitude, so shared scales flatten the small ones).
+    ``source`` is the line at the foot.
     """
-    return _draw(_sweep_charts, long_table, parameter, metrics, units or {}, title, sharey)
+    return _draw(_sweep_charts, long_table, parameter, metrics, units or {}, title, sharey, labels or {},
+                 source)
 
 
-def _sweep_charts(table, parameter, metrics, units, title, sharey) -> dict[str, bytes]:
+def sweep_charts(long_table: pd.DataFrame, parameter: str, metrics: Iterable[str] | None = None,
+                 units: Mapping[str, tuple[str, float]] | None = None, title: str = "",
+                 sharey: bool = False, labels: Mapping[str, str] | None = None,
+                 source: str = "") -> dict[str, bytes]:
+    """:func:`sweep_figures` as files (``sweep_<metric>.png`` / ``.svg``)."""
+    return save(sweep_figures(long_table, parameter, metrics, units, title, sharey, labels, source))
+
+
+def _sweep_metrics(t: pd.DataFrame, parameter: str, metrics) -> list[str]:
+    skip = {"point", parameter, "geo"}
+    return list(metrics) if metrics is not None else [
+        c for c in t.columns if c not in skip and pd.api.types.is_numeric_dtype(t[c])
+        and not pd.api.types.is_bool_dtype(t[c])]
+
+
+def _constant(t: pd.DataFrame, metric: str, div: float) -> dict[str, float]:
+    """State -> its value, for the states whose metric does not move over the
+    sweep (NaN where it is empty at every point)."""
+    out = {}
+    for g, rows in t.groupby("geo", sort=False):
+        v = rows[metric].to_numpy(dtype=float, na_value=np.nan) / div
+        finite = v[np.isfinite(v)]
+        if len(finite) == 0:
+            out[str(g)] = math.nan
+        elif len(finite) == len(v) and finite.min() == finite.max():
+            out[str(g)] = float(finite[0])
+    return out
+
+
+def _constant_line(constant: Mapping[str, float], unit: str) -> str:
+    """``Unchanged over the sweep: 0 at AT, BE, ...; 12 at DE.`` (grouped by value)."""
+    if not constant:
+        return ""
+    groups: dict[str, list[str]] = {}
+    for g in _by_name(constant):
+        v = constant[g]
+        key = "empty" if math.isnan(v) else _plain(v, unit) + (f" {unit}" if unit and unit != "%" else "")
+        groups.setdefault(key, []).append(str(g))
+    text = "; ".join(f"{v} for {', '.join(gs)}" for v, gs in groups.items())
+    return "Not drawn, the same at every point: " + text + "."
+
+
+def _sweep_charts(table, parameter, metrics, units, title, sharey, names, source) -> dict[str, Any]:
+    """Long because each figure is laid out by hand (a fixed grid: constrained
+    layout is slow with many panels): panels, then the texts around them."""
+    import textwrap
+
     t = table.reset_index() if table.index.names != [None] else table
     missing = {"geo", parameter} - set(t.columns)
     if missing:
         raise ValueError(f"sweep_charts: long_table lacks column(s) {', '.join(sorted(missing))}")
-    skip = {"point", parameter, "geo"}
-    names = list(metrics) if metrics is not None else [
-        c for c in t.columns if c not in skip and pd.api.types.is_numeric_dtype(t[c])
-        and not pd.api.types.is_bool_dtype(t[c])]
     numeric = pd.api.types.is_numeric_dtype(t[parameter]) and not pd.api.types.is_bool_dtype(t[parameter])
     cats = list(dict.fromkeys(t[parameter]))
-    geos = _by_name(t["geo"])
-    n = len(geos)
-    ncol = min(6, max(1, n))
-    nrow = math.ceil(n / ncol)
-    out: dict[str, bytes] = {}
-    for metric in names:
+    out: dict[str, Any] = {}
+    for metric in _sweep_metrics(t, parameter, metrics):
         unit, div = units.get(metric) or metric_unit(str(metric))
-        height = 1.55 * nrow + 1.3
-        # a fixed grid (no constrained layout: it is slow with many panels)
+        name = str(names.get(metric) or readable(str(metric))).strip()
+        constant = _constant(t, metric, div)
+        geos = [g for g in _by_name(t["geo"]) if str(g) not in constant]
+        note = textwrap.wrap(_constant_line(constant, unit), 190, break_on_hyphens=False)
+        n = len(geos)
+        ncol = min(6, max(1, n))
+        nrow = math.ceil(n / ncol) if n else 0
+        foot = 0.6 + 0.16 * len(note) + (SOURCE_PAD if source else 0)
+        height = 1.55 * nrow + 0.75 + foot
         fig = _figure(12, height, layout=None)
-        fig.subplots_adjust(left=0.075, right=0.99, top=1 - 0.75 / height, bottom=0.6 / height,
-                            hspace=0.55, wspace=0.32)
-        axes = fig.subplots(nrow, ncol, sharex=True, sharey=sharey, squeeze=False)
-        values = t[metric].to_numpy(dtype=float, na_value=np.nan) / div
-        for k, ax in enumerate(axes.flat):
-            if k >= n:
-                ax.set_visible(False)
-                continue
-            g = geos[k]
-            rows = t[t["geo"] == g]
-            if numeric:
-                rows = rows.sort_values([parameter] + (["point"] if "point" in rows else []), kind="stable")
-                x = rows[parameter].to_numpy(dtype=float, na_value=np.nan)
-            else:
-                x = np.array([cats.index(v) for v in rows[parameter]], dtype=float)
-                order = np.argsort(x, kind="stable")
-                rows, x = rows.iloc[order], x[order]
-            v = rows[metric].to_numpy(dtype=float, na_value=np.nan) / div
-            ax.plot(x, v, color=BLUE, lw=1.6, marker="o", markersize=3, clip_on=False)
-            ax.text(0, 1.06, label(g), transform=ax.transAxes, fontsize=8.5, fontweight="bold", va="bottom")
-            ax.grid(True)
-            ax.tick_params(labelsize=7)
-            if not sharey and len(v):
-                top, bottom = float(np.nanmax(v)), float(np.nanmin(v))
-                if bottom >= 0:
-                    ax.set_ylim(0, top * 1.12 if top > 0 else 1)
-                if top == bottom:
-                    ax.set_yticks([top])
-                    ax.text(0.5, 0.5, f"constant: {_plain(top, unit)}", transform=ax.transAxes,
-                            ha="center", va="center", fontsize=7.5, color=GREY,
-                            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.8})
-            if unit in ("persons", ""):
-                _thousands(ax.yaxis)
-            if k + ncol >= n:  # nothing below this panel: show its x tick labels
-                ax.xaxis.set_tick_params(labelbottom=True)
-            if not numeric:
-                ax.set_xticks(range(len(cats)), [str(c) for c in cats], rotation=30, ha="right")
-        if numeric:
-            _thousands(axes.flat[0].xaxis)
-        if sharey and np.isfinite(values).any() and np.nanmin(values) >= 0:
-            axes.flat[0].set_ylim(0, float(np.nanmax(values)) * 1.12 or 1)
-        fig.text(0.5, 0.12 / height, parameter, ha="center", va="bottom", fontsize=9)
-        fig.text(0.006, 0.5, f"{metric}" + (f", {unit}" if unit else ""), rotation=90, ha="left",
-                 va="center", fontsize=9)
-        head = (title or "Sweep") + f": {metric} per state against {parameter}"
+        fig._solidarity_source = True  # the source line is placed here, in the fixed grid
+        if n:
+            fig.subplots_adjust(left=0.075, right=0.99, top=1 - 0.75 / height, bottom=foot / height,
+                                hspace=0.55, wspace=0.32)
+            axes = fig.subplots(nrow, ncol, sharex=True, sharey=sharey, squeeze=False)
+            _sweep_panels(axes, t, geos, parameter, metric, unit, div, numeric, cats, sharey)
+            fig.text(0.5, (foot - 0.45) / height, parameter_label(parameter), ha="center", va="bottom",
+                     fontsize=9)
+            fig.text(0.006, 1 - (0.75 + 1.55 * nrow / 2) / height, name + (f", {unit}" if unit else ""),
+                     rotation=90, ha="left", va="center", fontsize=9)
+        for i, line in enumerate(note):
+            fig.text(0.01, (foot - 0.62 - 0.16 * i) / height, line, ha="left", va="top", fontsize=7.5,
+                     color=GREY)
+        if source:
+            _source_text(fig, source, SOURCE_PAD / height)
+        head = (title + ": " if title else "") + f"{name} per state against {parameter_label(parameter).split(' (')[0]}"
         fig.text(0.01, 1 - 0.12 / height, head, ha="left", va="top", fontsize=12, fontweight="bold")
-        fig.text(0.99, 1 - 0.14 / height, "each panel has its own scale" if not sharey else "one scale",
-                 ha="right", va="top", fontsize=8.5, color=GREY)
+        fig.text(0.99, 1 - 0.14 / height, ("each panel has its own scale" if not sharey else "one scale")
+                 if n else "", ha="right", va="top", fontsize=8.5, color=GREY)
         out.update(_save(fig, f"sweep_{_fname(metric)}", head))
     return out
+
+
+def _sweep_panels(axes, t, geos, parameter, metric, unit, div, numeric, cats, sharey) -> None:
+    """One small panel per state: the metric against the parameter."""
+    n, ncol = len(geos), axes.shape[1]
+    values = t[t["geo"].isin(geos)][metric].to_numpy(dtype=float, na_value=np.nan) / div
+    for k, ax in enumerate(axes.flat):
+        if k >= n:
+            ax.set_visible(False)
+            continue
+        g = geos[k]
+        rows = t[t["geo"] == g]
+        if numeric:
+            rows = rows.sort_values([parameter] + (["point"] if "point" in rows else []), kind="stable")
+            x = rows[parameter].to_numpy(dtype=float, na_value=np.nan)
+        else:
+            x = np.array([cats.index(v) for v in rows[parameter]], dtype=float)
+            order = np.argsort(x, kind="stable")
+            rows, x = rows.iloc[order], x[order]
+        v = rows[metric].to_numpy(dtype=float, na_value=np.nan) / div
+        ax.plot(x, v, color=BLUE, lw=1.6, marker="o", markersize=3, clip_on=False)
+        ax.text(0, 1.06, label(g), transform=ax.transAxes, fontsize=8.5, fontweight="bold", va="bottom")
+        ax.grid(True)
+        ax.tick_params(labelsize=7)
+        finite = v[np.isfinite(v)]
+        if not sharey and len(finite):
+            top, bottom = float(finite.max()), float(finite.min())
+            if bottom >= 0:
+                ax.set_ylim(0, top * 1.12 if top > 0 else 1)
+        if unit in ("persons", ""):
+            _thousands(ax.yaxis)
+        if k + ncol >= n:  # nothing below this panel: show its x tick labels
+            ax.xaxis.set_tick_params(labelbottom=True)
+        if not numeric:
+            ax.set_xticks(range(len(cats)), [str(c) for c in cats], rotation=30, ha="right")
+    if numeric:
+        _thousands(axes.flat[0].xaxis)
+    finite = values[np.isfinite(values)]
+    if sharey and len(finite) and finite.min() >= 0:
+        axes.flat[0].set_ylim(0, float(finite.max()) * 1.12 or 1)
 
 
 def _plain(v: float, unit: str) -> str:

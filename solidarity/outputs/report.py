@@ -14,6 +14,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -352,22 +353,71 @@ def to_csv(name: str, df: pd.DataFrame) -> bytes:
     return flat(name, df).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-def to_json(name: str, df: pd.DataFrame) -> bytes:
-    """``{"table", "key", "columns": {name: {type, unit, doc}}, "rows": [...]}``:
-    ``pandas.DataFrame(doc["rows"])`` reads it back."""
+def _indexed(name: str, df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The table in registry order, indexed by its key (if it has one), and the key."""
     out = flat(name, df)
     spec = REGISTRY.get(name)
-    cols = {c: ({"type": spec.column(c).dtype, "unit": spec.column(c).unit, "doc": spec.column(c).doc}
-                if spec is not None else {}) for c in out.columns}
+    key = [k for k in (spec.key if spec is not None else ()) if k in out.columns]
+    if not key and df.index.names != [None]:
+        key = [str(k) for k in df.index.names]
+    return (out.set_index(key) if key else out), key
+
+
+def column_docs(name: str, columns) -> dict[str, dict[str, str]]:
+    """Column -> ``{"unit", "description"}`` from the registry (empty for a
+    table or column it does not know)."""
+    spec = REGISTRY.get(name)
+    known = set(spec.names) if spec is not None else set()
+    return {c: ({"unit": spec.column(c).unit, "description": spec.column(c).doc}
+                if spec is not None and c in known else {}) for c in columns}
+
+
+def to_json(name: str, df: pd.DataFrame) -> bytes:
+    """pandas' ``orient="table"`` form: ``{"schema": {"fields", "primaryKey",
+    ...}, "data": [...]}`` (a Frictionless Table Schema), each field with its
+    ``unit`` and ``description`` from the registry, so
+    ``pandas.read_json(path, orient="table")`` gives the table indexed by its
+    key as ``Result.tables`` holds it (``precise_float=True`` for floats to
+    the last bit: pandas' default parser may differ in the last digit).
+
+    Written with :mod:`json` rather than ``DataFrame.to_json``, whose floats
+    keep at most 15 significant digits.
+    """
+    from pandas.io.json import build_table_schema
+
+    indexed, key = _indexed(name, df)
+    schema: dict[str, Any] = dict(build_table_schema(indexed, index=bool(key), version=True))
+    docs = column_docs(name, [f["name"] for f in schema["fields"]])
+    for field in schema["fields"]:
+        field.update(docs.get(field["name"], {}))
+    spec = REGISTRY.get(name)
+    table = {"name": name, "description": spec.doc if spec is not None else ""}
+    out = indexed.reset_index() if key else indexed
     rows = [{k: _json_value(v) for k, v in zip(out.columns, rec)}
             for rec in out.itertuples(index=False, name=None)]
-    doc = {"table": name, "key": list(spec.key) if spec else [], "columns": cols, "rows": rows}
+    doc = {"schema": {**schema, "table": table}, "data": rows}
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def to_parquet(name: str, df: pd.DataFrame) -> bytes:
+    """The table with its key as the index (``pandas.read_parquet`` restores
+    it) and each column's ``unit`` and ``description`` in the Arrow schema's
+    field metadata (``pyarrow.parquet.read_schema(path).field(c).metadata``);
+    the table's name and description in the schema's metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    indexed, key = _indexed(name, df)
+    table = pa.Table.from_pandas(indexed, preserve_index=bool(key))
+    docs = column_docs(name, table.schema.names)
+    fields = [f.with_metadata({k.encode(): v.encode() for k, v in docs[f.name].items()}) if docs.get(f.name)
+              else f for f in table.schema]
+    spec = REGISTRY.get(name)
+    meta = {**(table.schema.metadata or {}), b"solidarity.table": name.encode(),
+            b"solidarity.description": (spec.doc if spec is not None else "").encode()}
+    table = pa.Table.from_arrays(table.columns, schema=pa.schema(fields, metadata=meta))
     buf = io.BytesIO()
-    flat(name, df).to_parquet(buf, index=False, engine="pyarrow")
+    pq.write_table(table, buf)
     return buf.getvalue()
 
 

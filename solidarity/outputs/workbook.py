@@ -5,36 +5,36 @@ inside the functions.
 
 Layout: a sheet per table, named as the table, with its key as ordinary
 columns; row 1 holds the column names exactly as in the CSV, JSON and
-Parquet files, row 2 the unit (``EUR``, ``persons``, ``fraction``...;
-empty for text), data from row 3. Both header rows and the key columns are
-frozen. A last sheet, ``columns``, documents every column of every sheet
-(table, column, type, unit, description, key) from the table registry
-(:mod:`solidarity.outputs.tables`); it has the same two header rows.
+Parquet files and data starts in row 2, so pandas' defaults read it::
+
+    pd.read_excel("tables.xlsx", sheet_name="shares", index_col=0)
+
+gives the table indexed by its key with numeric columns (a table keyed by
+two or three columns, such as ``pledges`` or ``flows``, needs
+``index_col=[0, 1]`` or ``[0, 1, 2]``: the ``key`` column of the ``columns``
+sheet says which). Each header cell carries a comment with the column's unit
+(``EUR``, ``persons``, ``fraction``...) and meaning; the header row and the
+key columns are frozen. A last sheet, ``columns``, documents every column of
+every sheet (table, column, type, unit, description, key) from the table
+registry (:mod:`solidarity.outputs.tables`).
 
 Cells hold exact values: whole numbers as numbers, fractions unrounded
 (shown as percentages), text as text (never as a formula), ``true`` and
 ``false`` as booleans; an empty text, a missing whole number (type
-``Int``) and a missing float are empty cells.
+``Int``) and a missing float are empty cells. With pandas' defaults an
+empty text cell reads as NaN and a whole-number column with empty cells as
+floats; :func:`read_sheet` gives every table exactly (values and dtypes),
+indexed as ``Result.tables`` holds it::
 
-Reading a sheet back with pandas gives every table exactly (same values,
-same dtypes) after one line::
+    from solidarity.outputs.workbook import read_sheet
+    df = read_sheet("tables.xlsx", "pledges")
 
-    import pandas as pd
-    from solidarity.outputs.workbook import READ, restore
-
-    df = restore(pd.read_excel("tables.xlsx", sheet_name="pledges", **READ), "pledges")
-
-``READ`` is ``dict(skiprows=[1], dtype=object, keep_default_na=False,
-na_values=[""])``: skip the units row, take cells as they are (no guessing
-of numbers in text) and only empty cells as missing. :func:`restore` then
-sets each column's dtype from the registry (``str`` -> object with ``""``
-for empty, ``int`` -> int64, ``Int`` -> Int64, ``float`` -> float64,
-``bool`` -> bool); without the package, the ``type`` column of the
-``columns`` sheet gives the same mapping. :func:`read_sheet` does both and
-takes the types from the workbook's own ``columns`` sheet, so it also reads
-tables the registry does not know. The result is the table as the CSV
-holds it (key as columns); ``solidarity.outputs.tables.frame(name, df)`` gives the
-indexed form of ``Result.tables``.
+It reads the sheet with :data:`READ` (``dtype=object,
+keep_default_na=False, na_values=[""]``: cells as they are, only empty cells
+missing) and sets each column's dtype from the workbook's own ``columns``
+sheet (:func:`restore`: ``str`` -> object with ``""`` for empty, ``int`` ->
+int64, ``Int`` -> Int64, ``float`` -> float64, ``bool`` -> bool), so it also
+reads tables the registry does not know.
 
 The same tables give a byte-identical file: the document properties carry
 no creation or modification date (openpyxl would stamp the time of saving)
@@ -58,10 +58,8 @@ import pandas as pd
 from .tables import _DTYPES, REGISTRY, flat
 
 #: Keyword arguments for ``pandas.read_excel`` (see the module's docstring).
-READ: dict[str, Any] = {"skiprows": [1], "dtype": object, "keep_default_na": False, "na_values": [""]}
+READ: dict[str, Any] = {"dtype": object, "keep_default_na": False, "na_values": [""]}
 COLUMNS_SHEET = "columns"
-#: Units shown in row 2; text-like units (text, code, flag) leave it empty.
-_SHOWN_UNITS = {"persons", "EUR", "million EUR", "fraction", "year"}
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _FIXED_DATE = datetime.datetime(*_ZIP_TIME)
 #: dcterms:created and dcterms:modified (optional in the core properties)
@@ -151,27 +149,38 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return out
 
 
-def _write_sheet(ws, df: pd.DataFrame, docs: list[dict], second_row: list[str] | None = None) -> None:
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
+def _header_note(doc: dict) -> str:
+    """The comment on a header cell: the column's unit and meaning."""
+    unit = f"unit: {doc['unit']}" if doc.get("unit") else ""
+    return "\n".join(p for p in (unit, doc.get("description", "")) if p)
 
-    head_font, unit_font = Font(bold=True), Font(italic=True, color="595959", size=9)
-    fill = PatternFill("solid", fgColor="E8EEF4")
+
+def _write_header(ws, columns, docs: list[dict]) -> None:
+    """Row 1: the column names, each with its unit and meaning as a comment."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Border, Font, PatternFill, Side
+
+    font, fill = Font(bold=True), PatternFill("solid", fgColor="E8EEF4")
     line = Border(bottom=Side(style="thin", color="7F7F7F"))
-    types = [d["type"] for d in docs]
-    units = [d["unit"] for d in docs]
-    shown = second_row if second_row is not None else [u if u in _SHOWN_UNITS else "" for u in units]
-    widths = [max(len(str(c)), len(s)) for c, s in zip(df.columns, shown)]
-    for j, (c, s) in enumerate(zip(df.columns, shown), start=1):
+    for j, (c, d) in enumerate(zip(columns, docs), start=1):
         h = ws.cell(row=1, column=j, value=str(c))
         h.data_type = "s"
-        h.font, h.fill = head_font, fill
-        u = ws.cell(row=2, column=j, value=s or None)
-        u.font, u.fill, u.border = unit_font, fill, line
-        if u.value is not None:
-            u.data_type = "s"
+        h.font, h.fill, h.border = font, fill, line
+        note = _header_note(d)
+        if note:
+            h.comment = Comment(note, "solidarity", width=320, height=120)
+
+
+def _write_sheet(ws, df: pd.DataFrame, docs: list[dict]) -> None:
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    types = [d["type"] for d in docs]
+    units = [d["unit"] for d in docs]
+    _write_header(ws, df.columns, docs)
+    widths = [len(str(c)) for c in df.columns]
     formats = [_number_format(t, u) for t, u in zip(types, units)]
-    for i, rec in enumerate(df.itertuples(index=False, name=None), start=3):
+    for i, rec in enumerate(df.itertuples(index=False, name=None), start=2):
         for j, (v, t) in enumerate(zip(rec, types), start=1):
             value = _cell(v, t)
             if value is None:
@@ -187,10 +196,10 @@ def _write_sheet(ws, df: pd.DataFrame, docs: list[dict], second_row: list[str] |
         letter = get_column_letter(j)
         ws.column_dimensions[letter].width = min(w + 2, _MAX_WIDTH)
         if w + 2 > _MAX_WIDTH:
-            for row in ws.iter_rows(min_row=3, min_col=j, max_col=j):
+            for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                 row[0].alignment = wrap
     nkey = sum(1 for d in docs if d["key"])
-    ws.freeze_panes = f"{get_column_letter(nkey + 1)}3"
+    ws.freeze_panes = f"{get_column_letter(nkey + 1)}2"
 
 
 def to_xlsx(tables: Mapping[str, pd.DataFrame], title: str = "solidarity") -> bytes:
@@ -216,17 +225,19 @@ def to_xlsx(tables: Mapping[str, pd.DataFrame], title: str = "solidarity") -> by
         every += docs
         _write_sheet(wb.create_sheet(sheet), out, docs)
     doc = pd.DataFrame(every, columns=["table", "column", "type", "unit", "description", "key"])
-    meta = [{"type": "str", "unit": "text", "key": k} for k in (True, True, False, False, False, False)]
+    meta = [{"type": "str", "unit": "", "key": k, "description": d} for k, d in (
+        (True, "the sheet"), (True, "the column's header (row 1 of the sheet)"),
+        (False, "str, int, Int (whole number, may be empty), float or bool"),
+        (False, "persons, EUR, million EUR, fraction, year, code, text, flag"),
+        (False, "what the column holds"), (False, "true for the columns of the table's key"))]
     meta[-1]["type"] = "bool"
-    _write_sheet(wb.create_sheet(COLUMNS_SHEET), doc, meta,
-                 second_row=["sheet", "header (row 1)", "str int Int float bool", "row 2 of the sheet",
-                             "", "part of the table's key"])
+    _write_sheet(wb.create_sheet(COLUMNS_SHEET), doc, meta)
     props = wb.properties
     props.title = title
     props.creator = props.lastModifiedBy = f"solidarity {__version__}"
-    props.description = ("Read a sheet back: pandas.read_excel(file, sheet_name=NAME, skiprows=[1], "
-                         "dtype=object, keep_default_na=False, na_values=['']), then the types of the "
-                         "'columns' sheet (solidarity.outputs.workbook.restore).")
+    props.description = ("Read a sheet back: pandas.read_excel(file, sheet_name=NAME, index_col=0) "
+                         "(index_col=[0, 1] for a table keyed by two columns: see the 'columns' sheet); "
+                         "exactly, with every dtype: solidarity.outputs.workbook.read_sheet(file, NAME).")
     props.created = props.modified = _FIXED_DATE  # removed from the file by _save
     return _save(wb)
 
@@ -303,7 +314,8 @@ def restore(df: pd.DataFrame, name: str | None = None, types: Mapping[str, str] 
 def read_sheet(source, name: str) -> pd.DataFrame:
     """A table from a workbook written by :func:`to_xlsx` (a path, a file
     object or the bytes), exactly as written, with the types of the
-    workbook's ``columns`` sheet."""
+    workbook's ``columns`` sheet, indexed by its key as ``Result.tables``
+    holds it."""
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(source)
     with pd.ExcelFile(source, engine="openpyxl") as book:  # closes the file it opened
@@ -312,4 +324,12 @@ def read_sheet(source, name: str) -> pd.DataFrame:
         cols["key"] = cols["key"].astype(bool)
         mine = cols[cols["table"] == name]
         sheet = pd.read_excel(book, sheet_name=name, **READ)
-    return restore(sheet, types=dict(zip(mine["column"], mine["type"])), key=list(mine.loc[mine["key"], "column"]))
+    key = list(mine.loc[mine["key"], "column"])
+    types = dict(zip(mine["column"], mine["type"]))
+    out = restore(sheet, types=types, key=key)
+    if not key:
+        return out
+    for k in key:  # pandas 3's reset_index (in restore) infers its str dtype; Result.tables keeps object
+        if types.get(k) == "str":
+            out[k] = out[k].astype(object)
+    return out.set_index(key)

@@ -153,6 +153,24 @@ class Comparison:
         """The readable answer: input differences, states that changed, pool totals."""
         return render(self, changed_only)
 
+    def __repr__(self) -> str:
+        changed = self.changed_states()
+        return (f"<Comparison of {len(self.labels)} runs, base {self.base!r} against "
+                f"{', '.join(map(repr, self.labels[1:]))}: {len(changed)} states changed; "
+                f"tables {', '.join(self.tables)}; .text() for the text>")
+
+    def _repr_html_(self) -> str:
+        from ..outputs.notebook import block
+
+        changed = self.changed_states()
+        pool = self.pool[self.pool["changed"]]
+        return block(f"Comparison: {self.base} against {', '.join(self.labels[1:])}",
+                     [f"{len(changed)} states changed" + (f": {', '.join(changed)}." if changed else ".")],
+                     {POOL.name: pool} if len(pool) else {},
+                     details={"What changed, in words": render(self, changed_only=True)},
+                     hint=".text() for plain text; .inputs, .states, .pool for the tables; "
+                          ".changed_only() keeps what differs")
+
 
 def compare(results: Sequence, labels: Sequence[str] | None = None) -> Comparison:
     """Compare runs; the first is the base.

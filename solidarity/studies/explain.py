@@ -129,8 +129,21 @@ class Explanation:
         """Shortcut to one number: ``value("fair_share", "eur", "fair_share_eur")``."""
         return self.section(section).fact(fact).values[name].value
 
+    def __repr__(self) -> str:
+        return (f"<Explanation {self.state} in {self.scenario!r} ({self.year}): "
+                f"{', '.join(s.key for s in self.sections)}; .text() for the text>")
+
+    def _repr_html_(self) -> str:
+        from ..outputs.notebook import block
+
+        return block(self.title(), lists={s.title: [f.text() for f in s.facts] for s in self.sections},
+                     hint=".text() for plain text, .to_dict() or .to_json() for the numbers")
+
+    def title(self) -> str:
+        return f"{self.country} ({self.state}) in {self.scenario} ({self.year})"
+
     def text(self) -> str:
-        lines = [f"{self.country} ({self.state}) in {self.scenario} ({self.year})"]
+        lines = [self.title()]
         for s in self.sections:
             lines += ["", s.title]
             lines += [f"- {f.text()}" for f in s.facts]

@@ -790,13 +790,44 @@ _PRELOAD = ("solidarity.studies.sweep", "solidarity.pipeline", "solidarity.outpu
             "solidarity.optimise.solve", "solidarity.optimise.allocate", "highspy")
 
 
-def _local(feed: _Feed, jobs: int) -> None:
-    shared = feed.plan.shared
-    if jobs == 1:
-        while (chunk := feed.next()) is not None:
-            for t in chunk:
-                feed.take(run_chunk(shared, [t]))
+@contextmanager
+def _main_without_a_path() -> Iterator[None]:
+    """Hide the main module's ``__file__`` while workers start when it names no
+    file (``python - <<EOF`` gives ``'<stdin>'``): multiprocessing would have
+    every forkserver or spawn worker run that path as the main module, and
+    each dies at once (BrokenProcessPool). Workers need nothing from
+    ``__main__``; a script's real file is left alone (its guard
+    ``if __name__ == "__main__":`` keeps working)."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or getattr(main, "__spec__", None) is not None or path is None or os.path.isfile(path):
+        yield
         return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
+
+
+def _local(feed: _Feed, jobs: int) -> None:
+    if jobs == 1:
+        _serial(feed)
+        return
+    with _main_without_a_path():
+        _pooled(feed, jobs)
+
+
+def _serial(feed: _Feed) -> None:
+    shared = feed.plan.shared
+    while (chunk := feed.next()) is not None:
+        for t in chunk:
+            feed.take(run_chunk(shared, [t]))
+
+
+def _pooled(feed: _Feed, jobs: int) -> None:
+    """The sweep in ``jobs`` worker processes (forkserver, else spawn)."""
+    shared = feed.plan.shared
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
