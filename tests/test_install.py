@@ -205,8 +205,10 @@ def test_wheel_runs_in_a_fresh_environment(dist, tmp_path):
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
     bin_dir = env_dir / "bin"
+    # --force-reinstall: the same version may be installed (editable) in the
+    # machine's site-packages, which pip would otherwise take as satisfying it.
     pip = subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "--no-deps", "--no-index", "-q",
-                          str(wheel)], capture_output=True, text=True, timeout=600, check=False)
+                          "--force-reinstall", str(wheel)], capture_output=True, text=True, timeout=600, check=False)
     assert pip.returncode == 0, pip.stderr
     work = tmp_path / "elsewhere"
     work.mkdir()

@@ -86,7 +86,7 @@ def test_a_run_carries_summary_verification_and_manifest(adopted_30000):
     import solidarity
 
     res = solidarity.run(solidarity.load_scenario(ADOPTED, SETS))
-    de = next(r for r in adopted_30000["tables"]["obligations"]["rows"] if r["geo"] == "DE")
+    de = next(r for r in adopted_30000["tables"]["obligations"]["data"] if r["geo"] == "DE")
     assert de["obligation_eur"] == int(res.tables["obligations"].loc["DE", "obligation_eur"])
     assert adopted_30000["verification"] == {"verified": True, "status": "optimal", "solver": res.solve.solver}
     from solidarity.outputs.summary import intro
@@ -146,7 +146,7 @@ def test_explain_downloads_and_compare(desk, adopted_30000):
     bad = c.get(f"/api/results/{d}/explain/XX")
     assert bad.status_code == 422 and bad.json()["problems"][0]["key"] == "state"
     pq = pd.read_parquet(io.BytesIO(c.get(f"/api/results/{d}/tables/shares.parquet").content))
-    assert len(pq) == len(adopted_30000["tables"]["shares"]["rows"])
+    assert len(pq) == len(adopted_30000["tables"]["shares"]["data"])
     wb = c.get(f"/api/results/{d}/workbook.xlsx")
     assert wb.status_code == 200 and wb.content[:2] == b"PK"
     assert c.get(f"/api/results/{'0' * 64}/workbook.xlsx").status_code == 404

@@ -280,9 +280,9 @@ def _explain(desk: Desk, digest: str, state: str) -> dict:
 
 
 def _obligation_changes(a: dict, b: dict) -> list[dict]:
-    rows = {r["geo"]: r for r in a["tables"]["obligations"]["rows"]}
+    rows = {r["geo"]: r for r in a["tables"]["obligations"]["data"]}
     out = []
-    for r in b["tables"]["obligations"]["rows"]:
+    for r in b["tables"]["obligations"]["data"]:
         before = rows.get(r["geo"], {}).get("obligation_eur")
         out.append({"geo": r["geo"], "baseline_eur": before, "changed_eur": r["obligation_eur"],
                     "difference_eur": None if before is None else r["obligation_eur"] - before})

@@ -46,7 +46,7 @@
     }
     return (doc.title || "error") + ": " + (doc.detail || "");
   }
-  function rows(payload, table) { return payload.tables[table].rows; }
+  function rows(payload, table) { return payload.tables[table].data; }
   function byKey(list, key) { var m = {}; list.forEach(function (r) { m[key(r)] = r; }); return m; }
 
   // --- controls ---------------------------------------------------------------
