@@ -35,7 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .model import Level, MilpProblem, Solution, balanced_types, extract, type_floors
+from .lpchain import LpChain, safe_bound
+from .model import IN_KIND, Level, MilpProblem, Solution, balanced_types, extract, type_floors
 from .schema import FrozenDict, SolverName, SolveStatus
 from .sparse import Matrix
 
@@ -117,7 +118,7 @@ def _fmt(v) -> str:
 
 def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
           time_limit: float | None = None, mip_gap: float = 0.0,
-          write_lp: str | Path | None = None) -> SolveResult:
+          write_lp: str | Path | None = None, lp_first: bool = True) -> SolveResult:
     """Solve all levels in order.
 
     Parameters
@@ -127,6 +128,9 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
     mip_gap : relative MIP gap per level (0: prove optimality).
     write_lp : if given, the last MILP level's model (earlier levels fixed as
         constraints) is written there as an LP file through PuLP.
+    lp_first : with ``highs``, settle each level from its LP relaxation where
+        that proves the optimum (see the module docstring); False solves
+        every level as a MILP, as the other backends do.
     """
     name = SolverName(solver)
     backend = _BACKENDS[name]
@@ -140,6 +144,7 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
     trace: list[LevelTrace] = []
     gaps: list[float] = []
     last_milp = None
+    chain = _chain(problem, A, rlb, rub, lb, ub) if lp_first and name is SolverName.HIGHS else None
 
     def result(status, message="", level="") -> SolveResult:
         return SolveResult(status=status, objective=values, gap=max(gaps) if gaps else None,
@@ -164,7 +169,7 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
         elif sol is not None and lv.name in _NONNEGATIVE and lv.value(inp, sol) == 0:
             method, status, bound, gap = "shortcut", "optimal", "0", ""
         elif lv.kind == "ratio" and sol is not None and (found := _ratio_search(
-                problem, lv, backend, A, rlb, rub, lb, ub, sol, time_limit, start)) is not None:
+                problem, lv, backend, A, rlb, rub, lb, ub, sol, time_limit, start, chain)) is not None:
             sol, bound = found
             method, status, gap = "ratio search", "optimal", "0"
         else:
@@ -174,6 +179,16 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
                 if left <= 0:
                     trace.append(LevelTrace(lv.name, "milp", "time_limit", "", 0.0))
                     return result(SolveStatus.NOT_SOLVED, "time limit reached before this level", lv.name)
+            lp = None if chain is None else _lp_level(problem, lv, chain, A, rlb, rub, lb, ub)
+            if lp is not None:
+                sol, lp_bound = lp
+                value = lv.value(inp, sol)
+                values[lv.name] = value
+                trace.append(LevelTrace(lv.name, "lp", "optimal", _fmt(value), time.perf_counter() - t0,
+                                        bound=repr(round(lp_bound, 6)), gap="0"))
+                A, rlb, rub, lb, ub = _keep(problem, lv, sol, A, rlb, rub, lb, ub)
+                last_milp = lv
+                continue
             x0 = None if sol is None else problem.as_vector(sol)
             raw = _call(backend, problem, lv.cost, A, rlb, rub, lb, ub, left, mip_gap, x0,
                         abs_gap=WHOLE_GAP if lv.fix == "objective_row" else 0.0)
@@ -207,6 +222,96 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
     return result(SolveStatus.FEASIBLE if limited else SolveStatus.OPTIMAL)
 
 
+def _chain(problem: MilpProblem, A, rlb, rub, lb, ub) -> LpChain:
+    return LpChain(_silent_highspy(), A, rlb, rub, lb, ub, problem.highs_options)
+
+
+def _lp_level(problem: MilpProblem, lv: Level, chain: LpChain, A, rlb, rub, lb, ub
+              ) -> tuple[Solution, float] | None:
+    """A whole-valued level settled by its LP relaxation, or None.
+
+    The LP optimum ``z`` bounds every integer solution from below, and the
+    level's value is a whole number, so no integer solution is better than
+    ``ceil(z)``. The LP solution's pledges and receipts are rounded to
+    integers, every auxiliary is recomputed from them at its tightest
+    (:func:`~solidarity.model.as_vector`), and if that point keeps every row
+    and bound (the earlier levels' optima included) and its value is within
+    :data:`WHOLE_GAP` of ``z`` (the test the MILP's own stop applies to its
+    bound), it is optimal. Otherwise None: the MILP decides.
+    """
+    chain.sync(A, rlb, rub, lb, ub)
+    lp = chain.solve(lv.cost)
+    if lp.status != "optimal" or lp.x is None or lp.objective is None:
+        return None
+    assert lv.cost is not None, "a MILP level has a cost vector"
+    if lp.row_dual is None or (z := safe_bound(lv.cost, A, rlb, rub, lb, _tight_ub(problem, ub), A.shape[0],
+                                               lp.row_dual)) is None:
+        return None
+    best = math.ceil(z)  # no whole value below it
+    for sol in (extract(problem, lp.x), None):
+        if sol is None:
+            sol = _repair(problem, lv.cost, lp.x, A, rlb, rub, lb, ub)
+            if sol is None:
+                return None
+        x = problem.as_vector(sol)
+        if _feasible(problem, x, A, rlb, rub, lb, ub) and float(lv.cost @ x) <= best:
+            return sol, z
+    return None
+
+
+def _tight_ub(problem: MilpProblem, ub: np.ndarray) -> np.ndarray:
+    """Upper bounds of the auxiliaries without one (deviations, in-kind
+    above the reference) that every solution at its tightest auxiliaries
+    keeps (:func:`~solidarity.model.as_vector`). Each level's optimum is
+    reached at such a point (its cost never rewards a looser auxiliary, and
+    tightening keeps every row, the earlier levels' included), so a bound
+    over the relaxation with these bounds added bounds the level; the
+    safe bound needs them where a reduced cost would otherwise ask for an
+    infinite one."""
+    inp, blk = problem.inputs, problem.blocks
+    ub = ub.copy()
+    p_hi = ub[blk["p"]]
+    st = np.flatnonzero(inp.stated)
+    fs = np.flatnonzero(inp.free & inp.stated)
+    pref = inp.preferred.astype(float)
+    ub[blk["dpos"]] = np.minimum(ub[blk["dpos"]], np.maximum(p_hi[st] - pref[st], 0))
+    ub[blk["dneg"]] = np.minimum(ub[blk["dneg"]], pref[st])
+    u = inp.unit_value.astype(float)[list(IN_KIND)]
+    ub[blk["q"]] = np.minimum(ub[blk["q"]], np.maximum((p_hi[fs][:, list(IN_KIND)] - pref[fs][:, list(IN_KIND)]) * u, 0))
+    return ub
+
+
+#: Most fractional integer variables :func:`_repair` takes on.
+REPAIR_MAX = 200
+
+
+def _repair(problem: MilpProblem, cost: np.ndarray, x_lp: np.ndarray, A, rlb, rub, lb, ub) -> Solution | None:
+    """The LP solution's integer variables that are whole kept, the few
+    fractional ones decided by a MILP over them alone (the others fixed),
+    minimising the level's cost: a whole-valued neighbour of the LP optimum,
+    or None. Its optimality is not claimed here; the caller checks its value
+    against the LP bound."""
+    blk = problem.blocks
+    frac = np.abs(x_lp - np.rint(x_lp)) > 1e-9 * np.maximum(1.0, np.abs(x_lp))
+    # A state with a fractional pledge gets all its pledges back (a whole
+    # money pledge may have to move to round its relocations); its unmet
+    # and excess values always follow from its pledges.
+    touched = frac[blk["p"]].any(axis=1)
+    if np.count_nonzero(touched) + np.count_nonzero(frac[blk["y"]]) > REPAIR_MAX:
+        return None
+    whole = np.zeros(problem.n_vars, dtype=bool)
+    whole[blk["p"][~touched].ravel()] = True
+    whole[blk["y"]] = ~frac[blk["y"]]
+    fixed = np.clip(np.rint(x_lp[whole]), lb[whole], ub[whole])
+    lb2, ub2 = lb.copy(), ub.copy()
+    lb2[whole] = ub2[whole] = fixed
+    raw = _highs(problem, cost, A, rlb, rub, lb2, ub2, None, 0.0, None, WHOLE_GAP)
+    if raw.status is not SolveStatus.OPTIMAL or raw.x is None:
+        return None
+    x = _round(problem, raw.x)
+    return None if x is None else extract(problem, x)
+
+
 def _left(time_limit: float | None, start: float) -> float | None:
     return None if time_limit is None else max(time_limit - (time.perf_counter() - start), 1e-3)
 
@@ -223,7 +328,8 @@ def _next_breakpoint(need: np.ndarray, has: np.ndarray, lam: Fraction) -> Fracti
 
 
 def _ratio_search(problem: MilpProblem, lv: Level, backend, A, rlb, rub, lb, ub, sol: Solution,
-                  time_limit: float | None, start: float) -> tuple[Solution, str] | None:
+                  time_limit: float | None, start: float, chain: LpChain | None = None
+                  ) -> tuple[Solution, str] | None:
     """The type-balance level solved exactly without proving a MILP optimum.
 
     Its value, the smallest pool-wide coverage ratio, is a breakpoint
@@ -239,7 +345,22 @@ def _ratio_search(problem: MilpProblem, lv: Level, backend, A, rlb, rub, lb, ub,
     optimum can take them very long (CBC: over a minute on 7 states). After
     :data:`RATIO_STEPS` tries, None: the MILP maximises the level.
     Returns (solution, the LP bound as text) or None.
+
+    With an LP chain (HiGHS), each try is first the LP relaxation with the
+    try's floors: an infeasible LP proves the try infeasible, and an LP
+    solution whose rounded pledges and receipts keep every row (floors
+    included) proves it feasible; only when neither holds is the try a MILP.
     """
+    try:
+        return _ratio_search_in(problem, lv, backend, A, rlb, rub, lb, ub, sol, time_limit, start, chain)
+    finally:
+        if chain is not None and chain.probe is not None:
+            chain.set_row_bounds(chain.probe, np.full(chain.probe.size, -np.inf), np.full(chain.probe.size, np.inf))
+
+
+def _ratio_search_in(problem: MilpProblem, lv: Level, backend, A, rlb, rub, lb, ub, sol: Solution,
+                     time_limit: float | None, start: float, chain: LpChain | None
+                     ) -> tuple[Solution, str] | None:
     import dataclasses
 
     inp = problem.inputs
@@ -247,12 +368,20 @@ def _ratio_search(problem: MilpProblem, lv: Level, backend, A, rlb, rub, lb, ub,
     if has.size == 0:
         return None
     need = inp.needs.sum(axis=0)
-    relaxed = dataclasses.replace(problem, integrality=np.zeros_like(problem.integrality))
-    raw = _call(backend, relaxed, lv.cost, A, rlb, rub, lb, ub, _left(time_limit, start), 0.0, None)
-    if raw.status is not SolveStatus.OPTIMAL or raw.x is None:
-        return None
+    if chain is not None:
+        chain.sync(A, rlb, rub, lb, ub)
+        relax = chain.solve(lv.cost)
+        if relax.status != "optimal" or relax.x is None:
+            return None
+        x_lp = relax.x
+    else:
+        relaxed = dataclasses.replace(problem, integrality=np.zeros_like(problem.integrality))
+        raw = _call(backend, relaxed, lv.cost, A, rlb, rub, lb, ub, _left(time_limit, start), 0.0, None)
+        if raw.status is not SolveStatus.OPTIMAL or raw.x is None:
+            return None
+        x_lp = raw.x
     scale = max(int(need.max(initial=0)), 1)
-    lam_lp = float(raw.x[problem.blocks["lam"]][0]) / scale
+    lam_lp = float(x_lp[problem.blocks["lam"]][0]) / scale
     # Every breakpoint above the LP bound is out of reach (1e-9: float noise).
     hi = _next_breakpoint(need, has, Fraction(lam_lp + 1e-9).limit_denominator(10**18))
     best, lo = sol, Fraction(lv.value(inp, sol))
@@ -282,8 +411,10 @@ def _ratio_search(problem: MilpProblem, lv: Level, backend, A, rlb, rub, lb, ub,
                 coarse_try = lo < cand < hi
                 lam = cand if coarse_try else (lo + hi) / 2
         rows = _floor_rows(problem, type_floors(inp, lam))
-        raw = _call(backend, search, zero, *_stack(A, rlb, rub, rows), lb, ub,
-                    _left(time_limit, start), 0.0, problem.as_vector(best))
+        raw = None if chain is None else _lp_probe(problem, chain, rows, A, rlb, rub, lb, ub)
+        if raw is None:
+            raw = _call(backend, search, zero, *_stack(A, rlb, rub, rows), lb, ub,
+                        _left(time_limit, start), 0.0, problem.as_vector(best))
         if raw.status in _USABLE and raw.x is not None:
             x = _round(problem, raw.x)
             if x is None:
@@ -297,6 +428,28 @@ def _ratio_search(problem: MilpProblem, lv: Level, backend, A, rlb, rub, lb, ub,
         else:
             return None
         lam, coarse_try = Fraction(-1), False
+    return None
+
+
+def _lp_probe(problem: MilpProblem, chain: LpChain, rows, A, rlb, rub, lb, ub) -> _Raw | None:
+    """A ratio try settled by its LP relaxation: INFEASIBLE (the relaxation
+    is), OPTIMAL with a rounded (or :func:`_repair`-ed) solution that keeps
+    every row, or None."""
+    M, lower, upper = rows
+    if chain.probe is None:
+        chain.probe = chain.add_rows(M, np.full(M.shape[0], -np.inf), np.full(M.shape[0], np.inf))
+    chain.set_row_bounds(chain.probe, lower, upper)
+    lp = chain.solve(np.zeros(problem.n_vars))
+    if lp.status == "infeasible":
+        return _Raw(SolveStatus.INFEASIBLE, None, None, "LP relaxation infeasible")
+    if lp.status != "optimal" or lp.x is None:
+        return None
+    zero = np.zeros(problem.n_vars)
+    A2, rlb2, rub2 = _stack(A, rlb, rub, rows)
+    for repair in (False, True):
+        sol = _repair(problem, zero, lp.x, A2, rlb2, rub2, lb, ub) if repair else extract(problem, lp.x)
+        if sol is not None and _feasible(problem, x := problem.as_vector(sol), A2, rlb2, rub2, lb, ub):
+            return _Raw(SolveStatus.OPTIMAL, x, None, "LP relaxation, rounded")
     return None
 
 
