@@ -90,8 +90,10 @@ class LpChain:
         self.rows += M.shape[0]
         return np.arange(first, self.rows)
 
-    def solve(self, c: np.ndarray) -> LpResult:
-        """Minimise ``c @ x`` over the chain's polyhedron."""
+    def solve(self, c: np.ndarray, time_limit: float | None = None) -> LpResult:
+        """Minimise ``c @ x`` over the chain's polyhedron (within
+        ``time_limit`` seconds if given: else status ``other``)."""
+        self.h.setOptionValue("time_limit", float("inf") if time_limit is None else float(max(time_limit, 1e-3)))
         self.h.changeColsCost(self._cols.size, self._cols, np.asarray(c, dtype=float))
         self.h.run()
         S = self._hs.HighsModelStatus

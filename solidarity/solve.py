@@ -179,7 +179,7 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
                 if left <= 0:
                     trace.append(LevelTrace(lv.name, "milp", "time_limit", "", 0.0))
                     return result(SolveStatus.NOT_SOLVED, "time limit reached before this level", lv.name)
-            lp = None if chain is None else _lp_level(problem, lv, chain, A, rlb, rub, lb, ub)
+            lp = None if chain is None else _lp_level(problem, lv, chain, A, rlb, rub, lb, ub, left)
             if lp is not None:
                 sol, lp_bound = lp
                 value = lv.value(inp, sol)
@@ -226,8 +226,8 @@ def _chain(problem: MilpProblem, A, rlb, rub, lb, ub) -> LpChain:
     return LpChain(_silent_highspy(), A, rlb, rub, lb, ub, problem.highs_options)
 
 
-def _lp_level(problem: MilpProblem, lv: Level, chain: LpChain, A, rlb, rub, lb, ub
-              ) -> tuple[Solution, float] | None:
+def _lp_level(problem: MilpProblem, lv: Level, chain: LpChain, A, rlb, rub, lb, ub,
+              time_limit: float | None = None) -> tuple[Solution, float] | None:
     """A whole-valued level settled by its LP relaxation, or None.
 
     The LP optimum ``z`` bounds every integer solution from below, and the
@@ -240,7 +240,7 @@ def _lp_level(problem: MilpProblem, lv: Level, chain: LpChain, A, rlb, rub, lb, 
     bound), it is optimal. Otherwise None: the MILP decides.
     """
     chain.sync(A, rlb, rub, lb, ub)
-    lp = chain.solve(lv.cost)
+    lp = chain.solve(lv.cost, time_limit)
     if lp.status != "optimal" or lp.x is None or lp.objective is None:
         return None
     assert lv.cost is not None, "a MILP level has a cost vector"
@@ -370,7 +370,7 @@ def _ratio_search_in(problem: MilpProblem, lv: Level, backend, A, rlb, rub, lb, 
     need = inp.needs.sum(axis=0)
     if chain is not None:
         chain.sync(A, rlb, rub, lb, ub)
-        relax = chain.solve(lv.cost)
+        relax = chain.solve(lv.cost, _left(time_limit, start))
         if relax.status != "optimal" or relax.x is None:
             return None
         x_lp = relax.x
