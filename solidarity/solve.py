@@ -6,6 +6,33 @@ every level is computed exactly from the integer decisions (never from the
 solver's floating-point objective), and each level leaves a
 :class:`LevelTrace` (method, value, status, bound, gap, seconds).
 
+LP first (``highs`` only; the other backends solve every level as a MILP,
+as does ``solve(..., lp_first=False)``). The levels' LP relaxations are
+solved in one HiGHS instance (:class:`~solidarity.lpchain.LpChain`), each
+warm-started from the basis the previous level left, with every earlier
+optimum kept as a row exactly as for the MILPs. Which level is proven by
+which argument:
+
+``unmet``, ``unmet_order``, ``deviation``, ``deviation_order``, ``needs``,
+``in_kind``, ``people_first`` (whole-valued, kept as objective rows):
+    the LP optimum's pledges and receipts, rounded to integers (or, when
+    that breaks a row, the few fractional ones re-decided by a MILP over
+    them alone, :func:`_repair`), with every auxiliary at its tightest.
+    The point is optimal when it keeps every row and bound and its value is
+    at most ``ceil(z)`` for a lower bound ``z`` on the level's LP optimum
+    that float error cannot overstate (weak duality from the LP's duals,
+    :func:`~solidarity.lpchain.safe_bound`): no whole value lies between.
+    Otherwise the level is a MILP, started from the previous solution.
+``type_balance`` (a max-min ratio): :func:`_ratio_search` over the
+    breakpoints ``k / N_t`` below the LP bound; each try is settled by its
+    LP relaxation where it can be (infeasible LP: infeasible try; a rounded
+    or repaired whole point keeping the try's floors: feasible try), and is
+    a feasibility MILP only where neither holds.
+``fairness``, ``balance``: exact integer steps, as before.
+Where the LP shortcut does not prove a level, nothing changes: the MILP
+decides it as it always did. The trace's method says which (``lp``,
+``milp``, ``ratio search``, ...).
+
 Backends:
 
 ``highs``       HiGHS through its own Python API, highspy (default; imports in
@@ -28,6 +55,7 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from importlib import metadata
@@ -118,7 +146,8 @@ def _fmt(v) -> str:
 
 def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
           time_limit: float | None = None, mip_gap: float = 0.0,
-          write_lp: str | Path | None = None, lp_first: bool = True) -> SolveResult:
+          write_lp: str | Path | None = None, lp_first: bool = True,
+          progress: Callable[[str | None, list[tuple[str, float]]], None] | None = None) -> SolveResult:
     """Solve all levels in order.
 
     Parameters
@@ -131,6 +160,9 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
     lp_first : with ``highs``, settle each level from its LP relaxation where
         that proves the optimum (see the module docstring); False solves
         every level as a MILP, as the other backends do.
+    progress : called as ``progress(level, finished)`` when a level starts
+        (``level`` None when all are done), ``finished`` the (name, seconds)
+        of the levels before (see :class:`solidarity.progress.LevelProgress`).
     """
     name = SolverName(solver)
     backend = _BACKENDS[name]
@@ -147,6 +179,8 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
     chain = _chain(problem, A, rlb, rub, lb, ub) if lp_first and name is SolverName.HIGHS else None
 
     def result(status, message="", level="") -> SolveResult:
+        if progress is not None:
+            progress(None, [(t.name, t.seconds) for t in trace if t.method != "skipped"])
         return SolveResult(status=status, objective=values, gap=max(gaps) if gaps else None,
                            runtime=time.perf_counter() - start, solver=label, version=version,
                            x=None if sol is None else problem.as_vector(sol), solution=sol,
@@ -154,6 +188,8 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
 
     for lv in problem.levels:
         t0 = time.perf_counter()
+        if progress is not None and not lv.skip:
+            progress(lv.name, [(t.name, t.seconds) for t in trace if t.method != "skipped"])
         if lv.skip:
             trace.append(LevelTrace(lv.name, "skipped", "", "", 0.0, note="nothing to decide"))
             continue
@@ -239,6 +275,7 @@ def _lp_level(problem: MilpProblem, lv: Level, chain: LpChain, A, rlb, rub, lb, 
     :data:`WHOLE_GAP` of ``z`` (the test the MILP's own stop applies to its
     bound), it is optimal. Otherwise None: the MILP decides.
     """
+    assert lv.cost is not None, "a MILP level has a cost vector"
     chain.sync(A, rlb, rub, lb, ub)
     lp = chain.solve(lv.cost, time_limit)
     if lp.status != "optimal" or lp.x is None or lp.objective is None:
@@ -277,7 +314,8 @@ def _tight_ub(problem: MilpProblem, ub: np.ndarray) -> np.ndarray:
     ub[blk["dpos"]] = np.minimum(ub[blk["dpos"]], np.maximum(p_hi[st] - pref[st], 0))
     ub[blk["dneg"]] = np.minimum(ub[blk["dneg"]], pref[st])
     u = inp.unit_value.astype(float)[list(IN_KIND)]
-    ub[blk["q"]] = np.minimum(ub[blk["q"]], np.maximum((p_hi[fs][:, list(IN_KIND)] - pref[fs][:, list(IN_KIND)]) * u, 0))
+    kind = list(IN_KIND)
+    ub[blk["q"]] = np.minimum(ub[blk["q"]], np.maximum((p_hi[fs][:, kind] - pref[fs][:, kind]) * u, 0))
     return ub
 
 
@@ -369,6 +407,7 @@ def _ratio_search_in(problem: MilpProblem, lv: Level, backend, A, rlb, rub, lb, 
         return None
     need = inp.needs.sum(axis=0)
     if chain is not None:
+        assert lv.cost is not None, "the ratio level has a cost vector"
         chain.sync(A, rlb, rub, lb, ub)
         relax = chain.solve(lv.cost, _left(time_limit, start))
         if relax.status != "optimal" or relax.x is None:
@@ -411,10 +450,9 @@ def _ratio_search_in(problem: MilpProblem, lv: Level, backend, A, rlb, rub, lb, 
                 coarse_try = lo < cand < hi
                 lam = cand if coarse_try else (lo + hi) / 2
         rows = _floor_rows(problem, type_floors(inp, lam))
-        raw = None if chain is None else _lp_probe(problem, chain, rows, A, rlb, rub, lb, ub)
-        if raw is None:
-            raw = _call(backend, search, zero, *_stack(A, rlb, rub, rows), lb, ub,
-                        _left(time_limit, start), 0.0, problem.as_vector(best))
+        probe = None if chain is None else _lp_probe(problem, chain, rows, A, rlb, rub, lb, ub)
+        raw = probe if probe is not None else _call(backend, search, zero, *_stack(A, rlb, rub, rows), lb, ub,
+                                                    _left(time_limit, start), 0.0, problem.as_vector(best))
         if raw.status in _USABLE and raw.x is not None:
             x = _round(problem, raw.x)
             if x is None:
