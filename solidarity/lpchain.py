@@ -12,6 +12,7 @@ after a cost change; after new rows, the dual simplex starts from it).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,19 +138,20 @@ def safe_bound(c: np.ndarray, A: Matrix, rlb: np.ndarray, rub: np.ndarray, lb: n
     y[(y < 0) & np.isposinf(hi)] = 0.0
     keep = A.rows < rows
     r, col, v = A.rows[keep], A.cols[keep], A.vals[keep]
-    aty = np.bincount(col, weights=v * y[r], minlength=A.shape[1])
-    aty_abs = np.bincount(col, weights=np.abs(v * y[r]), minlength=A.shape[1])
-    d = np.asarray(c, dtype=float) - aty
+    prod = v * y[r]
+    d = np.asarray(c, dtype=float) - np.bincount(col, weights=prod, minlength=A.shape[1])
     row_side = np.where(y > 0, lo, np.where(y < 0, hi, 0.0))
     col_side = np.where(d > 0, lb, np.where(d < 0, ub, 0.0))
     if not (np.isfinite(row_side).all() and np.isfinite(col_side).all()):
         return None
-    row_terms = y * row_side
-    col_terms = d * col_side
-    k = int(max(np.bincount(col, minlength=1).max(initial=0), rows, A.shape[1])) + 4
+    terms = np.concatenate([y * row_side, d * col_side])
+    # Rounding error, each part bounded by gamma_k = k u / (1 - k u) times the
+    # sum of the absolute values involved (Higham, Lemma 3.1): d_j from its
+    # column's k_j products and sums; each product of the final sum; the
+    # final sum itself, computed by math.fsum (correctly rounded: one ulp).
+    k = np.bincount(col, minlength=A.shape[1]) + 2
     gamma = k * _U / (1 - k * _U)
-    # error of d (each d_j computed from |c_j| + sum |A_ij y_i|), times |bound_j|
-    err_d = gamma * (np.abs(c) + aty_abs) * np.abs(col_side)
-    total = float(row_terms.sum() + col_terms.sum())
-    scale = float(np.abs(row_terms).sum() + np.abs(col_terms).sum() + err_d.sum())
-    return total - gamma * 2 * scale - float(err_d.sum())
+    err_d = gamma * (np.abs(c) + np.bincount(col, weights=np.abs(prod), minlength=A.shape[1]))
+    total = math.fsum(terms.tolist())
+    err = _U * float(np.abs(terms).sum()) * 1.01 + float((err_d * np.abs(col_side)).sum()) * 1.01
+    return total - err - 2 * math.ulp(total)

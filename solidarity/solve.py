@@ -259,7 +259,12 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
 
 
 def _chain(problem: MilpProblem, A, rlb, rub, lb, ub) -> LpChain:
-    return LpChain(_silent_highspy(), A, rlb, rub, lb, ub, problem.highs_options)
+    try:
+        highspy = _silent_highspy()
+    except ImportError as exc:
+        from .errors import SolverUnavailable
+        raise SolverUnavailable(f"{exc}; available solvers: {', '.join(available_solvers())}") from exc
+    return LpChain(highspy, A, rlb, rub, lb, ub, problem.highs_options)
 
 
 def _lp_level(problem: MilpProblem, lv: Level, chain: LpChain, A, rlb, rub, lb, ub,
@@ -319,7 +324,7 @@ def _tight_ub(problem: MilpProblem, ub: np.ndarray) -> np.ndarray:
     return ub
 
 
-#: Most fractional integer variables :func:`_repair` takes on.
+#: Most states with a fractional pledge :func:`_repair` takes on.
 REPAIR_MAX = 200
 
 
@@ -334,12 +339,13 @@ def _repair(problem: MilpProblem, cost: np.ndarray, x_lp: np.ndarray, A, rlb, ru
     # A state with a fractional pledge gets all its pledges back (a whole
     # money pledge may have to move to round its relocations); its unmet
     # and excess values always follow from its pledges.
+    # Receipts are all re-decided (few: beneficiaries x 3, and a rounded
+    # pledge changes what they can be).
     touched = frac[blk["p"]].any(axis=1)
-    if np.count_nonzero(touched) + np.count_nonzero(frac[blk["y"]]) > REPAIR_MAX:
+    if np.count_nonzero(touched) > REPAIR_MAX:
         return None
     whole = np.zeros(problem.n_vars, dtype=bool)
     whole[blk["p"][~touched].ravel()] = True
-    whole[blk["y"]] = ~frac[blk["y"]]
     fixed = np.clip(np.rint(x_lp[whole]), lb[whole], ub[whole])
     lb2, ub2 = lb.copy(), ub.copy()
     lb2[whole] = ub2[whole] = fixed
