@@ -443,6 +443,16 @@ def _ratio_search_in(problem: MilpProblem, lv: Level, backend, A, rlb, rub, lb, 
     # next breakpoint above it (usually out of reach: the optimum is proven).
     # Plain bisection takes over after a run of successes.
     coarse = int(need[has].min())
+    if chain is not None:
+        top = _lp_ratio_top(problem, chain, need, has, lo, hi, lam, coarse)
+        if top is not None:
+            hi = top[1]  # every breakpoint from hi up is infeasible even as an LP
+            probe = _lp_probe(problem, chain, _floor_rows(problem, type_floors(inp, top[0])),
+                              A, rlb, rub, lb, ub)
+            if probe is not None and probe.status is SolveStatus.OPTIMAL and probe.x is not None:
+                best = extract(problem, probe.x)
+                lo = max(lo, Fraction(lv.value(inp, best)))
+            lam = Fraction(-1)
     down, wins, coarse_try = 1, 0, False
     for _ in range(RATIO_STEPS):
         nxt = _next_breakpoint(need, has, lo)
@@ -472,6 +482,47 @@ def _ratio_search_in(problem: MilpProblem, lv: Level, backend, A, rlb, rub, lb, 
         else:
             return None
         lam, coarse_try = Fraction(-1), False
+    return None
+
+
+def _reached(need: np.ndarray, has: np.ndarray, lam: Fraction) -> Fraction:
+    """The smallest coverage the whole-unit floors of ``lam`` give."""
+    return min(Fraction(math.ceil(lam * int(need[t])), int(need[t])) for t in has)
+
+
+def _lp_ratio_top(problem: MilpProblem, chain: LpChain, need, has, lo: Fraction, hi: Fraction, first: Fraction,
+                  coarse: int) -> tuple[Fraction, Fraction] | None:
+    """The largest breakpoint whose floors the LP relaxation can meet, and
+    the smallest above it (which it cannot), by LPs alone: (top, hi), or
+    None after :data:`RATIO_STEPS` LPs or an LP that did not answer.
+
+    The first try is ``first`` (the largest breakpoint under the LP bound),
+    then the coarsest type's breakpoints below ``hi`` stepping down 1, 2, 4,
+    ... units while they fail, then bisection. An integer solution reaching
+    ``top`` is then optimal: nothing from ``hi`` up is feasible even
+    fractionally, and no breakpoint lies between.
+    """
+    if chain.probe is None:
+        M = _floor_rows(problem, type_floors(problem.inputs, lo))[0]
+        chain.probe = chain.add_rows(M, np.full(M.shape[0], -np.inf), np.full(M.shape[0], np.inf))
+    zero = np.zeros(problem.n_vars)
+    lam, down = first, 1
+    for _ in range(RATIO_STEPS):
+        if _next_breakpoint(need, has, lo) >= hi:
+            return lo, hi
+        if not lo < lam < hi:
+            cand = Fraction(math.ceil(hi * coarse) - down, coarse)
+            lam = cand if lo < cand < hi else (lo + hi) / 2
+        floors = type_floors(problem.inputs, lam)[has].astype(float)
+        chain.set_row_bounds(chain.probe, floors, np.full(has.size, np.inf))
+        lp = chain.solve(zero)
+        if lp.status == "optimal":
+            lo, down = max(lo, _reached(need, has, lam)), 1
+        elif lp.status == "infeasible":
+            hi, down = lam, down * 2
+        else:
+            return None
+        lam = Fraction(-1)
     return None
 
 
