@@ -6,8 +6,9 @@ every level is computed exactly from the integer decisions (never from the
 solver's floating-point objective), and each level leaves a
 :class:`LevelTrace` (method, value, status, bound, gap, seconds).
 
-LP first (``highs`` only; the other backends solve every level as a MILP,
-as does ``solve(..., lp_first=False)``). The levels' LP relaxations are
+LP first (``highs`` only, pools of :data:`LP_FIRST_MIN` contributors or more
+unless ``solve(..., lp_first=True)``; the other backends solve every level
+as a MILP, as does ``lp_first=False``). The levels' LP relaxations are
 solved in one HiGHS instance (:class:`~solidarity.lpchain.LpChain`), each
 warm-started from the basis the previous level left, with every earlier
 optimum kept as a row exactly as for the MILPs. Which level is proven by
@@ -146,7 +147,7 @@ def _fmt(v) -> str:
 
 def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
           time_limit: float | None = None, mip_gap: float = 0.0,
-          write_lp: str | Path | None = None, lp_first: bool = True,
+          write_lp: str | Path | None = None, lp_first: bool | None = None,
           progress: Callable[[str | None, list[tuple[str, float]]], None] | None = None) -> SolveResult:
     """Solve all levels in order.
 
@@ -159,7 +160,8 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
         constraints) is written there as an LP file through PuLP.
     lp_first : with ``highs``, settle each level from its LP relaxation where
         that proves the optimum (see the module docstring); False solves
-        every level as a MILP, as the other backends do.
+        every level as a MILP, as the other backends do; None (default):
+        only for pools of at least :data:`LP_FIRST_MIN` contributors.
     progress : called as ``progress(level, finished)`` when a level starts
         (``level`` None when all are done), ``finished`` the (name, seconds)
         of the levels before (see :class:`solidarity.progress.LevelProgress`).
@@ -176,6 +178,8 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
     trace: list[LevelTrace] = []
     gaps: list[float] = []
     last_milp = None
+    if lp_first is None:
+        lp_first = len(inp.contributors) >= LP_FIRST_MIN
     chain = _chain(problem, A, rlb, rub, lb, ub) if lp_first and name is SolverName.HIGHS else None
 
     def result(status, message="", level="") -> SolveResult:
@@ -256,6 +260,14 @@ def solve(problem: MilpProblem, solver: SolverName | str = SolverName.HIGHS,
         _write_lp(problem, last_milp.cost, A, rlb, rub, lb, ub, Path(write_lp))
     limited = any(t.status == SolveStatus.FEASIBLE.value for t in trace)
     return result(SolveStatus.FEASIBLE if limited else SolveStatus.OPTIMAL)
+
+
+#: Smallest pool (contributors) solved LP first by default. Not below: on
+#: the 26-state pools of the bundled scenarios, sweeps and fuzzing, the LP
+#: path picks other optima among ties than the MILPs (README outputs differ)
+#: and some sweep points then fail the verifier (not yet explained: see the
+#: issue's notes); the MILPs take a fraction of a second there anyway.
+LP_FIRST_MIN = 500
 
 
 def _chain(problem: MilpProblem, A, rlb, rub, lb, ub) -> LpChain:
