@@ -254,7 +254,7 @@ def run(scenario: Scenario, solver: SolverName | str | None = None,
         write_lp: str | Path | None = None, allow_suboptimal: bool = False,
         data: tuple[Indicator, Indicator] | None = None, key=None,
         timer: Callable[[str], contextlib.AbstractContextManager] | None = None,
-        verify: bool = True) -> Result:
+        verify: bool = True, progress=None) -> Result:
     """Run a scenario end to end and return verified tables.
 
     ``data`` (population, GDP) and ``key`` (see :func:`compute_shares`) may
@@ -263,7 +263,8 @@ def run(scenario: Scenario, solver: SolverName | str | None = None,
     ``model_input``, ``build``, ``solve``, ``calls``, ``flows``, ``rules``,
     ``tables``, ``verify``): the benchmarks time a run through it.
     ``verify=False`` skips the independent verifier (benchmarks time it
-    separately); the result is then not verified.
+    separately); the result is then not verified. ``progress`` is passed to
+    :func:`solidarity.optimise.solve.solve` (the CLI's level display).
 
     Raises
     ------
@@ -293,7 +294,7 @@ def run(scenario: Scenario, solver: SolverName | str | None = None,
     name = SolverName(solver) if solver is not None else scenario.solver.name
     with t("solve"):
         result = solve(problem, name, time_limit=scenario.solver.time_limit,
-                       mip_gap=scenario.solver.mip_gap, write_lp=write_lp)
+                       mip_gap=scenario.solver.mip_gap, write_lp=write_lp, progress=progress)
     limited = result.status is SolveStatus.FEASIBLE or (
         result.status is SolveStatus.NOT_SOLVED and "limit" in result.message.lower())
     if limited and not (allow_suboptimal and result.ok):

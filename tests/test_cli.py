@@ -221,6 +221,7 @@ def _backend(monkeypatch, fake):
     from solidarity.schema import SolverName
 
     monkeypatch.setitem(S._BACKENDS, SolverName.HIGHS, fake)
+    monkeypatch.setattr(S, "_chain", lambda *a: None)  # no LP-first path: every level meets the fake
     return S
 
 

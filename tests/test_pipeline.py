@@ -64,7 +64,7 @@ def test_result_api(runs):
     text = repr(res)
     assert len(text.splitlines()) <= 4 and len(text) < 600
     trace = {t.name: t for t in res.solve.trace}
-    assert trace["unmet"].method in ("milp", "shortcut") and trace["fairness"].method == "exact"
+    assert trace["unmet"].method in ("milp", "lp", "shortcut") and trace["fairness"].method == "exact"
     meta = res.tables["meta"]["value"]
     assert meta["verification"] == "passed" and meta["level_balance"].startswith("exact; optimal")
     assert meta["benefitting_states_deducted_by_default"] == "CY EL ES IT"

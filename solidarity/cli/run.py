@@ -52,7 +52,11 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         record_runtime: Annotated[bool, typer.Option(
             "--record-runtime", help="Add solver times to meta (outputs then differ run to run).")] = False,
         charts: Charts = None, sign: SignKey = None, data_dirs: DataDirs = None,
-        debug: Debug = False) -> None:
+        debug: Debug = False,
+        verbose: Annotated[bool, typer.Option(
+            "--verbose", "-v", help="A line on stderr as each solver level starts, with the times of "
+            "those before (without it: a status line on a terminal once a run passes 2 s).")] = False
+        ) -> None:
     """Run a scenario: fair shares, pledges, calls and flows; verify; write every table.
 
     Tables go to --output (default out/<scenario file name>) with a manifest;
@@ -74,8 +78,15 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
 
         check_sign_key(sign)
         sc = with_solver_options(load(scenario, sets, variant), time_limit, mip_gap)
-        res = run_pipeline(sc, solver=solver_name(solver), write_lp=write_lp,
-                           allow_suboptimal=allow_suboptimal)
+        from .progress import LevelProgress
+
+        shown = None if quiet else LevelProgress(verbose=verbose)
+        try:
+            res = run_pipeline(sc, solver=solver_name(solver), write_lp=write_lp,
+                               allow_suboptimal=allow_suboptimal, progress=shown)
+        finally:
+            if shown is not None:
+                shown.close()
         tables = res.tables
         if record_runtime:
             tables = build_tables(sc, res.population, res.gdp, res.shares, res.inputs, res.solve,
