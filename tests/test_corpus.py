@@ -103,6 +103,8 @@ CASES = [
     # tests/test_fuzz.py::test_earlier_ties_give_one_result
     Case("ratio-precision", "run @ratio-precision.toml -o @tmp/out -f csv --solver cbc", 0,
          "Beneficiaries receive 63 of the 255 relocations needed"),
+    Case("fairness-bounds", "run @fairness-bounds.toml -o @tmp/out -f csv", 0,
+         "Beneficiaries receive 73 of the 3 209 relocations needed"),
     # --- participants and country codes -----------------------------------------------------------
     Case("duplicate-participants", "validate @duplicate-participants.toml", 3,
          "@duplicate-participants.toml: participants[2] = 'AT': duplicate country code; "

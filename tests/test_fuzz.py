@@ -201,7 +201,8 @@ def test_every_backend_gives_the_same_verified_tables(doc):
     assert [k for k in tables if tables[k] != tables["highs"]] == []
 
 
-@pytest.mark.parametrize("name", ["receipt-tie.toml", "deviation-order-tie.toml", "ratio-precision.toml"])
+@pytest.mark.parametrize("name", ["receipt-tie.toml", "deviation-order-tie.toml", "ratio-precision.toml",
+                                  "fairness-bounds.toml"])
 def test_earlier_ties_give_one_result(name):
     """Pools the fuzzing found (issue 13). receipt-tie: BE's money can go
     only to AT's 1-euro need, so whether AT gets that euro was the solver's
@@ -212,7 +213,12 @@ def test_earlier_ties_give_one_result(name):
     the type-balance optimum is 63/255 (relocations); CBC's LP value came
     back as 0.24705882, below it, so the ratio search took 63/255 for out of
     reach and stopped at 12 352/50 000 of alternative measures, which the
-    verifier rejected (ES could shift a euro from money)."""
+    verifier rejected (ES could shift a euro from money). fairness-bounds:
+    BE, a beneficiary, can pledge at most EUR 160 of money (what goes to
+    RO) and 12 relocations; sharing relocations first, BE was let take 11,
+    leaving EUR 41 970 for alternative measures where only 22 749 exist, so
+    every order failed but one type alone and SK kept 0 of the 73
+    relocations while IT held 50."""
     sc = load_scenario(CORPUS / name)
     tables = _tables_with_every_backend(sc)
     assert [k for k in tables if tables[k] != tables["highs"]] == []
