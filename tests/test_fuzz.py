@@ -8,6 +8,10 @@ backends agree.
 CI runs a bounded number of examples. For a longer run (maintainers):
 
     FUZZ_EXAMPLES=2000 python -m pytest tests/test_fuzz.py -p no:cacheprovider
+
+FUZZ_BACKENDS (default ``cbc``) names the backends compared with HiGHS on
+random scenarios, TIE_EXAMPLES the number of small tie pools run on every
+backend.
 """
 
 import dataclasses
@@ -25,6 +29,9 @@ from solidarity.inputs.scenario import load_scenario, parse_scenario
 from solidarity.outputs.report import render
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
+#: Backends compared with HiGHS on random scenarios (CI: CBC; a longer run:
+#: FUZZ_BACKENDS=scipy,cbc,pulp-highs).
+AGREE_WITH = os.environ.get("FUZZ_BACKENDS", "cbc").split(",")
 CODES = ["AT", "BE", "BG", "CY", "CZ", "DE", "EE", "EL", "ES", "FI", "FR", "HR", "HU", "IE", "IT",
          "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"]
 
@@ -125,9 +132,9 @@ def test_backends_agree_on_random_scenarios(doc):
         base = _run(doc)
     except (InputError, ConflictError):
         return
-    other = _run(doc, solver="cbc")
     strip = lambda t: render({k: v for k, v in t.items() if k != "meta"}, ["csv"])
-    assert strip(other.tables) == strip(base.tables)
+    for solver in AGREE_WITH:
+        assert strip(_run(doc, solver=solver).tables) == strip(base.tables), solver
 
 
 # --- one result whatever the backend (issue 13) ------------------------------------------------
