@@ -99,6 +99,12 @@ CASES = [
          "7 participants share a pool of EUR 2 000 000 (100 relocations at EUR 20 000 each)"),
     Case("deviation-order-tie", "run @deviation-order-tie.toml -o @tmp/out -f csv", 0,
          "4 participants share a pool of EUR 2 000 000 (100 relocations at EUR 20 000 each)"),
+    # The type-balance optimum taken for out of reach from CBC's 8-digit LP value (issue 13):
+    # tests/test_fuzz.py::test_earlier_ties_give_one_result
+    Case("ratio-precision", "run @ratio-precision.toml -o @tmp/out -f csv --solver cbc", 0,
+         "Beneficiaries receive 63 of the 255 relocations needed"),
+    Case("fairness-bounds", "run @fairness-bounds.toml -o @tmp/out -f csv", 0,
+         "Beneficiaries receive 73 of the 3 209 relocations needed"),
     # --- participants and country codes -----------------------------------------------------------
     Case("duplicate-participants", "validate @duplicate-participants.toml", 3,
          "@duplicate-participants.toml: participants[2] = 'AT': duplicate country code; "

@@ -8,9 +8,9 @@ import time
 from typer.testing import CliRunner
 
 import solidarity
-from solidarity.optimise import solve as S
 from solidarity.cli import app
 from solidarity.cli.progress import LevelProgress
+from solidarity.optimise import solve as S
 from solidarity.optimise.model import build
 from solidarity.pipeline import compute_shares, load_data, model_input
 from solidarity.schema import SolverName

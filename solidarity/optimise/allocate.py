@@ -67,8 +67,16 @@ def fair_bounds(inp: ModelInput, p: np.ndarray, y: np.ndarray, t: int, first: bo
         cap_f[me[b]] = min(cap_f[me[b]], int(p[:, FIN].sum()) - int(y[b, FIN]))
     s = ALT if t == REL else REL
     if first:
+        # The other type is kept in total, and a beneficiary that also pledges
+        # sends none of it to itself: no state can hold more of it than that
+        # (without this, BE with its money capped by its receipts was let
+        # take fewer relocations than its value needs, the alternative
+        # measures could not make up the rest, and the split failed).
+        cap_s = np.minimum(np.minimum(caps[:, s], value // u[s]), int(p[:, s].sum()))
+        for b in np.flatnonzero(me >= 0):
+            cap_s[me[b]] = min(cap_s[me[b]], max(int(p[:, s].sum()) - int(y[b, s]), 0))
         room_hi = value - inp.lower[:, FIN] - u[s] * inp.lower[:, s]
-        room_lo = value - cap_f - np.minimum(caps[:, s], value // u[s]) * u[s]
+        room_lo = value - cap_f - cap_s * u[s]
     else:
         room_hi = value - u[s] * p[:, s] - inp.lower[:, FIN]
         room_lo = value - u[s] * p[:, s] - cap_f

@@ -404,6 +404,10 @@ def _left(time_limit: float | None, start: float) -> float | None:
 #: before the level falls back to maximising with the MILP.
 RATIO_STEPS = 64
 
+#: Relative precision to which a backend's LP value is trusted: CBC writes
+#: its solution with 8 significant digits (PuLP reads it back from text).
+LP_PRECISION = 1e-7
+
 
 def _next_breakpoint(need: np.ndarray, has: np.ndarray, lam: Fraction) -> Fraction:
     """The smallest ``k / N_t`` above ``lam`` over the balanced types."""
@@ -466,8 +470,10 @@ def _ratio_search_in(problem: MilpProblem, lv: Level, backend, A, rlb, rub, lb, 
         x_lp = raw.x
     scale = max(int(need.max(initial=0)), 1)
     lam_lp = float(x_lp[problem.blocks["lam"]][0]) / scale
-    # Every breakpoint above the LP bound is out of reach (1e-9: float noise).
-    hi = _next_breakpoint(need, has, Fraction(lam_lp + 1e-9).limit_denominator(10**18))
+    # Every breakpoint above the LP bound is out of reach, the bound known to
+    # LP_PRECISION significant digits (CBC's solution file: 63/255 came back as
+    # 0.24705882, and the optimum 63/255 was taken for out of reach).
+    hi = _next_breakpoint(need, has, Fraction(lam_lp * (1 + LP_PRECISION) + 1e-9).limit_denominator(10**18))
     best, lo = sol, Fraction(lv.value(inp, sol))
     lam = max(Fraction(min(int(need[t]), math.floor(lam_lp * int(need[t]) + 1e-9)), int(need[t]))
               for t in has)
