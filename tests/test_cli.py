@@ -128,15 +128,46 @@ def test_run_without_proposal_assumes_the_art_12_2_minimum(cli, tmp_path):
 def test_run_set_logs_the_override_and_changes_the_digest(cli, tmp_path):
     res = cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "--set", "pool.relocations=25000")
     assert res.exit_code == 0, res.stderr
-    assert res.stderr.startswith("override pool.relocations: 21000 -> 25000 (--set)\n")
+    kept = "pool.financial_eur: 420000000 -> 500000000 (kept EUR 20 000 per relocation)"
+    assert res.stderr.startswith(f"override pool.relocations: 21000 -> 25000 (--set)\noverride {kept}\n")
     digest = meta(tmp_path)["scenario_sha256"]
     assert digest != load_scenario(ADOPTED).digest
     assert digest == load_scenario(ADOPTED, sets=["pool.relocations=25000"]).digest
-    assert meta(tmp_path)["overrides"] == "pool.relocations: 21000 -> 25000 (--set)"
+    assert meta(tmp_path)["overrides"] == f"pool.relocations: 21000 -> 25000 (--set); {kept}"
     effective = (tmp_path / "scenario.toml").read_text()
-    assert "# pool.relocations: 21000 -> 25000 (--set)\n" in effective
-    assert "\nrelocations = 25000\n" in effective
-    assert "(25 000 relocations at EUR 16 800 each)" in res.stdout  # F / R = 420 M / 25 000
+    assert "# pool.relocations: 21000 -> 25000 (--set)\n" in effective and f"# {kept}\n" in effective
+    assert "\nrelocations = 25000\n" in effective and "\nfinancial_eur = 500000000\n" in effective
+    assert "(25 000 relocations at EUR 20 000 each)" in res.stdout  # the rate is kept
+
+
+def test_set_relocations_and_key_relocations_give_the_same_figures(cli, tmp_path):
+    """One rule for the pool's two units: R alone keeps the rate, in a
+    scenario's --set as in the key command."""
+    run = cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "--set", "pool.relocations=25000")
+    assert run.exit_code == 0, run.stderr
+    key = cli("key", "--relocations", "25000", "-f", "csv")
+    assert key.exit_code == 0, key.stderr
+    ran = pd.read_csv(tmp_path / "shares.csv", index_col="geo")
+    keyed = pd.read_csv(StringIO(key.stdout), index_col="geo")
+    cols = ["fair_share_eur", "fair_share_relocations"]
+    assert ran.loc["DE", cols].tolist() == keyed.loc["DE", cols].tolist() == [108_428_618, 5422]
+
+
+def test_key_financial_alone_keeps_the_rate_and_both_set_it(cli):
+    alone = cli("key", "--financial-eur", "500000000", "-f", "csv")
+    assert alone.exit_code == 0, alone.stderr
+    assert "EUR 20 000 per relocation" in alone.stderr
+    de = pd.read_csv(StringIO(alone.stdout), index_col="geo").loc["DE"]
+    assert de["fair_share_relocations"] == 5422  # R = 500 M / 20 000 = 25 000
+    both = cli("key", "--financial-eur", "500000000", "--relocations", "30000", "-f", "csv")
+    assert both.exit_code == 0 and "EUR 16 667 per relocation" in both.stderr
+
+
+def test_setting_both_units_says_the_rate_changed(cli, tmp_path):
+    res = cli("validate", ADOPTED, "--set", "pool.relocations=30000", "--set", "pool.financial_eur=500000000")
+    assert res.exit_code == 0, res.stderr
+    assert ("override pool rate: EUR 20 000 -> EUR 16 667 per relocation (relocations and financial_eur "
+            "both set)\n") in res.stderr
 
 
 def test_run_into_another_scenarios_folder_needs_force(cli, tmp_path):
