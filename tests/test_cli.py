@@ -501,3 +501,67 @@ def test_fast_start_imports_no_solver_stack(args):
                                   capture_output=True, text=True, check=False).stdout.strip() == "True"
     allowed = {"pyarrow"} if pandas_pulls else set()
     assert loaded - allowed == set(), loaded
+
+
+# --- output folders that protect earlier work --------------------------------------
+
+def _tree(folder) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_what_if_run_leaves_the_baseline_folder_byte_identical(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli("run", ADOPTED, "-q").exit_code == 0
+    baseline = tmp_path / "out" / "2026-adopted"
+    before = _tree(baseline)
+    res = cli("run", ADOPTED, "--set", "pool.relocations=30000", "--set", "pool.financial_eur=600000000")
+    assert res.exit_code == 0, res.stderr
+    assert _tree(baseline) == before
+    what_if = tmp_path / "out" / "2026-adopted--pool.relocations=30000--pool.financial_eur=600000000"
+    assert f"files to {what_if}" in res.stderr
+    assert json.loads((what_if / "manifest.json").read_text())["identity"] == (
+        "run 2026-adopted.toml --set pool.relocations=30000 --set pool.financial_eur=600000000")
+    low = tmp_path / "2026-adopted.toml"
+    low.write_text(ADOPTED.read_text(encoding="utf-8") + "\n[variants.low.pool]\nsar_share = 0.1\n")
+    assert cli("run", low, "-q", "-f", "csv", "--variant", "low").exit_code == 0
+    assert _tree(baseline) == before and (tmp_path / "out" / "2026-adopted--low" / "pool.csv").is_file()
+
+
+def test_a_what_if_into_the_baselines_folder_needs_force(cli, tmp_path):
+    assert cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "-q").exit_code == 0
+    res = cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "--set", "pool.relocations=30000")
+    assert res.exit_code == 7
+    assert (f"error: cannot write {tmp_path.resolve()}: the folder holds the outputs of another run "
+            "('run 2026-adopted.toml'); its 10 files would be replaced (use --force to replace them, "
+            "or choose another folder)\n") in res.stderr
+    assert cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "-q", "--set", "pool.relocations=30000",
+               "--force").exit_code == 0
+
+
+def test_removing_files_asked_for_earlier_needs_force(cli, tmp_path):
+    assert cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "-f", "md", "-q").exit_code == 0
+    res = cli("run", ADOPTED, "-o", tmp_path, "-f", "csv")
+    assert res.exit_code == 7
+    assert (f"error: cannot write {tmp_path.resolve()}: writing here would remove 1 files of the earlier output "
+            "that this run does not write: summary.md (use --force to remove them, or choose another folder)\n"
+            ) in res.stderr
+    assert (tmp_path / "summary.md").is_file()
+    assert cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "-q", "--force").exit_code == 0
+    assert not (tmp_path / "summary.md").exists()
+    assert cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "-f", "md", "-q").exit_code == 0  # adding is fine
+
+
+@pytest.mark.parametrize("sets, variant, name", [
+    ((), None, "2026-adopted"),
+    (["pool.relocations = 30000"], None, "2026-adopted--pool.relocations=30000"),
+    (["pool.sar_share=0.5"], "low", "2026-adopted--low--pool.sar_share=0.5"),
+    (["states.BE.note='x y'"], None, "2026-adopted--what-if-"),   # a quote and a space: a digest
+    (["pool.relocations=1" + "0" * 130], None, "2026-adopted--what-if-"),  # too long: a digest
+])
+def test_default_folder_names_a_what_if_after_its_changes(sets, variant, name):
+    from solidarity.cli.common import default_folder
+    got = default_folder("2026-adopted", sets, variant)
+    assert got.parent.name == "out" and got.name.startswith(name)
+    if name.endswith("what-if-"):
+        assert len(got.name) == len(name) + 10 and got == default_folder("2026-adopted", sets, variant)
+        assert got != default_folder("2026-adopted", ["states.BE.note='x z'"], variant)

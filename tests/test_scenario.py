@@ -556,7 +556,8 @@ def test_digest_changes_with_set_and_is_logged():
     plain = load_scenario(path)
     more = load_scenario(path, sets=["pool.relocations=25000"])
     assert more.digest != plain.digest and more.pool.relocations == 25_000
-    assert more.overrides == ("pool.relocations: 21000 -> 25000 (--set)",)
+    assert more.overrides == ("pool.relocations: 21000 -> 25000 (--set)",
+                              "pool.financial_eur: 420000000 -> 500000000 (kept EUR 20 000 per relocation)")
     assert more.sets == ("pool.relocations=25000",)
     assert load_scenario(path, sets=["pool.relocations=25000"]).digest == more.digest
 

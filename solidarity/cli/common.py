@@ -10,6 +10,7 @@ commands that need them.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -195,6 +196,48 @@ def load(path: Path, sets, variant):
         say(f"override {line}")
     return sc
 
+#: Characters a what-if folder name keeps as typed; anything else (spaces,
+#: quotes, slashes, brackets) makes the name a digest instead.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9._=+-]+")
+_MAX_NAME = 120  #: bytes of a readable what-if folder name (file systems allow 255)
+
+
+def what_if(sets, variant) -> list[str]:
+    """A run's changes to its scenario file, as typed: ``--variant NAME`` and
+    each ``--set key=value`` (spaces around ``=`` dropped), in order."""
+    changes = [f"--variant {variant}"] if variant else []
+    for text in sets or ():
+        key, _, value = str(text).partition("=")
+        changes.append(f"--set {key.strip()}={value.strip()}")
+    return changes
+
+
+def identity_of(command: str, name: str, sets, variant) -> str:
+    """What an output folder holds (its manifest's ``identity``): the command,
+    the scenario file's name and the changes, so a what-if run and its
+    baseline are different runs and one never replaces the other unasked."""
+    return " ".join([command, name, *what_if(sets, variant)])
+
+
+def default_folder(stem: str, sets, variant, suffix: str = "") -> Path:
+    """``out/<stem><suffix>`` for a scenario as filed; a run with a variant or
+    overrides goes beside it, never into it: ``out/2026-adopted--pool.relocations=30000``
+    (the variant's name and each ``key=value`` joined by ``--``), or, when
+    that would be longer than 120 bytes or hold other characters than letters,
+    digits and ``._=+-``, ``out/<stem>--what-if-<first 10 hex of the changes' SHA-256>``."""
+    import hashlib
+
+    changes = what_if(sets, variant)
+    if not changes:
+        return Path("out") / f"{stem}{suffix}"
+    parts = [c.split(" ", 1)[1] for c in changes]
+    name = "--".join([stem, *parts]) + suffix
+    if len(name.encode()) > _MAX_NAME or not all(_SAFE_NAME.fullmatch(p) for p in parts):
+        digest = hashlib.sha256("\n".join(changes).encode()).hexdigest()[:10]
+        name = f"{stem}--what-if-{digest}{suffix}"
+    return Path("out") / name
+
+
 def say_assumed(sc) -> None:
     """After a run: what the scenario left out and the run assumed."""
     note = proposal_note(sc)
@@ -279,9 +322,10 @@ def write_with_charts(files: dict[str, bytes], out: Path, pictures: dict[str, by
         write_files({**files, **{f"{inner}/{k}": v for k, v in pictures.items()}}, out, force, identity, digest,
                results, sign_key=sign_key)
         return
-    from ..outputs.output import preflight
-    preflight(out, identity, force)
-    preflight(charts, charts_identity, force)
+    from ..outputs.output import SIGNATURE, preflight
+    signed = {SIGNATURE} if sign_key is not None else set()
+    preflight(out, identity, force, files={*files, *signed})
+    preflight(charts, charts_identity, force, files=set(pictures))
     write_files(files, out, force, identity, digest, results, sign_key=sign_key)
     write_files(pictures, charts, force, charts_identity, digest, results)
 

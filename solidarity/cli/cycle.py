@@ -20,9 +20,11 @@ from .common import (
     Variant,
     app,
     check_sign_key,
+    default_folder,
     effective_toml,
     emit,
     fail,
+    identity_of,
     render_files,
     require_extras,
     say,
@@ -60,7 +62,7 @@ def cycle(path: Annotated[Path, typer.Argument(
             for line in sc.overrides:
                 say(f"override {sc.year}: {line}")
         cyc = run_cycle(scenarios, solver=solver_name(solver))
-        out = output if output is not None else Path("out") / path.stem
+        out = output if output is not None else default_folder(path.stem, sets, variant)
         files: dict[str, bytes] = {}
         for res in cyc.results:
             year = str(res.scenario.year)
@@ -68,7 +70,7 @@ def cycle(path: Annotated[Path, typer.Argument(
                 files[f"{year}/{name}"] = blob
             files[f"{year}/scenario.toml"] = effective_toml(res.scenario)
         files.update(render_files({"ledger": cyc.ledger}, fmt, "Ledger"))
-        write_files(files, out, force, f"cycle {path.name}", "", cyc.results, sign_key=sign)
+        write_files(files, out, force, identity_of("cycle", path.name, sets, variant), "", cyc.results, sign_key=sign)
         years = cyc.ledger.reset_index().groupby("year")[[
             "obligation_eur", "credit_used_eur", "pledged_value_eur", "implemented_value_eur",
             "carried_out_relocations", "credit_earned_eur"]].sum()

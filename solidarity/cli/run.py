@@ -24,10 +24,12 @@ from .common import (
     Variant,
     app,
     check_sign_key,
+    default_folder,
     draw_run_charts,
     effective_toml,
     emit,
     fail,
+    identity_of,
     load,
     render_files,
     require_extras,
@@ -55,8 +57,10 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         debug: Debug = False) -> None:
     """Run a scenario: fair shares, pledges, calls and flows; verify; write every table.
 
-    Tables go to --output (default out/<scenario file name>) with a manifest;
-    a summary of the pool is printed to stdout (not with --quiet).
+    Tables go to --output with a manifest; by default out/<scenario file name>,
+    and for a run with --variant or --set a folder beside it named after them
+    (out/2026-adopted--pool.relocations=25000), so a what-if never replaces the
+    baseline. A summary of the pool is printed to stdout (not with --quiet).
 
     Example: solidarity run scenarios/2026-adopted.toml --set pool.relocations=25000
     """
@@ -80,13 +84,14 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         if record_runtime:
             tables = build_tables(sc, res.population, res.gdp, res.shares, res.inputs, res.solve,
                                   res.solution, res.allocation, res.rules, include_runtime=True)
-        out = output if output is not None else Path("out") / scenario.stem
+        out = output if output is not None else default_folder(scenario.stem, sets, variant)
         text = intro(res)
         pictures = draw_run_charts(res, charts, fmt)
         files = render_files(tables, fmt, title=f"{sc.name} ({sc.year})", intro=text, charts=pictures)
         files["scenario.toml"] = effective_toml(sc)
         write_with_charts(files, out, pictures if charts is not None else None, charts, force,
-                           f"run {Path(sc.path).name}", f"charts {Path(sc.path).name}", sc.digest, [res],
+                           identity_of("run", Path(sc.path).name, sets, variant),
+                           identity_of("charts", Path(sc.path).name, sets, variant), sc.digest, [res],
                            sign_key=sign)
         if write_lp is not None:
             say(f"wrote {write_lp}")
