@@ -10,7 +10,19 @@ from __future__ import annotations
 
 import sys
 
-from . import compare, cycle, example, explain, key, keygen, run, sweep, synthetic, verify  # noqa: F401  register
+from . import (  # noqa: F401  register
+    compare,
+    cycle,
+    example,
+    explain,
+    key,
+    keygen,
+    run,
+    schema,
+    sweep,
+    synthetic,
+    verify,
+)
 from .common import EXIT_CODES, app, quiet_broken_pipe, session
 
 __all__ = ["EXIT_CODES", "app", "main"]

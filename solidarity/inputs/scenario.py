@@ -691,8 +691,12 @@ def keep_rate(doc, source) -> tuple[Any, tuple[str, ...]]:
     before, after = source.data.get("pool"), doc.data.get("pool")
     if not (isinstance(before, dict) and isinstance(after, dict)):
         return doc, ()
-    r0, f0, e0 = before.get("relocations"), before.get("financial_eur"), before.get("equivalence_eur")
-    r1, f1, e1 = after.get("relocations"), after.get("financial_eur"), after.get("equivalence_eur")
+    r0: Any = before.get("relocations")
+    f0: Any = before.get("financial_eur")
+    e0: Any = before.get("equivalence_eur")
+    r1: Any = after.get("relocations")
+    f1: Any = after.get("financial_eur")
+    e1: Any = after.get("equivalence_eur")
     if not (_whole(r0) and _whole(f0) and (e0 is None or _whole(e0))
             and (e1 is None or (_whole(e1) and e1 >= 1))):
         return doc, ()
