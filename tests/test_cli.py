@@ -176,8 +176,8 @@ def test_run_into_another_scenarios_folder_needs_force(cli, tmp_path):
     res = cli("run", SAR, "-o", tmp_path, "-f", "csv")
     assert res.exit_code == 7
     assert res.stderr.endswith(f"error: cannot write {tmp_path}: the folder holds the outputs of another "
-                               "run ('run 2026-adopted.toml') (use --force to replace them, or choose "
-                               "another folder)\n")
+                               "run ('run 2026-adopted.toml'); its 10 files would be replaced (use --force to "
+                               "replace them, or choose another folder)\n")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # untouched
     no_traceback(res)
     # the same scenario again replaces its own outputs without --force

@@ -568,7 +568,8 @@ def test_digest_equal_for_the_same_effective_document(write):
     # a --set to the value already there changes nothing
     assert load_scenario(path, sets=["pool.relocations=21000"]).digest == plain.digest
     # the file edited to what --set gave: the same effective document
-    edited = write("edited.toml", path.read_text().replace("relocations = 21_000", "relocations = 25000"))
+    edited = write("edited.toml", path.read_text().replace("relocations = 21_000", "relocations = 25000")
+                   .replace("financial_eur = 420_000_000", "financial_eur = 500_000_000"))  # the rate kept
     assert load_scenario(edited).digest == load_scenario(path, sets=["pool.relocations=25000"]).digest
     # comments, key order and number spelling do not count
     a = parse_scenario(MINIMAL)
@@ -585,7 +586,8 @@ def test_variant_changes_digest(write):
     big = load_scenario(path, variant="big")
     assert big.pool.relocations == 30_000 and big.variant == "big"
     assert big.digest != load_scenario(path).digest
-    assert big.overrides == ("pool.relocations: 21000 -> 30000 (variant big)",)
+    assert big.overrides == ("pool.relocations: 21000 -> 30000 (variant big)",
+                             "pool.financial_eur: 420000000 -> 600000000 (kept EUR 20 000 per relocation)")
 
 
 # --- robustness: any document gives a Scenario or an InputError -----------------------
