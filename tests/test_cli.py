@@ -565,3 +565,52 @@ def test_default_folder_names_a_what_if_after_its_changes(sets, variant, name):
     if name.endswith("what-if-"):
         assert len(got.name) == len(name) + 10 and got == default_folder("2026-adopted", sets, variant)
         assert got != default_folder("2026-adopted", ["states.BE.note='x z'"], variant)
+
+
+# --- help agrees with behaviour --------------------------------------------------------
+
+def _commands():
+    import typer.main
+    return typer.main.get_command(app).commands
+
+
+@pytest.mark.parametrize("name", sorted(_commands()))
+def test_flags_show_no_value_placeholder(cli, name):
+    res = cli(name, "--help")
+    assert res.exit_code == 0
+    assert "<bool>" not in res.stdout
+    assert "--help" in res.stdout
+
+
+def test_no_help_text_loses_brackets_to_rich_markup():
+    """Rich reads [word] as a style tag and drops it ('solidarity[sign]' was
+    shown as 'solidarity', '[cycle] scenarios' as ' scenarios'): brackets in
+    help are escaped."""
+    import re
+    tag = re.compile(r"(?<!\\)\[[a-zA-Z/@#][^\[\]]*\]")
+    for name, command in _commands().items():
+        for text in [command.help or "", *(getattr(p, "help", "") or "" for p in command.params)]:
+            assert not tag.search(text), (name, text)
+
+
+def test_keygen_help_names_the_extra(cli):
+    assert "pip install 'solidarity[sign]'" in " ".join(cli("keygen", "--help").stdout.split())
+
+
+def test_cycle_help_describes_the_file_the_loader_reads(cli, tmp_path):
+    res = cli("cycle", "--help")
+    assert "a [cycle] table" in " ".join(res.stdout.replace("│", " ").split())
+    ledger = SCENARIOS / "ledger-3y"
+    (tmp_path / "cycle.toml").write_text(
+        "[cycle]\nscenarios = [" + ", ".join(f'"{ledger / f"{y}.toml"}"' for y in (2026, 2027)) + "]\n")
+    from solidarity.studies.ledger import load_cycle
+    assert [s.year for s in load_cycle(tmp_path / "cycle.toml")] == [2026, 2027]
+
+
+def test_format_help_says_where_the_default_formats_go(cli, tmp_path):
+    """-f's help: the four default formats go to the output folder; run always
+    writes a folder (out/<name>/ without -o), key prints csv without -o."""
+    text = " ".join(cli("run", "--help").stdout.replace("│", " ").split())
+    assert "Default: csv, parquet, json and md in the output folder" in text
+    assert "for stdout" not in text
+    assert cli("key", "--participants", "DE,FR").stdout.startswith("geo,country,")

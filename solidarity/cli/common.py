@@ -26,6 +26,27 @@ option); 4 conflicting scenario; 5 the independent verifier rejected the
 result; 6 a solver limit was reached without an accepted solution; 7 outputs
 cannot be written; 8 the solver is missing or failed."""
 
+def _flags_as_flags() -> None:
+    """Typer 0.29's rich help shows a ``<bool>`` placeholder beside every
+    on/off option (``--force <bool>``), as if it took a value; a flag takes
+    none, so its type column is left empty. Other options keep their
+    placeholder (``<path>``, ``<float range>``). The Markdown CLI reference
+    (docs/hooks.py) reads click's help records, which never showed one."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "_solidarity", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if self.is_flag and not self.count else shown(self, ctx)
+
+    display_type_rich._solidarity = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_as_flags()
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="Fair shares, pledges and distribution for the EU Annual Solidarity Pool "
@@ -56,7 +77,8 @@ OutDir = Annotated[Optional[Path], typer.Option("--output", "-o", help="Folder t
 Formats = Annotated[Optional[list[Fmt]], typer.Option(
     "--format", "-f", help="Output format; repeat for several: csv, parquet, json, md (summary.md), "
                            "xlsx (one workbook), html (one page to circulate). Default: csv, parquet, "
-                           "json and md for a folder; csv for stdout.")]
+                           "json and md in the output folder (`key` without --output prints one text format: "
+                           "csv by default).")]
 
 Force = Annotated[bool, typer.Option("--force", help="Replace a folder that holds another run's outputs.")]
 

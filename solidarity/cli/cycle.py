@@ -38,7 +38,8 @@ from .common import (
 
 @app.command()
 def cycle(path: Annotated[Path, typer.Argument(
-              help="Folder of yearly scenario files, or a TOML file with [cycle] scenarios = [...].")],
+              help="Folder of yearly scenario files, or a TOML file with a \\[cycle] table: "
+                   "scenarios = \\[\"2026.toml\", ...] (paths relative to it).")],
           output: OutDir = None, fmt: Formats = None, force: Force = False, quiet: Quiet = False,
           sets: Sets = None, variant: Variant = None, solver: SolverOpt = None,
           sign: SignKey = None, data_dirs: DataDirs = None, debug: Debug = False) -> None:
