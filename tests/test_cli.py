@@ -614,3 +614,21 @@ def test_format_help_says_where_the_default_formats_go(cli, tmp_path):
     assert "Default: csv, parquet, json and md in the output folder" in text
     assert "for stdout" not in text
     assert cli("key", "--participants", "DE,FR").stdout.startswith("geo,country,")
+
+
+def test_a_data_year_fallback_is_said_on_stderr(cli, tmp_path):
+    """Issue 16: a file lacking 2025 for HU made runs use 2024, said only in meta."""
+    rows = ["geo,year,value"] + [f"{g},2024,{v}" for g, v in (("DE", 83_000_000), ("FR", 68_000_000),
+                                                              ("HU", 9_600_000))]
+    rows += ["DE,2025,83500000", "FR,2025,68500000"]
+    (tmp_path / "pop.csv").write_text("\n".join(rows) + "\n")
+    path = tmp_path / "s.toml"
+    path.write_text('participants = ["DE", "FR", "HU"]\n[scenario]\nname = "s"\nyear = 2026\n'
+                    '[data]\npopulation_file = "pop.csv"\n[pool]\nrelocations = 100\nfinancial_eur = 2000000\n')
+    res = cli("validate", path)
+    assert res.exit_code == 0, res.stderr
+    assert ("note: population 2024, the latest year every participant has in pop.csv; 2025 lacks HU\n"
+            in res.stderr)
+    assert "population 2024" in res.stdout
+    full = cli("validate", SCENARIOS / "2026-adopted.toml")
+    assert "note:" not in full.stderr  # the bundled files have the latest year for everyone

@@ -260,11 +260,25 @@ def default_folder(stem: str, sets, variant, suffix: str = "") -> Path:
     return Path("out") / name
 
 
-def say_assumed(sc) -> None:
-    """After a run: what the scenario left out and the run assumed."""
+def say_assumed(sc, *indicators) -> None:
+    """After a run: what the scenario left out and the run assumed (the
+    Commission proposal, a data year earlier than the file's latest)."""
     note = proposal_note(sc)
     if note:
         say(note)
+    say_data_years(*indicators)
+
+
+def say_data_years(*indicators) -> None:
+    """A data year chosen because later years lack participants is a fallback
+    the user should see, not only find in meta: ``population: 2024, the latest
+    year every participant has; 2025 lacks HU, IE, LU``."""
+    for ind in indicators:
+        rule = getattr(ind, "year_rule", "")
+        if "lacks" in rule:
+            later = rule.split("; ", 1)[1].rstrip(")")
+            say(f"note: {ind.name} {ind.year}, the latest year every participant has in "
+                f"{Path(ind.path).name if getattr(ind, 'path', '') else 'the file'}; {later}")
 
 def proposal_note(sc) -> str:
     """The stderr line for a scenario without the Commission proposal's

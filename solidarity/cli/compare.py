@@ -70,7 +70,7 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(
         for sc in loaded:
             results.append(run(sc, solver=solver_name(solver)))
             say(f"{sc.name}: {results[-1].solve.status.value} with {results[-1].solve.solver}, verified")
-            say_assumed(sc)
+            say_assumed(sc, results[-1].population, results[-1].gdp)
         comp = compare_runs(results)
         shown = comp.changed_only() if changed_only else comp
         names = " ".join(comp.labels)

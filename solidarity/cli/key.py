@@ -19,6 +19,7 @@ from .common import (
     render_files,
     require_extras,
     say,
+    say_data_years,
     session,
     set_debug,
     write_files,
@@ -118,6 +119,7 @@ def key(population_year: Annotated[Optional[int], typer.Option(
         r = pool.relocations
         pop = load_indicator(POPULATION, year=population_year, require=parts)
         gdp = load_indicator(GDP, year=gdp_year, require=parts)
+        say_data_years(pop, gdp)
         wp = Fraction(repr(population_weight))
         fs = fair_shares(pop.values[list(parts)], gdp.values[list(parts)], {POPULATION: wp, GDP: 1 - wp},
                          pool.value_eur, r, pool.rate, method=meth)

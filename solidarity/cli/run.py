@@ -35,6 +35,7 @@ from .common import (
     require_extras,
     say,
     say_assumed,
+    say_data_years,
     session,
     set_debug,
     solver_name,
@@ -97,7 +98,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
             say(f"wrote {write_lp}")
         say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified; "
              f"solved in {res.solve.runtime:.2f} s")
-        say_assumed(sc)
+        say_assumed(sc, res.population, res.gdp)
         if not quiet:
             emit(text + "\n\n" + markdown_table(tables["pool"], "pool") + "\n")
     except BaseException as exc:
@@ -118,6 +119,7 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
 
         sc = load(scenario, sets, variant)
         pop, gdp = load_data(sc)
+        say_data_years(pop, gdp)
         emit(f"{scenario}: valid ({sc.name}, {sc.year}; {len(sc.participants)} participants, "
              f"{len(sc.beneficiaries)} beneficiaries; population {pop.year}, GDP {gdp.year})\n")
     except BaseException as exc:
