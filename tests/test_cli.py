@@ -632,3 +632,79 @@ def test_a_data_year_fallback_is_said_on_stderr(cli, tmp_path):
     assert "population 2024" in res.stdout
     full = cli("validate", SCENARIOS / "2026-adopted.toml")
     assert "note:" not in full.stderr  # the bundled files have the latest year for everyone
+
+
+# --- what analysts expect: completion, stdin, --verbose, coloured errors ---------------
+
+def test_shell_completion_is_offered():
+    runner = CliRunner()
+    res = runner.invoke(app, ["--show-completion", "bash"], prog_name="solidarity")
+    assert res.exit_code == 0
+    assert "_solidarity_completion" in res.stdout and "_SOLIDARITY_COMPLETE=complete_bash" in res.stdout
+    assert "--install-completion" in runner.invoke(app, ["--help"]).stdout
+
+
+def test_a_scenario_on_stdin(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    text = ADOPTED.read_text(encoding="utf-8")
+    res = runner.invoke(app, ["validate", "-"], input=text)
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.startswith("-: valid (2026 adopted pool, 2026;")
+    ran = runner.invoke(app, ["run", "-", "-f", "csv", "-q"], input=text)
+    assert ran.exit_code == 0, ran.stderr
+    assert (tmp_path / "out" / "stdin" / "pool.csv").is_file()
+    assert "# Effective scenario read from <stdin>" in (tmp_path / "out" / "stdin" / "scenario.toml").read_text()
+    bad = runner.invoke(app, ["validate", "-"], input="[scenario]\nname = 1\n")
+    assert bad.exit_code == 3
+    assert "  - <stdin>: scenario.name = 1: wrong type" in bad.stderr
+
+
+def test_verbose_says_each_stage_and_quiet_wins(cli, tmp_path):
+    res = cli("run", ADOPTED, "-o", tmp_path / "v", "-f", "csv", "--verbose")
+    assert res.exit_code == 0, res.stderr
+    lines = res.stderr.splitlines()
+    for stage in ("data", "shares", "model_input", "build", "solve", "calls", "flows", "rules", "tables", "verify"):
+        assert f"{stage} ..." in lines
+        assert any(line.startswith(f"{stage} done in ") and line.endswith(" s") for line in lines)
+    assert lines.index("data ...") < lines.index("solve ...") < lines.index("verify ...")
+    quiet = cli("run", ADOPTED, "-o", tmp_path / "q", "-f", "csv", "-v", "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    plain = cli("run", ADOPTED, "-o", tmp_path / "p", "-f", "csv")
+    assert "solve ..." not in plain.stderr
+
+
+class _Terminal(StringIO):
+    def isatty(self):
+        return True
+
+
+def test_errors_are_coloured_on_a_terminal_only(monkeypatch):
+    from solidarity.cli.common import label
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert label("error:", _Terminal()) == "\x1b[31m\x1b[1merror:\x1b[0m"
+    assert label("error:", StringIO()) == "error:"  # a file or a pipe
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert label("error:", _Terminal()) == "error:"
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("TERM", "dumb")
+    assert label("error:", _Terminal()) == "error:"
+
+
+def test_a_domain_error_on_a_terminal_is_red(tmp_path):
+    import pty
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env["TERM"] = "xterm"
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "solidarity", "validate", str(tmp_path / "none.toml")],
+                              stdout=subprocess.PIPE, stderr=follower, env=env, timeout=120, check=False)
+        os.close(follower)
+        shown = os.read(leader, 4096)
+    finally:
+        os.close(leader)
+    assert proc.returncode == 3
+    assert shown.startswith(b"\x1b[31m\x1b[1merror:\x1b[0m 1 problem found:")
+    piped = python_m("validate", tmp_path / "none.toml")
+    assert piped.returncode == 3 and piped.stderr.startswith("error: 1 problem found:")

@@ -47,13 +47,13 @@ def _flags_as_flags() -> None:
 
 _flags_as_flags()
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="Fair shares, pledges and distribution for the EU Annual Solidarity Pool "
                        "(Regulation (EU) 2024/1351, Part IV).\n\n" + EXIT_CODES,
                   epilog="Example: solidarity run scenarios/2026-adopted.toml")
 
-session = {"debug": False, "quiet": False}
+session = {"debug": False, "quiet": False, "verbose": False}
 
 class Fmt(StrEnum):
     csv = "csv"
@@ -106,6 +106,10 @@ Suboptimal = Annotated[bool, typer.Option(
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 
+Verbose = Annotated[bool, typer.Option(
+    "--verbose", "-v", help="Say each stage of a run on stderr as it starts, and its time when done (data, "
+                            "shares, model, solve, flows, rules, tables, verify).")]
+
 DataDirs = Annotated[Optional[list[Path]], typer.Option(
     "--data-dir", help="Also allow data files in this folder (repeatable); by default a scenario may name "
                        "data files only inside its own folder or the current folder.")]
@@ -130,10 +134,33 @@ def show_version(value: bool) -> None:
         raise typer.Exit(0)
 
 @app.callback()
-def _main(debug: Debug = False,
+def _main(debug: Debug = False, verbose: Verbose = False,
           version: Annotated[bool, typer.Option("--version", callback=show_version, is_eager=True,
                                                 help="Show the version and exit.")] = False) -> None:
     session["debug"] = debug
+    session["verbose"] = verbose
+
+
+def set_verbose(verbose: bool) -> None:
+    session["verbose"] = session["verbose"] or verbose
+
+
+def stage_timer():
+    """With --verbose (and not --quiet): a timer for :func:`solidarity.pipeline.run`
+    that says each stage as it starts and its time when done, so a long run
+    shows where it is; None otherwise."""
+    if not session["verbose"] or session["quiet"]:
+        return None
+    import contextlib
+    import time
+
+    @contextlib.contextmanager
+    def timer(stage: str):
+        typer.echo(f"{stage} ...", err=True)
+        start = time.perf_counter()
+        yield
+        typer.echo(f"{stage} done in {time.perf_counter() - start:.2f} s", err=True)
+    return timer
 
 def set_debug(debug: bool) -> None:
     session["debug"] = session["debug"] or debug
@@ -156,14 +183,29 @@ def fail(exc: BaseException) -> None:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130)
     if isinstance(exc, SolidarityError):
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"{label('error:')} {exc}", err=True)
         raise typer.Exit(int(exc.exit_code))
     if isinstance(exc, MemoryError):
-        typer.echo("error: out of memory: the pool is too large for this machine", err=True)
+        typer.echo(f"{label('error:')} out of memory: the pool is too large for this machine", err=True)
         raise typer.Exit(int(ExitCode.INTERNAL))
-    typer.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+    typer.echo(f"{label('internal error:')} {type(exc).__name__}: {exc}\n"
                "(run with --debug for a traceback and please report it)", err=True)
     raise typer.Exit(int(ExitCode.INTERNAL))
+
+def label(text: str, stream=None) -> str:
+    """``error:`` in bold red when ``stream`` (stderr) is a terminal, as typer
+    shows its usage errors; plain text when it is not (a file, a pipe, a
+    test), or when the ``NO_COLOR`` environment variable is set (no-color.org)
+    or ``TERM`` is ``dumb``."""
+    stream = sys.stderr if stream is None else stream
+    try:
+        terminal = stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        terminal = False
+    if not terminal or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return text
+    return typer.style(text, fg="red", bold=True)
+
 
 def quiet_broken_pipe() -> None:
     """stdout was closed (``solidarity key | head``): point it at /dev/null so
@@ -249,6 +291,7 @@ def default_folder(stem: str, sets, variant, suffix: str = "") -> Path:
     digits and ``._=+-``, ``out/<stem>--what-if-<first 10 hex of the changes' SHA-256>``."""
     import hashlib
 
+    stem = "stdin" if stem == "-" else stem  # a scenario read from stdin (given as -)
     changes = what_if(sets, variant)
     if not changes:
         return Path("out") / f"{stem}{suffix}"

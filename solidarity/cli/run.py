@@ -22,6 +22,7 @@ from .common import (
     Suboptimal,
     TimeLimit,
     Variant,
+    Verbose,
     app,
     check_sign_key,
     default_folder,
@@ -38,7 +39,9 @@ from .common import (
     say_data_years,
     session,
     set_debug,
+    set_verbose,
     solver_name,
+    stage_timer,
     trust,
     with_solver_options,
     write_with_charts,
@@ -46,7 +49,7 @@ from .common import (
 
 
 @app.command()
-def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file; - reads it from stdin.")],
         output: OutDir = None, fmt: Formats = None, force: Force = False, quiet: Quiet = False,
         sets: Sets = None, variant: Variant = None, solver: SolverOpt = None,
         time_limit: TimeLimit = None, mip_gap: MipGap = None, allow_suboptimal: Suboptimal = False,
@@ -55,7 +58,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         record_runtime: Annotated[bool, typer.Option(
             "--record-runtime", help="Add solver times to meta (outputs then differ run to run).")] = False,
         charts: Charts = None, sign: SignKey = None, data_dirs: DataDirs = None,
-        debug: Debug = False) -> None:
+        verbose: Verbose = False, debug: Debug = False) -> None:
     """Run a scenario: fair shares, pledges, calls and flows; verify; write every table.
 
     Tables go to --output with a manifest; by default out/<scenario file name>,
@@ -66,6 +69,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     Example: solidarity run scenarios/2026-adopted.toml --set pool.relocations=25000
     """
     set_debug(debug)
+    set_verbose(verbose)
     trust(data_dirs)
     session["quiet"] = quiet
     try:
@@ -80,7 +84,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         check_sign_key(sign)
         sc = with_solver_options(load(scenario, sets, variant), time_limit, mip_gap)
         res = run_pipeline(sc, solver=solver_name(solver), write_lp=write_lp,
-                           allow_suboptimal=allow_suboptimal)
+                           allow_suboptimal=allow_suboptimal, timer=stage_timer())
         tables = res.tables
         if record_runtime:
             tables = build_tables(sc, res.population, res.gdp, res.shares, res.inputs, res.solve,
@@ -106,7 +110,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
 
 
 @app.command()
-def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file; - reads it from stdin.")],
              sets: Sets = None, variant: Variant = None, data_dirs: DataDirs = None, debug: Debug = False) -> None:
     """Check a scenario and the data it names; report every problem at once.
 

@@ -24,6 +24,7 @@ from .common import (
     emit,
     fail,
     identity_of,
+    label,
     render_files,
     require_extras,
     say,
@@ -117,7 +118,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
                     if more else ""))
         if n and failed == n:
             first = res.points.iloc[0]
-            typer.echo(f"error: every point failed; point 0: {first['error']}", err=True)
+            typer.echo(f"{label('error:')} every point failed; point 0: {first['error']}", err=True)
             raise typer.Exit(int(EXIT_CODES.get(first["status"], ExitCode.INTERNAL)))
     except BaseException as exc:
         fail(exc)
