@@ -708,3 +708,16 @@ def test_a_domain_error_on_a_terminal_is_red(tmp_path):
     assert shown.startswith(b"\x1b[31m\x1b[1merror:\x1b[0m 1 problem found:")
     piped = python_m("validate", tmp_path / "none.toml")
     assert piped.returncode == 3 and piped.stderr.startswith("error: 1 problem found:")
+
+
+def test_a_default_rate_is_said_on_stderr(cli, tmp_path):
+    path = tmp_path / "relocation-only.toml"
+    path.write_text('[scenario]\nname = "r"\nyear = 2026\n[pool]\nrelocations = 21000\nfinancial_eur = 0\n'
+                    "proposal_relocations = 30000\nproposal_financial_eur = 600000000\n")
+    res = cli("validate", path)
+    assert res.exit_code == 0, res.stderr
+    assert res.stderr == ("note: relocation-only.toml: no pool.equivalence_eur and no F / R to derive it from: "
+                          "EUR 20 000 per relocation assumed (recital 15)\n")
+    given = path.read_text().replace("financial_eur = 0\n", "financial_eur = 0\nequivalence_eur = 20000\n")
+    path.write_text(given)
+    assert cli("validate", path).stderr == ""

@@ -309,7 +309,23 @@ def say_assumed(sc, *indicators) -> None:
     note = proposal_note(sc)
     if note:
         say(note)
+    rate = rate_note(sc)
+    if rate:
+        say(rate)
     say_data_years(*indicators)
+
+
+def rate_note(sc) -> str:
+    """The stderr line for a pool without a rate of its own: no money to
+    divide by R and no pool.equivalence_eur, so EUR 20 000 per relocation
+    (recital 15) is assumed (empty otherwise)."""
+    from ..numbers import eur
+
+    pool = sc.pool
+    if pool.equivalence_eur is not None or (pool.relocations > 0 and pool.financial_eur > 0):
+        return ""
+    return (f"note: {Path(sc.path).name}: no pool.equivalence_eur and no F / R to derive it from: "
+            f"{eur(pool.rate)} per relocation assumed (recital 15)")
 
 
 def say_data_years(*indicators) -> None:

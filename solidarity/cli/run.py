@@ -36,7 +36,6 @@ from .common import (
     require_extras,
     say,
     say_assumed,
-    say_data_years,
     session,
     set_debug,
     set_verbose,
@@ -123,7 +122,7 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file; 
 
         sc = load(scenario, sets, variant)
         pop, gdp = load_data(sc)
-        say_data_years(pop, gdp)
+        say_assumed(sc, pop, gdp)
         emit(f"{scenario}: valid ({sc.name}, {sc.year}; {len(sc.participants)} participants, "
              f"{len(sc.beneficiaries)} beneficiaries; population {pop.year}, GDP {gdp.year})\n")
     except BaseException as exc:
