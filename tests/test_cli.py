@@ -639,7 +639,7 @@ def test_a_data_year_fallback_is_said_on_stderr(cli, tmp_path):
 def test_shell_completion_is_offered():
     runner = CliRunner()
     res = runner.invoke(app, ["--show-completion", "bash"], prog_name="solidarity")
-    assert res.exit_code == 0
+    assert res.exit_code == 0, (res.output, res.exception)
     assert "_solidarity_completion" in res.stdout and "_SOLIDARITY_COMPLETE=complete_bash" in res.stdout
     assert "--install-completion" in runner.invoke(app, ["--help"]).stdout
 
