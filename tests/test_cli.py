@@ -637,11 +637,16 @@ def test_a_data_year_fallback_is_said_on_stderr(cli, tmp_path):
 # --- what analysts expect: completion, stdin, --verbose, coloured errors ---------------
 
 def test_shell_completion_is_offered():
+    """typer's completion: the options on the root help, and the protocol a
+    shell's completion script speaks (an environment variable named after
+    the program) completes commands and options."""
     runner = CliRunner()
-    res = runner.invoke(app, ["--show-completion", "bash"], prog_name="solidarity")
-    assert res.exit_code == 0, (res.output, res.exception)
-    assert "_solidarity_completion" in res.stdout and "_SOLIDARITY_COMPLETE=complete_bash" in res.stdout
     assert "--install-completion" in runner.invoke(app, ["--help"]).stdout
+    env = {"_SOLIDARITY_COMPLETE": "complete_bash", "COMP_WORDS": "solidarity ru", "COMP_CWORD": "1"}
+    res = runner.invoke(app, [], prog_name="solidarity", env=env)
+    assert (res.exit_code, res.stdout) == (0, "run\n")
+    env.update(COMP_WORDS="solidarity run --for", COMP_CWORD="2")
+    assert runner.invoke(app, [], prog_name="solidarity", env=env).stdout == "--format\n--force\n"
 
 
 def test_a_scenario_on_stdin(tmp_path, monkeypatch):
