@@ -128,15 +128,46 @@ def test_run_without_proposal_assumes_the_art_12_2_minimum(cli, tmp_path):
 def test_run_set_logs_the_override_and_changes_the_digest(cli, tmp_path):
     res = cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "--set", "pool.relocations=25000")
     assert res.exit_code == 0, res.stderr
-    assert res.stderr.startswith("override pool.relocations: 21000 -> 25000 (--set)\n")
+    kept = "pool.financial_eur: 420000000 -> 500000000 (kept EUR 20 000 per relocation)"
+    assert res.stderr.startswith(f"override pool.relocations: 21000 -> 25000 (--set)\noverride {kept}\n")
     digest = meta(tmp_path)["scenario_sha256"]
     assert digest != load_scenario(ADOPTED).digest
     assert digest == load_scenario(ADOPTED, sets=["pool.relocations=25000"]).digest
-    assert meta(tmp_path)["overrides"] == "pool.relocations: 21000 -> 25000 (--set)"
+    assert meta(tmp_path)["overrides"] == f"pool.relocations: 21000 -> 25000 (--set); {kept}"
     effective = (tmp_path / "scenario.toml").read_text()
-    assert "# pool.relocations: 21000 -> 25000 (--set)\n" in effective
-    assert "\nrelocations = 25000\n" in effective
-    assert "(25 000 relocations at EUR 16 800 each)" in res.stdout  # F / R = 420 M / 25 000
+    assert "# pool.relocations: 21000 -> 25000 (--set)\n" in effective and f"# {kept}\n" in effective
+    assert "\nrelocations = 25000\n" in effective and "\nfinancial_eur = 500000000\n" in effective
+    assert "(25 000 relocations at EUR 20 000 each)" in res.stdout  # the rate is kept
+
+
+def test_set_relocations_and_key_relocations_give_the_same_figures(cli, tmp_path):
+    """One rule for the pool's two units: R alone keeps the rate, in a
+    scenario's --set as in the key command."""
+    run = cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "--set", "pool.relocations=25000")
+    assert run.exit_code == 0, run.stderr
+    key = cli("key", "--relocations", "25000", "-f", "csv")
+    assert key.exit_code == 0, key.stderr
+    ran = pd.read_csv(tmp_path / "shares.csv", index_col="geo")
+    keyed = pd.read_csv(StringIO(key.stdout), index_col="geo")
+    cols = ["fair_share_eur", "fair_share_relocations"]
+    assert ran.loc["DE", cols].tolist() == keyed.loc["DE", cols].tolist() == [108_428_618, 5422]
+
+
+def test_key_financial_alone_keeps_the_rate_and_both_set_it(cli):
+    alone = cli("key", "--financial-eur", "500000000", "-f", "csv")
+    assert alone.exit_code == 0, alone.stderr
+    assert "EUR 20 000 per relocation" in alone.stderr
+    de = pd.read_csv(StringIO(alone.stdout), index_col="geo").loc["DE"]
+    assert de["fair_share_relocations"] == 5422  # R = 500 M / 20 000 = 25 000
+    both = cli("key", "--financial-eur", "500000000", "--relocations", "30000", "-f", "csv")
+    assert both.exit_code == 0 and "EUR 16 667 per relocation" in both.stderr
+
+
+def test_setting_both_units_says_the_rate_changed(cli, tmp_path):
+    res = cli("validate", ADOPTED, "--set", "pool.relocations=30000", "--set", "pool.financial_eur=500000000")
+    assert res.exit_code == 0, res.stderr
+    assert ("override pool rate: EUR 20 000 -> EUR 16 667 per relocation (relocations and financial_eur "
+            "both set)\n") in res.stderr
 
 
 def test_run_into_another_scenarios_folder_needs_force(cli, tmp_path):
@@ -145,8 +176,8 @@ def test_run_into_another_scenarios_folder_needs_force(cli, tmp_path):
     res = cli("run", SAR, "-o", tmp_path, "-f", "csv")
     assert res.exit_code == 7
     assert res.stderr.endswith(f"error: cannot write {tmp_path}: the folder holds the outputs of another "
-                               "run ('run 2026-adopted.toml') (use --force to replace them, or choose "
-                               "another folder)\n")
+                               "run ('run 2026-adopted.toml'); its 10 files would be replaced (use --force to "
+                               "replace them, or choose another folder)\n")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # untouched
     no_traceback(res)
     # the same scenario again replaces its own outputs without --force
@@ -472,3 +503,228 @@ def test_fast_start_imports_no_solver_stack(args):
                                   capture_output=True, text=True, check=False).stdout.strip() == "True"
     allowed = {"pyarrow"} if pandas_pulls else set()
     assert loaded - allowed == set(), loaded
+
+
+# --- output folders that protect earlier work --------------------------------------
+
+def _tree(folder) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_what_if_run_leaves_the_baseline_folder_byte_identical(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli("run", ADOPTED, "-q").exit_code == 0
+    baseline = tmp_path / "out" / "2026-adopted"
+    before = _tree(baseline)
+    res = cli("run", ADOPTED, "--set", "pool.relocations=30000", "--set", "pool.financial_eur=600000000")
+    assert res.exit_code == 0, res.stderr
+    assert _tree(baseline) == before
+    what_if = tmp_path / "out" / "2026-adopted--pool.relocations=30000--pool.financial_eur=600000000"
+    assert f"files to {what_if}" in res.stderr
+    assert json.loads((what_if / "manifest.json").read_text())["identity"] == (
+        "run 2026-adopted.toml --set pool.relocations=30000 --set pool.financial_eur=600000000")
+    low = tmp_path / "2026-adopted.toml"
+    low.write_text(ADOPTED.read_text(encoding="utf-8") + "\n[variants.low.pool]\nsar_share = 0.1\n")
+    assert cli("run", low, "-q", "-f", "csv", "--variant", "low").exit_code == 0
+    assert _tree(baseline) == before and (tmp_path / "out" / "2026-adopted--low" / "pool.csv").is_file()
+
+
+def test_a_what_if_into_the_baselines_folder_needs_force(cli, tmp_path):
+    assert cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "-q").exit_code == 0
+    res = cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "--set", "pool.relocations=30000")
+    assert res.exit_code == 7
+    assert (f"error: cannot write {tmp_path.resolve()}: the folder holds the outputs of another run "
+            "('run 2026-adopted.toml'); its 10 files would be replaced (use --force to replace them, "
+            "or choose another folder)\n") in res.stderr
+    assert cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "-q", "--set", "pool.relocations=30000",
+               "--force").exit_code == 0
+
+
+def test_removing_files_asked_for_earlier_needs_force(cli, tmp_path):
+    assert cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "-f", "md", "-q").exit_code == 0
+    res = cli("run", ADOPTED, "-o", tmp_path, "-f", "csv")
+    assert res.exit_code == 7
+    assert (f"error: cannot write {tmp_path.resolve()}: writing here would remove 1 files of the earlier output "
+            "that this run does not write: summary.md (use --force to remove them, or choose another folder)\n"
+            ) in res.stderr
+    assert (tmp_path / "summary.md").is_file()
+    assert cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "-q", "--force").exit_code == 0
+    assert not (tmp_path / "summary.md").exists()
+    assert cli("run", ADOPTED, "-o", tmp_path, "-f", "csv", "-f", "md", "-q").exit_code == 0  # adding is fine
+
+
+@pytest.mark.parametrize("sets, variant, name", [
+    ((), None, "2026-adopted"),
+    (["pool.relocations = 30000"], None, "2026-adopted--pool.relocations=30000"),
+    (["pool.sar_share=0.5"], "low", "2026-adopted--low--pool.sar_share=0.5"),
+    (["states.BE.note='x y'"], None, "2026-adopted--what-if-"),   # a quote and a space: a digest
+    (["pool.relocations=1" + "0" * 130], None, "2026-adopted--what-if-"),  # too long: a digest
+])
+def test_default_folder_names_a_what_if_after_its_changes(sets, variant, name):
+    from solidarity.cli.common import default_folder
+    got = default_folder("2026-adopted", sets, variant)
+    assert got.parent.name == "out" and got.name.startswith(name)
+    if name.endswith("what-if-"):
+        assert len(got.name) == len(name) + 10 and got == default_folder("2026-adopted", sets, variant)
+        assert got != default_folder("2026-adopted", ["states.BE.note='x z'"], variant)
+
+
+# --- help agrees with behaviour --------------------------------------------------------
+
+def _commands():
+    import typer.main
+    return typer.main.get_command(app).commands
+
+
+@pytest.mark.parametrize("name", sorted(_commands()))
+def test_flags_show_no_value_placeholder(cli, name):
+    res = cli(name, "--help")
+    assert res.exit_code == 0
+    assert "<bool>" not in res.stdout
+    assert "--help" in res.stdout
+
+
+def test_no_help_text_loses_brackets_to_rich_markup():
+    """Rich reads [word] as a style tag and drops it ('solidarity[sign]' was
+    shown as 'solidarity', '[cycle] scenarios' as ' scenarios'): brackets in
+    help are escaped."""
+    import re
+    tag = re.compile(r"(?<!\\)\[[a-zA-Z/@#][^\[\]]*\]")
+    for name, command in _commands().items():
+        for text in [command.help or "", *(getattr(p, "help", "") or "" for p in command.params)]:
+            assert not tag.search(text), (name, text)
+
+
+def test_keygen_help_names_the_extra(cli):
+    assert "pip install 'solidarity[sign]'" in " ".join(cli("keygen", "--help").stdout.split())
+
+
+def test_cycle_help_describes_the_file_the_loader_reads(cli, tmp_path):
+    res = cli("cycle", "--help")
+    assert "a [cycle] table" in " ".join(res.stdout.replace("│", " ").split())
+    ledger = SCENARIOS / "ledger-3y"
+    (tmp_path / "cycle.toml").write_text(
+        "[cycle]\nscenarios = [" + ", ".join(f'"{ledger / f"{y}.toml"}"' for y in (2026, 2027)) + "]\n")
+    from solidarity.studies.ledger import load_cycle
+    assert [s.year for s in load_cycle(tmp_path / "cycle.toml")] == [2026, 2027]
+
+
+def test_format_help_says_where_the_default_formats_go(cli, tmp_path):
+    """-f's help: the four default formats go to the output folder; run always
+    writes a folder (out/<name>/ without -o), key prints csv without -o."""
+    text = " ".join(cli("run", "--help").stdout.replace("│", " ").split())
+    assert "Default: csv, parquet, json and md in the output folder" in text
+    assert "for stdout" not in text
+    assert cli("key", "--participants", "DE,FR").stdout.startswith("geo,country,")
+
+
+def test_a_data_year_fallback_is_said_on_stderr(cli, tmp_path):
+    """Issue 16: a file lacking 2025 for HU made runs use 2024, said only in meta."""
+    rows = ["geo,year,value"] + [f"{g},2024,{v}" for g, v in (("DE", 83_000_000), ("FR", 68_000_000),
+                                                              ("HU", 9_600_000))]
+    rows += ["DE,2025,83500000", "FR,2025,68500000"]
+    (tmp_path / "pop.csv").write_text("\n".join(rows) + "\n")
+    path = tmp_path / "s.toml"
+    path.write_text('participants = ["DE", "FR", "HU"]\n[scenario]\nname = "s"\nyear = 2026\n'
+                    '[data]\npopulation_file = "pop.csv"\n[pool]\nrelocations = 100\nfinancial_eur = 2000000\n')
+    res = cli("validate", path)
+    assert res.exit_code == 0, res.stderr
+    assert ("note: population 2024, the latest year every participant has in pop.csv; 2025 lacks HU\n"
+            in res.stderr)
+    assert "population 2024" in res.stdout
+    full = cli("validate", SCENARIOS / "2026-adopted.toml")
+    assert "note:" not in full.stderr  # the bundled files have the latest year for everyone
+
+
+# --- what analysts expect: completion, stdin, --verbose, coloured errors ---------------
+
+def test_shell_completion_is_offered():
+    """typer's completion: the options on the root help, and the protocol a
+    shell's completion script speaks (an environment variable named after
+    the program) completes commands and options."""
+    runner = CliRunner()
+    assert "--install-completion" in runner.invoke(app, ["--help"]).stdout
+    env = {"_SOLIDARITY_COMPLETE": "complete_bash", "COMP_WORDS": "solidarity ru", "COMP_CWORD": "1"}
+    res = runner.invoke(app, [], prog_name="solidarity", env=env)
+    assert (res.exit_code, res.stdout) == (0, "run\n")
+    env.update(COMP_WORDS="solidarity run --for", COMP_CWORD="2")
+    assert runner.invoke(app, [], prog_name="solidarity", env=env).stdout == "--format\n--force\n"
+
+
+def test_a_scenario_on_stdin(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    text = ADOPTED.read_text(encoding="utf-8")
+    res = runner.invoke(app, ["validate", "-"], input=text)
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.startswith("-: valid (2026 adopted pool, 2026;")
+    ran = runner.invoke(app, ["run", "-", "-f", "csv", "-q"], input=text)
+    assert ran.exit_code == 0, ran.stderr
+    assert (tmp_path / "out" / "stdin" / "pool.csv").is_file()
+    assert "# Effective scenario read from <stdin>" in (tmp_path / "out" / "stdin" / "scenario.toml").read_text()
+    bad = runner.invoke(app, ["validate", "-"], input="[scenario]\nname = 1\n")
+    assert bad.exit_code == 3
+    assert "  - <stdin>: scenario.name = 1: wrong type" in bad.stderr
+
+
+def test_verbose_says_each_stage_and_quiet_wins(cli, tmp_path):
+    res = cli("run", ADOPTED, "-o", tmp_path / "v", "-f", "csv", "--verbose")
+    assert res.exit_code == 0, res.stderr
+    lines = res.stderr.splitlines()
+    for stage in ("data", "shares", "model_input", "build", "solve", "calls", "flows", "rules", "tables", "verify"):
+        assert f"{stage} ..." in lines
+        assert any(line.startswith(f"{stage} done in ") and line.endswith(" s") for line in lines)
+    assert lines.index("data ...") < lines.index("solve ...") < lines.index("verify ...")
+    quiet = cli("run", ADOPTED, "-o", tmp_path / "q", "-f", "csv", "-v", "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    plain = cli("run", ADOPTED, "-o", tmp_path / "p", "-f", "csv")
+    assert "solve ..." not in plain.stderr
+
+
+class _Terminal(StringIO):
+    def isatty(self):
+        return True
+
+
+def test_errors_are_coloured_on_a_terminal_only(monkeypatch):
+    from solidarity.cli.common import label
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert label("error:", _Terminal()) == "\x1b[31m\x1b[1merror:\x1b[0m"
+    assert label("error:", StringIO()) == "error:"  # a file or a pipe
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert label("error:", _Terminal()) == "error:"
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("TERM", "dumb")
+    assert label("error:", _Terminal()) == "error:"
+
+
+def test_a_domain_error_on_a_terminal_is_red(tmp_path):
+    import pty
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env["TERM"] = "xterm"
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "solidarity", "validate", str(tmp_path / "none.toml")],
+                              stdout=subprocess.PIPE, stderr=follower, env=env, timeout=120, check=False)
+        os.close(follower)
+        shown = os.read(leader, 4096)
+    finally:
+        os.close(leader)
+    assert proc.returncode == 3
+    assert shown.startswith(b"\x1b[31m\x1b[1merror:\x1b[0m 1 problem found:")
+    piped = python_m("validate", tmp_path / "none.toml")
+    assert piped.returncode == 3 and piped.stderr.startswith("error: 1 problem found:")
+
+
+def test_a_default_rate_is_said_on_stderr(cli, tmp_path):
+    path = tmp_path / "relocation-only.toml"
+    path.write_text('[scenario]\nname = "r"\nyear = 2026\n[pool]\nrelocations = 21000\nfinancial_eur = 0\n'
+                    "proposal_relocations = 30000\nproposal_financial_eur = 600000000\n")
+    res = cli("validate", path)
+    assert res.exit_code == 0, res.stderr
+    assert res.stderr == ("note: relocation-only.toml: no pool.equivalence_eur and no F / R to derive it from: "
+                          "EUR 20 000 per relocation assumed (recital 15)\n")
+    given = path.read_text().replace("financial_eur = 0\n", "financial_eur = 0\nequivalence_eur = 20000\n")
+    path.write_text(given)
+    assert cli("validate", path).stderr == ""

@@ -199,4 +199,6 @@ def test_python_api_page_runs(monkeypatch):
     namespace: dict = {}
     for block in blocks:
         exec(compile(block, "docs/python-api.md", "exec"), namespace)
-    assert namespace["res"].tables["shares"].loc["DE", "fair_share_relocations"] == 5422
+    de = namespace["res"].tables["shares"].loc["DE"]
+    assert (de["fair_share_eur"], de["fair_share_relocations"]) == (108_428_618, 5422)  # the rate kept
+    assert "# 108428618: R alone keeps e = EUR 20 000" in text

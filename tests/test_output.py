@@ -171,7 +171,12 @@ def test_modes_follow_umask(tmp_path, umask):
 def test_same_identity_replaces_and_removes_stale_files(tmp_path):
     folder = tmp_path / "out"
     output.write_outputs({**run_files(), "crisis.csv": b"geo\nDE\n"}, folder, identity="run")
-    report = output.write_outputs(run_files("b"), folder, identity="run")
+    before = snapshot(folder)
+    with pytest.raises(OutputError, match=r"writing here would remove 1 files of the earlier output that this "
+                                          r"run does not write: crisis.csv \(use --force to remove them"):
+        output.write_outputs(run_files("b"), folder, identity="run")  # a file asked for earlier: not unasked
+    assert snapshot(folder) == before
+    report = output.write_outputs(run_files("b"), folder, identity="run", force=True)
     assert report.replaced and report.removed == ("crisis.csv",)
     assert sorted(os.listdir(folder)) == ["manifest.json", "pool.json", "shares.csv", "summary.md"]
     assert (folder / "summary.md").read_bytes() == b"# b\n"
@@ -270,7 +275,7 @@ def test_disk_full_midway_in_a_large_file(out, monkeypatch):
 
     monkeypatch.setattr(output, "_os_write", filling)
     with pytest.raises(OutputError, match="disk is full") as err:
-        output.write_outputs({"big.bin": bytes(20000)}, out, identity="run")
+        output.write_outputs({**run_files("a"), "big.bin": bytes(20000)}, out, identity="run")
     assert err.value.path == str(out / "big.bin")
     assert snapshot(out) == before and leftovers(out.parent) == []
 

@@ -556,7 +556,8 @@ def test_digest_changes_with_set_and_is_logged():
     plain = load_scenario(path)
     more = load_scenario(path, sets=["pool.relocations=25000"])
     assert more.digest != plain.digest and more.pool.relocations == 25_000
-    assert more.overrides == ("pool.relocations: 21000 -> 25000 (--set)",)
+    assert more.overrides == ("pool.relocations: 21000 -> 25000 (--set)",
+                              "pool.financial_eur: 420000000 -> 500000000 (kept EUR 20 000 per relocation)")
     assert more.sets == ("pool.relocations=25000",)
     assert load_scenario(path, sets=["pool.relocations=25000"]).digest == more.digest
 
@@ -567,7 +568,8 @@ def test_digest_equal_for_the_same_effective_document(write):
     # a --set to the value already there changes nothing
     assert load_scenario(path, sets=["pool.relocations=21000"]).digest == plain.digest
     # the file edited to what --set gave: the same effective document
-    edited = write("edited.toml", path.read_text().replace("relocations = 21_000", "relocations = 25000"))
+    edited = write("edited.toml", path.read_text().replace("relocations = 21_000", "relocations = 25000")
+                   .replace("financial_eur = 420_000_000", "financial_eur = 500_000_000"))  # the rate kept
     assert load_scenario(edited).digest == load_scenario(path, sets=["pool.relocations=25000"]).digest
     # comments, key order and number spelling do not count
     a = parse_scenario(MINIMAL)
@@ -584,7 +586,8 @@ def test_variant_changes_digest(write):
     big = load_scenario(path, variant="big")
     assert big.pool.relocations == 30_000 and big.variant == "big"
     assert big.digest != load_scenario(path).digest
-    assert big.overrides == ("pool.relocations: 21000 -> 30000 (variant big)",)
+    assert big.overrides == ("pool.relocations: 21000 -> 30000 (variant big)",
+                             "pool.financial_eur: 420000000 -> 600000000 (kept EUR 20 000 per relocation)")
 
 
 # --- robustness: any document gives a Scenario or an InputError -----------------------
@@ -633,3 +636,55 @@ def test_dates_and_times_are_shown_as_toml():
         pool(relocations="2026-01-01T10:00:00"))
     assert "pool.relocations = 10:00:00: wrong type: a time of day" in only(pool(relocations="10:00:00"))
     assert dt.date(2026, 1, 1).isoformat() == "2026-01-01"
+
+
+# --- the pool's two units: one rule for every override ---------------------------
+
+def _pool_after(tmp_path, text: str, sets=(), variant=None):
+    path = tmp_path / "pool.toml"
+    path.write_text(text, encoding="utf-8")
+    sc = load_scenario(path, sets=list(sets), variant=variant)
+    return sc.pool, sc.overrides
+
+
+@pytest.mark.parametrize("sets, r, f, e, rate", [
+    (["pool.relocations=25000"], 25_000, 500_000_000, None, 20_000),     # R alone: F = R x e
+    (["pool.financial_eur=500000000"], 25_000, 500_000_000, None, 20_000),  # F alone: R = F / e
+    (["pool.financial_eur=30000"], 2, 30_000, 20_000, 20_000),  # F / R = 15 000 is not e: e pinned
+    (["pool.relocations=25000", "pool.equivalence_eur=10000"], 25_000, 250_000_000, 10_000, 10_000),
+    (["pool.relocations=30000", "pool.financial_eur=500000000"], 30_000, 500_000_000, None, 16_667),  # both
+])
+def test_an_override_of_one_unit_keeps_the_files_rate(tmp_path, sets, r, f, e, rate):
+    pool, _ = _pool_after(tmp_path, MINIMAL, sets)
+    assert (pool.relocations, pool.financial_eur, pool.equivalence_eur, pool.rate) == (r, f, e, rate)
+
+
+def test_the_kept_rate_is_the_files_own(tmp_path):
+    text = MINIMAL.replace("420000000", "420000000\nequivalence_eur = 15000")
+    pool, overrides = _pool_after(tmp_path, text, ["pool.relocations=1000"])
+    assert (pool.financial_eur, pool.rate) == (15_000_000, 15_000)
+    assert overrides[-1] == "pool.financial_eur: 420000000 -> 15000000 (kept EUR 15 000 per relocation)"
+
+
+def test_a_unit_the_file_gives_as_zero_stays_zero(tmp_path):
+    pool, overrides = _pool_after(tmp_path, MINIMAL.replace("420000000", "0"), ["pool.relocations=25000"])
+    assert (pool.relocations, pool.financial_eur, pool.value_eur) == (25_000, 0, 500_000_000)
+    assert overrides == ("pool.relocations: 21000 -> 25000 (--set)",)
+
+
+def test_a_variant_changing_one_unit_keeps_the_rate_too(tmp_path):
+    text = MINIMAL + "[variants.small.pool]\nrelocations = 10000\n"
+    pool, overrides = _pool_after(tmp_path, text, variant="small")
+    assert (pool.relocations, pool.financial_eur) == (10_000, 200_000_000)
+    assert overrides[-1].endswith("(kept EUR 20 000 per relocation)")
+
+
+def test_both_units_set_says_the_new_rate(tmp_path):
+    _, overrides = _pool_after(tmp_path, MINIMAL, ["pool.relocations=30000", "pool.financial_eur=500000000"])
+    assert overrides[-1] == ("pool rate: EUR 20 000 -> EUR 16 667 per relocation "
+                             "(relocations and financial_eur both set)")
+
+
+def test_a_bad_override_is_left_to_the_validator(tmp_path):
+    with pytest.raises(InputError, match="pool.relocations = -5: negative"):
+        _pool_after(tmp_path, MINIMAL, ["pool.relocations=-5"])

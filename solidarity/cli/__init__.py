@@ -10,7 +10,20 @@ from __future__ import annotations
 
 import sys
 
-from . import compare, cycle, example, explain, key, keygen, run, serve, sweep, synthetic, verify  # noqa: F401  register
+from . import (  # noqa: F401  register
+    compare,
+    cycle,
+    example,
+    explain,
+    key,
+    keygen,
+    run,
+    schema,
+    serve,
+    sweep,
+    synthetic,
+    verify,
+)
 from .common import EXIT_CODES, app, quiet_broken_pipe, session
 
 __all__ = ["EXIT_CODES", "app", "main"]

@@ -10,6 +10,7 @@ commands that need them.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -25,13 +26,34 @@ option); 4 conflicting scenario; 5 the independent verifier rejected the
 result; 6 a solver limit was reached without an accepted solution; 7 outputs
 cannot be written; 8 the solver is missing or failed."""
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+def _flags_as_flags() -> None:
+    """Typer 0.29's rich help shows a ``<bool>`` placeholder beside every
+    on/off option (``--force <bool>``), as if it took a value; a flag takes
+    none, so its type column is left empty. Other options keep their
+    placeholder (``<path>``, ``<float range>``). The Markdown CLI reference
+    (docs/hooks.py) reads click's help records, which never showed one."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "_solidarity", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if self.is_flag and not self.count else shown(self, ctx)
+
+    display_type_rich._solidarity = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_as_flags()
+
+app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="Fair shares, pledges and distribution for the EU Annual Solidarity Pool "
                        "(Regulation (EU) 2024/1351, Part IV).\n\n" + EXIT_CODES,
                   epilog="Example: solidarity run scenarios/2026-adopted.toml")
 
-session = {"debug": False, "quiet": False}
+session = {"debug": False, "quiet": False, "verbose": False}
 
 class Fmt(StrEnum):
     csv = "csv"
@@ -55,7 +77,8 @@ OutDir = Annotated[Optional[Path], typer.Option("--output", "-o", help="Folder t
 Formats = Annotated[Optional[list[Fmt]], typer.Option(
     "--format", "-f", help="Output format; repeat for several: csv, parquet, json, md (summary.md), "
                            "xlsx (one workbook), html (one page to circulate). Default: csv, parquet, "
-                           "json and md for a folder; csv for stdout.")]
+                           "json and md in the output folder (`key` without --output prints one text format: "
+                           "csv by default).")]
 
 Force = Annotated[bool, typer.Option("--force", help="Replace a folder that holds another run's outputs.")]
 
@@ -83,6 +106,10 @@ Suboptimal = Annotated[bool, typer.Option(
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 
+Verbose = Annotated[bool, typer.Option(
+    "--verbose", "-v", help="Say each stage of a run on stderr as it starts, and its time when done (data, "
+                            "shares, model, solve, flows, rules, tables, verify).")]
+
 DataDirs = Annotated[Optional[list[Path]], typer.Option(
     "--data-dir", help="Also allow data files in this folder (repeatable); by default a scenario may name "
                        "data files only inside its own folder or the current folder.")]
@@ -107,10 +134,33 @@ def show_version(value: bool) -> None:
         raise typer.Exit(0)
 
 @app.callback()
-def _main(debug: Debug = False,
+def _main(debug: Debug = False, verbose: Verbose = False,
           version: Annotated[bool, typer.Option("--version", callback=show_version, is_eager=True,
                                                 help="Show the version and exit.")] = False) -> None:
     session["debug"] = debug
+    session["verbose"] = verbose
+
+
+def set_verbose(verbose: bool) -> None:
+    session["verbose"] = session["verbose"] or verbose
+
+
+def stage_timer():
+    """With --verbose (and not --quiet): a timer for :func:`solidarity.pipeline.run`
+    that says each stage as it starts and its time when done, so a long run
+    shows where it is; None otherwise."""
+    if not session["verbose"] or session["quiet"]:
+        return None
+    import contextlib
+    import time
+
+    @contextlib.contextmanager
+    def timer(stage: str):
+        typer.echo(f"{stage} ...", err=True)
+        start = time.perf_counter()
+        yield
+        typer.echo(f"{stage} done in {time.perf_counter() - start:.2f} s", err=True)
+    return timer
 
 def set_debug(debug: bool) -> None:
     session["debug"] = session["debug"] or debug
@@ -133,14 +183,29 @@ def fail(exc: BaseException) -> None:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130)
     if isinstance(exc, SolidarityError):
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"{label('error:')} {exc}", err=True)
         raise typer.Exit(int(exc.exit_code))
     if isinstance(exc, MemoryError):
-        typer.echo("error: out of memory: the pool is too large for this machine", err=True)
+        typer.echo(f"{label('error:')} out of memory: the pool is too large for this machine", err=True)
         raise typer.Exit(int(ExitCode.INTERNAL))
-    typer.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+    typer.echo(f"{label('internal error:')} {type(exc).__name__}: {exc}\n"
                "(run with --debug for a traceback and please report it)", err=True)
     raise typer.Exit(int(ExitCode.INTERNAL))
+
+def label(text: str, stream=None) -> str:
+    """``error:`` in bold red when ``stream`` (stderr) is a terminal, as typer
+    shows its usage errors; plain text when it is not (a file, a pipe, a
+    test), or when the ``NO_COLOR`` environment variable is set (no-color.org)
+    or ``TERM`` is ``dumb``."""
+    stream = sys.stderr if stream is None else stream
+    try:
+        terminal = stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        terminal = False
+    if not terminal or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return text
+    return typer.style(text, fg="red", bold=True)
+
 
 def quiet_broken_pipe() -> None:
     """stdout was closed (``solidarity key | head``): point it at /dev/null so
@@ -195,11 +260,84 @@ def load(path: Path, sets, variant):
         say(f"override {line}")
     return sc
 
-def say_assumed(sc) -> None:
-    """After a run: what the scenario left out and the run assumed."""
+#: Characters a what-if folder name keeps as typed; anything else (spaces,
+#: quotes, slashes, brackets) makes the name a digest instead.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9._=+-]+")
+_MAX_NAME = 120  #: bytes of a readable what-if folder name (file systems allow 255)
+
+
+def what_if(sets, variant) -> list[str]:
+    """A run's changes to its scenario file, as typed: ``--variant NAME`` and
+    each ``--set key=value`` (spaces around ``=`` dropped), in order."""
+    changes = [f"--variant {variant}"] if variant else []
+    for text in sets or ():
+        key, _, value = str(text).partition("=")
+        changes.append(f"--set {key.strip()}={value.strip()}")
+    return changes
+
+
+def identity_of(command: str, name: str, sets, variant) -> str:
+    """What an output folder holds (its manifest's ``identity``): the command,
+    the scenario file's name and the changes, so a what-if run and its
+    baseline are different runs and one never replaces the other unasked."""
+    return " ".join([command, name, *what_if(sets, variant)])
+
+
+def default_folder(stem: str, sets, variant, suffix: str = "") -> Path:
+    """``out/<stem><suffix>`` for a scenario as filed; a run with a variant or
+    overrides goes beside it, never into it: ``out/2026-adopted--pool.relocations=30000``
+    (the variant's name and each ``key=value`` joined by ``--``), or, when
+    that would be longer than 120 bytes or hold other characters than letters,
+    digits and ``._=+-``, ``out/<stem>--what-if-<first 10 hex of the changes' SHA-256>``."""
+    import hashlib
+
+    stem = "stdin" if stem == "-" else stem  # a scenario read from stdin (given as -)
+    changes = what_if(sets, variant)
+    if not changes:
+        return Path("out") / f"{stem}{suffix}"
+    parts = [c.split(" ", 1)[1] for c in changes]
+    name = "--".join([stem, *parts]) + suffix
+    if len(name.encode()) > _MAX_NAME or not all(_SAFE_NAME.fullmatch(p) for p in parts):
+        digest = hashlib.sha256("\n".join(changes).encode()).hexdigest()[:10]
+        name = f"{stem}--what-if-{digest}{suffix}"
+    return Path("out") / name
+
+
+def say_assumed(sc, *indicators) -> None:
+    """After a run: what the scenario left out and the run assumed (the
+    Commission proposal, a data year earlier than the file's latest)."""
     note = proposal_note(sc)
     if note:
         say(note)
+    rate = rate_note(sc)
+    if rate:
+        say(rate)
+    say_data_years(*indicators)
+
+
+def rate_note(sc) -> str:
+    """The stderr line for a pool without a rate of its own: no money to
+    divide by R and no pool.equivalence_eur, so EUR 20 000 per relocation
+    (recital 15) is assumed (empty otherwise)."""
+    from ..numbers import eur
+
+    pool = sc.pool
+    if pool.equivalence_eur is not None or (pool.relocations > 0 and pool.financial_eur > 0):
+        return ""
+    return (f"note: {Path(sc.path).name}: no pool.equivalence_eur and no F / R to derive it from: "
+            f"{eur(pool.rate)} per relocation assumed (recital 15)")
+
+
+def say_data_years(*indicators) -> None:
+    """A data year chosen because later years lack participants is a fallback
+    the user should see, not only find in meta: ``population: 2024, the latest
+    year every participant has; 2025 lacks HU, IE, LU``."""
+    for ind in indicators:
+        rule = getattr(ind, "year_rule", "")
+        if "lacks" in rule:
+            later = rule.split("; ", 1)[1].rstrip(")")
+            say(f"note: {ind.name} {ind.year}, the latest year every participant has in "
+                f"{Path(ind.path).name if getattr(ind, 'path', '') else 'the file'}; {later}")
 
 def proposal_note(sc) -> str:
     """The stderr line for a scenario without the Commission proposal's
@@ -279,9 +417,10 @@ def write_with_charts(files: dict[str, bytes], out: Path, pictures: dict[str, by
         write_files({**files, **{f"{inner}/{k}": v for k, v in pictures.items()}}, out, force, identity, digest,
                results, sign_key=sign_key)
         return
-    from ..outputs.output import preflight
-    preflight(out, identity, force)
-    preflight(charts, charts_identity, force)
+    from ..outputs.output import SIGNATURE, preflight
+    signed = {SIGNATURE} if sign_key is not None else set()
+    preflight(out, identity, force, files={*files, *signed})
+    preflight(charts, charts_identity, force, files=set(pictures))
     write_files(files, out, force, identity, digest, results, sign_key=sign_key)
     write_files(pictures, charts, force, charts_identity, digest, results)
 

@@ -30,6 +30,7 @@ from .common import (
     session,
     set_debug,
     solver_name,
+    stage_timer,
     trust,
     write_files,
 )
@@ -68,9 +69,9 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(
         loaded = [load(path, sets, variant) for path in scenarios]  # every file checked before any run
         results = []
         for sc in loaded:
-            results.append(run(sc, solver=solver_name(solver)))
+            results.append(run(sc, solver=solver_name(solver), timer=stage_timer()))
             say(f"{sc.name}: {results[-1].solve.status.value} with {results[-1].solve.solver}, verified")
-            say_assumed(sc)
+            say_assumed(sc, results[-1].population, results[-1].gdp)
         comp = compare_runs(results)
         shown = comp.changed_only() if changed_only else comp
         names = " ".join(comp.labels)

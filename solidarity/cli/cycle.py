@@ -20,9 +20,11 @@ from .common import (
     Variant,
     app,
     check_sign_key,
+    default_folder,
     effective_toml,
     emit,
     fail,
+    identity_of,
     render_files,
     require_extras,
     say,
@@ -36,7 +38,8 @@ from .common import (
 
 @app.command()
 def cycle(path: Annotated[Path, typer.Argument(
-              help="Folder of yearly scenario files, or a TOML file with [cycle] scenarios = [...].")],
+              help="Folder of yearly scenario files, or a TOML file with a \\[cycle] table: "
+                   "scenarios = \\[\"2026.toml\", ...] (paths relative to it).")],
           output: OutDir = None, fmt: Formats = None, force: Force = False, quiet: Quiet = False,
           sets: Sets = None, variant: Variant = None, solver: SolverOpt = None,
           sign: SignKey = None, data_dirs: DataDirs = None, debug: Debug = False) -> None:
@@ -60,7 +63,7 @@ def cycle(path: Annotated[Path, typer.Argument(
             for line in sc.overrides:
                 say(f"override {sc.year}: {line}")
         cyc = run_cycle(scenarios, solver=solver_name(solver))
-        out = output if output is not None else Path("out") / path.stem
+        out = output if output is not None else default_folder(path.stem, sets, variant)
         files: dict[str, bytes] = {}
         for res in cyc.results:
             year = str(res.scenario.year)
@@ -68,7 +71,7 @@ def cycle(path: Annotated[Path, typer.Argument(
                 files[f"{year}/{name}"] = blob
             files[f"{year}/scenario.toml"] = effective_toml(res.scenario)
         files.update(render_files({"ledger": cyc.ledger}, fmt, "Ledger"))
-        write_files(files, out, force, f"cycle {path.name}", "", cyc.results, sign_key=sign)
+        write_files(files, out, force, identity_of("cycle", path.name, sets, variant), "", cyc.results, sign_key=sign)
         years = cyc.ledger.reset_index().groupby("year")[[
             "obligation_eur", "credit_used_eur", "pledged_value_eur", "implemented_value_eur",
             "carried_out_relocations", "credit_earned_eur"]].sum()

@@ -24,6 +24,7 @@ from .common import (
     session,
     set_debug,
     solver_name,
+    stage_timer,
     trust,
 )
 
@@ -34,7 +35,7 @@ class ExplainFormat(StrEnum):
 
 
 @app.command()
-def explain(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+def explain(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file; - reads it from stdin.")],
             state: Annotated[str, typer.Option("--state", help="The participant to explain (EL for Greece).")],
             sets: Sets = None, variant: Variant = None,
             fmt: Annotated[ExplainFormat, typer.Option(
@@ -56,9 +57,9 @@ def explain(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")
 
         sc = load(scenario, sets, variant)
         check_state(sc, state, where="--state", file="command line")
-        res = run(sc, solver=solver_name(solver))
+        res = run(sc, solver=solver_name(solver), timer=stage_timer())
         say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified")
-        say_assumed(sc)
+        say_assumed(sc, res.population, res.gdp)
         ex = explain_state(res, state)
         emit(ex.to_json() if fmt is ExplainFormat.json else ex.text())
     except BaseException as exc:

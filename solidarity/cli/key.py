@@ -19,6 +19,7 @@ from .common import (
     render_files,
     require_extras,
     say,
+    say_data_years,
     session,
     set_debug,
     write_files,
@@ -40,19 +41,31 @@ def _codes(text: str | None) -> tuple[str, ...]:
 
 
 def _key_pool(relocations, financial_eur, equivalence_eur, method):
-    """The key command's pool and method, checked as a scenario's are."""
+    """The key command's pool and method, checked as a scenario's are.
+
+    The rule of scenario overrides (:func:`solidarity.inputs.scenario.keep_rate`):
+    from the default pool (21 000 relocations, EUR 420 million), changing R
+    alone or F alone keeps the rate (--equivalence-eur, default EUR 20 000) and
+    derives the other unit; giving both sets the rate to F / R.
+    """
+    import math
+    from fractions import Fraction
+
     from ..inputs.scenario import check_pool
     from ..schema import DEFAULT_EQUIVALENCE_EUR
 
-    r = 21_000 if relocations is None else relocations
-    doc: dict = {"relocations": r}
-    if financial_eur is None:
-        doc["financial_eur"] = r * (equivalence_eur or DEFAULT_EQUIVALENCE_EUR)
-        doc["equivalence_eur"] = equivalence_eur or DEFAULT_EQUIVALENCE_EUR
+    rate = equivalence_eur or DEFAULT_EQUIVALENCE_EUR
+    doc: dict = {}
+    if equivalence_eur is not None:
+        doc["equivalence_eur"] = equivalence_eur
+    if relocations is not None and financial_eur is not None:
+        doc.update(relocations=relocations, financial_eur=financial_eur)
+    elif financial_eur is not None:
+        r = math.floor(Fraction(financial_eur, rate) + Fraction(1, 2))
+        doc.update(relocations=r, financial_eur=financial_eur, equivalence_eur=rate)
     else:
-        doc["financial_eur"] = financial_eur
-        if equivalence_eur is not None:
-            doc["equivalence_eur"] = equivalence_eur
+        r = 21_000 if relocations is None else relocations
+        doc.update(relocations=r, financial_eur=r * rate, equivalence_eur=rate)
     pool, meth, problems = check_pool(doc, method)
     names = {"pool.relocations": "--relocations", "pool.financial_eur": "--financial-eur",
              "pool.equivalence_eur": "--equivalence-eur", "key.method": "--method", "pool": "--relocations"}
@@ -70,7 +83,7 @@ def key(population_year: Annotated[Optional[int], typer.Option(
             help="Comma-separated country codes (default: EU-27 minus DK).")] = None,
         relocations: Annotated[Optional[int], typer.Option(min=0, help="Pool relocations R (default 21 000).")] = None,
         financial_eur: Annotated[Optional[int], typer.Option(
-            min=0, help="Pool money F, EUR (default: R x the equivalence rate).")] = None,
+            min=0, help="Pool money F, EUR (default: R x the equivalence rate; alone, R = F / the rate).")] = None,
         equivalence_eur: Annotated[Optional[int], typer.Option(
             min=1, help="EUR per relocation (default EUR 20 000, or F / R when both are given).")] = None,
         method: Annotated[str, typer.Option(
@@ -82,9 +95,10 @@ def key(population_year: Annotated[Optional[int], typer.Option(
     """Print the distribution key and each state's fair share (no optimisation).
 
     Defaults: the 2026 adopted pool (21 000 relocations or EUR 420 million),
-    the latest bundled data, 50 % population and 50 % GDP. Changing
-    --relocations keeps EUR 20 000 per relocation unless --equivalence-eur
-    (or --financial-eur) is given.
+    the latest bundled data, 50 % population and 50 % GDP. As with a
+    scenario's --set, changing --relocations alone or --financial-eur alone
+    keeps the rate (EUR 20 000 per relocation, or --equivalence-eur) and
+    derives the other unit; giving both sets the rate to F / R.
 
     Example: solidarity key --participants DE,FR,IT,ES --relocations 1000 -f md
     """
@@ -105,6 +119,7 @@ def key(population_year: Annotated[Optional[int], typer.Option(
         r = pool.relocations
         pop = load_indicator(POPULATION, year=population_year, require=parts)
         gdp = load_indicator(GDP, year=gdp_year, require=parts)
+        say_data_years(pop, gdp)
         wp = Fraction(repr(population_weight))
         fs = fair_shares(pop.values[list(parts)], gdp.values[list(parts)], {POPULATION: wp, GDP: 1 - wp},
                          pool.value_eur, r, pool.rate, method=meth)

@@ -14,7 +14,7 @@ from .common import Debug, app, emit, fail, set_debug
 def keygen(private: Annotated[Path, typer.Argument(help="Private key file to create (the public key goes to "
                                                          "the same name + .pub).")],
            debug: Debug = False) -> None:
-    """Make an Ed25519 key pair for signed results (needs pip install 'solidarity[sign]').
+    """Make an Ed25519 key pair for signed results (needs pip install 'solidarity\\[sign]').
 
     The private key file is created readable by its owner only (0600) and
     without a passphrase: keep it safe; publish the .pub file. Existing files

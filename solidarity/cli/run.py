@@ -22,12 +22,15 @@ from .common import (
     Suboptimal,
     TimeLimit,
     Variant,
+    Verbose,
     app,
     check_sign_key,
+    default_folder,
     draw_run_charts,
     effective_toml,
     emit,
     fail,
+    identity_of,
     load,
     render_files,
     require_extras,
@@ -35,7 +38,9 @@ from .common import (
     say_assumed,
     session,
     set_debug,
+    set_verbose,
     solver_name,
+    stage_timer,
     trust,
     with_solver_options,
     write_with_charts,
@@ -43,7 +48,7 @@ from .common import (
 
 
 @app.command()
-def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file; - reads it from stdin.")],
         output: OutDir = None, fmt: Formats = None, force: Force = False, quiet: Quiet = False,
         sets: Sets = None, variant: Variant = None, solver: SolverOpt = None,
         time_limit: TimeLimit = None, mip_gap: MipGap = None, allow_suboptimal: Suboptimal = False,
@@ -52,19 +57,18 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         record_runtime: Annotated[bool, typer.Option(
             "--record-runtime", help="Add solver times to meta (outputs then differ run to run).")] = False,
         charts: Charts = None, sign: SignKey = None, data_dirs: DataDirs = None,
-        debug: Debug = False,
-        verbose: Annotated[bool, typer.Option(
-            "--verbose", "-v", help="A line on stderr as each solver level starts, with the times of "
-            "those before (without it: a status line on a terminal once a run passes 2 s).")] = False
-        ) -> None:
+        verbose: Verbose = False, debug: Debug = False) -> None:
     """Run a scenario: fair shares, pledges, calls and flows; verify; write every table.
 
-    Tables go to --output (default out/<scenario file name>) with a manifest;
-    a summary of the pool is printed to stdout (not with --quiet).
+    Tables go to --output with a manifest; by default out/<scenario file name>,
+    and for a run with --variant or --set a folder beside it named after them
+    (out/2026-adopted--pool.relocations=25000), so a what-if never replaces the
+    baseline. A summary of the pool is printed to stdout (not with --quiet).
 
     Example: solidarity run scenarios/2026-adopted.toml --set pool.relocations=25000
     """
     set_debug(debug)
+    set_verbose(verbose)
     trust(data_dirs)
     session["quiet"] = quiet
     try:
@@ -80,10 +84,12 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         sc = with_solver_options(load(scenario, sets, variant), time_limit, mip_gap)
         from .progress import LevelProgress
 
-        shown = None if quiet else LevelProgress(verbose=verbose)
+        # --verbose: a line per stage and per solver level; otherwise a status
+        # line on a terminal once a run passes 2 s (nothing with --quiet).
+        shown = None if quiet else LevelProgress(verbose=bool(session["verbose"]))
         try:
             res = run_pipeline(sc, solver=solver_name(solver), write_lp=write_lp,
-                               allow_suboptimal=allow_suboptimal, progress=shown)
+                               allow_suboptimal=allow_suboptimal, timer=stage_timer(), progress=shown)
         finally:
             if shown is not None:
                 shown.close()
@@ -91,19 +97,20 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         if record_runtime:
             tables = build_tables(sc, res.population, res.gdp, res.shares, res.inputs, res.solve,
                                   res.solution, res.allocation, res.rules, include_runtime=True)
-        out = output if output is not None else Path("out") / scenario.stem
+        out = output if output is not None else default_folder(scenario.stem, sets, variant)
         text = intro(res)
         pictures = draw_run_charts(res, charts, fmt)
         files = render_files(tables, fmt, title=f"{sc.name} ({sc.year})", intro=text, charts=pictures)
         files["scenario.toml"] = effective_toml(sc)
         write_with_charts(files, out, pictures if charts is not None else None, charts, force,
-                           f"run {Path(sc.path).name}", f"charts {Path(sc.path).name}", sc.digest, [res],
+                           identity_of("run", Path(sc.path).name, sets, variant),
+                           identity_of("charts", Path(sc.path).name, sets, variant), sc.digest, [res],
                            sign_key=sign)
         if write_lp is not None:
             say(f"wrote {write_lp}")
         say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified; "
              f"solved in {res.solve.runtime:.2f} s")
-        say_assumed(sc)
+        say_assumed(sc, res.population, res.gdp)
         if not quiet:
             emit(text + "\n\n" + markdown_table(tables["pool"], "pool") + "\n")
     except BaseException as exc:
@@ -111,7 +118,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
 
 
 @app.command()
-def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file; - reads it from stdin.")],
              sets: Sets = None, variant: Variant = None, data_dirs: DataDirs = None, debug: Debug = False) -> None:
     """Check a scenario and the data it names; report every problem at once.
 
@@ -124,6 +131,7 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
 
         sc = load(scenario, sets, variant)
         pop, gdp = load_data(sc)
+        say_assumed(sc, pop, gdp)
         emit(f"{scenario}: valid ({sc.name}, {sc.year}; {len(sc.participants)} participants, "
              f"{len(sc.beneficiaries)} beneficiaries; population {pop.year}, GDP {gdp.year})\n")
     except BaseException as exc:

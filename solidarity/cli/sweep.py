@@ -20,8 +20,11 @@ from .common import (
     SolverOpt,
     Variant,
     app,
+    default_folder,
     emit,
     fail,
+    identity_of,
+    label,
     render_files,
     require_extras,
     say,
@@ -89,7 +92,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         res = run_sweep(scenario, vary, sets=tuple(sets or ()), variant=variant, jobs=jobs,
                         executor=executor.value, scheduler=scheduler,
                         progress=False if quiet else None, solver=solver_name(solver))
-        out = output if output is not None else Path("out") / f"{scenario.stem}-sweep"
+        out = output if output is not None else default_folder(scenario.stem, sets, variant, "-sweep")
         runs = [SimpleNamespace(scenario=SimpleNamespace(path=res.path), population=p, gdp=g)
                 for p, g in res.data] or [SimpleNamespace(scenario=SimpleNamespace(path=res.path),
                                                           population=None, gdp=None)]
@@ -104,8 +107,9 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
             text = markdown_table(shown.head(SHOWN_POINTS))
         files["scenario.toml"] = to_toml(res.document).encode("utf-8")
         pictures = _sweep_charts(res) if charts is not None else None
-        write_with_charts(files, out, pictures or None, charts, force, f"sweep {Path(res.path).name}",
-                           f"sweep charts {Path(res.path).name}", res.digest, runs)
+        write_with_charts(files, out, pictures or None, charts, force,
+                          identity_of("sweep", Path(res.path).name, sets, variant),
+                          identity_of("sweep charts", Path(res.path).name, sets, variant), res.digest, runs)
         say(f"{res.name}: {n} points, {failed} failed; {res.seconds:.1f} s "
              f"({executor.value}, {'scheduler ' + scheduler if scheduler else f'{jobs} jobs'})")
         if not quiet:  # the tables are in the folder; the summary is for a person
@@ -114,7 +118,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
                     if more else ""))
         if n and failed == n:
             first = res.points.iloc[0]
-            typer.echo(f"error: every point failed; point 0: {first['error']}", err=True)
+            typer.echo(f"{label('error:')} every point failed; point 0: {first['error']}", err=True)
             raise typer.Exit(int(EXIT_CODES.get(first["status"], ExitCode.INTERNAL)))
     except BaseException as exc:
         fail(exc)

@@ -26,6 +26,7 @@ import datetime as dt
 import difflib
 import hashlib
 import re
+import sys
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -36,6 +37,8 @@ from ..errors import MISSING, InputError, Problem
 
 #: Label of values given on the command line (``--set key.path=value``).
 SET = "--set"
+#: The file name of a scenario read from standard input (given as ``-``).
+STDIN = "<stdin>"
 
 _VARIANTS = "variants"
 _FILE_ALLOWED = "the path of a scenario file (.toml)"
@@ -123,8 +126,21 @@ def read_document(path: str | Path) -> Document:
         empty. A leading UTF-8 byte-order mark is accepted and dropped.
     """
     file, path = str(path), Path(path)
+    if file == "-":  # a scenario on stdin: data files relative to the current folder
+        file, path = STDIN, Path.cwd() / STDIN
+        try:
+            raw = sys.stdin.buffer.read()
+        except (OSError, AttributeError) as exc:
+            raise InputError(Problem(file, "file", MISSING, f"cannot read standard input ({exc})",
+                                     _FILE_ALLOWED)) from None
+    else:
+        raw = _read(file, path)
+    return parse_document(_decode(file, raw.removeprefix(b"\xef\xbb\xbf")), file=file, base=path.parent)
+
+
+def _read(file: str, path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError(Problem(file, "file", MISSING, "no such file" + _near_file(path),
                                  _FILE_ALLOWED)) from None
@@ -137,7 +153,9 @@ def read_document(path: str | Path) -> Document:
     except OSError as exc:
         raise InputError(Problem(file, "file", MISSING, f"cannot read ({exc.strerror})",
                                  _FILE_ALLOWED)) from None
-    raw = raw.removeprefix(b"\xef\xbb\xbf")
+
+
+def _decode(file: str, raw: bytes) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -147,7 +165,7 @@ def read_document(path: str | Path) -> Document:
         raise InputError(Problem(file, f"line {line}, column {column}", MISSING,
                                  f"byte 0x{raw[exc.start]:02X} is not valid UTF-8 ({exc.reason})",
                                  "UTF-8 text")) from None
-    return parse_document(text, file=file, base=path.parent)
+    return text
 
 
 def _near_file(path: Path) -> str:

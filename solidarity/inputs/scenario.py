@@ -646,10 +646,81 @@ def from_document(doc, source=None, sets: tuple[str, ...] = (), variant: str | N
 
     from .document import digest, format_override
 
-    sc = validate(doc.data, file=doc.file, base=doc.base, document=doc,
-                  digest_=digest(doc), overrides=tuple(format_override(o) for o in doc.applied))
+    doc, notes = keep_rate(doc, source if source is not None else doc)
+    sc = validate(doc.data, file=doc.file, base=doc.base, document=doc, digest_=digest(doc),
+                  overrides=tuple(format_override(o) for o in doc.applied) + notes)
     return replace(sc, source=source if source is not None else doc, effective=doc, sets=tuple(sets),
                    variant=variant)
+
+
+#: Label of a pool unit derived from the other at the file's rate (see :func:`keep_rate`).
+KEPT_RATE = "kept {} per relocation"
+
+
+def _whole(v: Any) -> bool:
+    return type(v) is int and 0 <= v <= MAX_AMOUNT
+
+
+def keep_rate(doc, source) -> tuple[Any, tuple[str, ...]]:
+    """One rule for the pool's two units, whatever changed them (``--set``, a
+    variant, a sweep's ``--vary``, the API's ``sets``).
+
+    Changing R alone (``pool.relocations``) or F alone (``pool.financial_eur``)
+    keeps the rate e of the file (its ``pool.equivalence_eur``, else F / R of
+    the file's values; an override of ``pool.equivalence_eur`` gives the rate
+    to keep) and derives the other unit: F = R x e, or R = F / e in whole
+    persons (halves up; ``pool.equivalence_eur`` is then pinned to e when F / R
+    would round to another rate). A unit the file gives as 0 (a pool stated in
+    one unit only) stays 0. Changing both sets the rate to F / R (unless
+    ``pool.equivalence_eur`` is given).
+
+    Returns the document with the derived unit set (an override labelled
+    ``kept EUR e per relocation``, so it is logged on stderr, in ``meta`` and
+    in the effective scenario) and notes for a rate that changed. Values that
+    are not whole amounts are left for the validator to report.
+    """
+    from ..numbers import eur
+    from .document import with_values
+
+    changed = {o.path for o in doc.applied if not o.source.startswith("kept EUR ")}
+    whole_pool = "pool" in changed
+    r_set = whole_pool or "pool.relocations" in changed
+    f_set = whole_pool or "pool.financial_eur" in changed
+    if not (r_set or f_set):
+        return doc, ()
+    before, after = source.data.get("pool"), doc.data.get("pool")
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return doc, ()
+    r0: Any = before.get("relocations")
+    f0: Any = before.get("financial_eur")
+    e0: Any = before.get("equivalence_eur")
+    r1: Any = after.get("relocations")
+    f1: Any = after.get("financial_eur")
+    e1: Any = after.get("equivalence_eur")
+    if not (_whole(r0) and _whole(f0) and (e0 is None or _whole(e0))
+            and (e1 is None or (_whole(e1) and e1 >= 1))):
+        return doc, ()
+    old_rate = PoolSettings(r0, f0, e0).rate
+    if r_set and f_set:
+        if not (_whole(r1) and _whole(f1)) or (r1, f1) == (r0, f0):
+            return doc, ()
+        new_rate = PoolSettings(r1, f1, e1).rate
+        if new_rate == old_rate:
+            return doc, ()
+        return doc, (f"pool rate: {eur(old_rate)} -> {eur(new_rate)} per relocation "
+                     "(relocations and financial_eur both set)",)
+    rate = e1 if e1 is not None else old_rate
+    label = KEPT_RATE.format(eur(rate))
+    if r_set and _whole(r1) and f0 > 0:
+        values: dict[str, Any] = {"pool.financial_eur": r1 * rate}
+    elif f_set and _whole(f1) and r0 > 0:
+        r = math.floor(Fraction(f1, rate) + Fraction(1, 2))
+        values = {"pool.relocations": r}
+        if e1 is None and r > 0 and PoolSettings(r, f1).rate != rate:
+            values["pool.equivalence_eur"] = rate
+    else:
+        return doc, ()
+    return with_values(doc, values, label), ()
 
 
 def validate(data: Mapping[str, Any], file: str = "<memory>", base: Path | None = None,

@@ -11,8 +11,10 @@ column changed.
 
 Ownership: the output folder is replaced as a whole. It may be replaced when
 it is missing, empty, or holds an earlier output of the same ``identity``
-(read from its ``manifest.json``); another identity needs ``force=True``; a
-non-empty folder without a solidarity ``manifest.json`` is never replaced.
+(read from its ``manifest.json``) whose files the new output all writes again;
+another identity, or an output that would lose files (a workbook asked for
+earlier, a signature), needs ``force=True``; a non-empty folder without a
+solidarity ``manifest.json`` is never replaced.
 
 Guarantees, by what stops the write
 -----------------------------------
@@ -324,16 +326,18 @@ def write_outputs(files: Mapping[str, bytes], outdir: str | os.PathLike, *, forc
     return report
 
 
-def preflight(outdir: str | os.PathLike, identity: str = "", force: bool = False) -> None:
+def preflight(outdir: str | os.PathLike, identity: str = "", force: bool = False,
+              files: Iterable[str] | None = None) -> None:
     """Raise the :class:`OutputError` that :func:`write_outputs` would raise
     before writing anything (not a folder, another run's outputs without
     ``force``, a folder we cannot create or write in), so that a command
     writing two folders (tables and charts) refuses before writing either.
-    Nothing is left behind."""
+    Nothing is left behind. ``files``: the names about to be written (with
+    ``manifest.json.sig`` when the write is signed)."""
     target = Path(os.path.realpath(os.fspath(outdir)))
     if target.parent == target:
         raise OutputError(str(target), "the root folder cannot be replaced", "choose a new or empty folder")
-    _ownership(target, identity, force)
+    _ownership(target, identity, force, keeping=files)
     probe = target.parent
     while not os.path.lexists(probe) and probe.parent != probe:
         probe = probe.parent
@@ -364,7 +368,7 @@ def _write_locked(data: Mapping[str, bytes], target: Path, force: bool, identity
     try:
         if lock is not None:
             _recover(parent)
-        previous = _ownership(target, identity, force)
+        previous = _ownership(target, identity, force, keeping=data)
         janitor = _Janitor(parent, tmp, old, target)
         try:
             _write_tree(tmp, target, data, guard)
@@ -453,9 +457,12 @@ def _settle(tmp: Path, old: Path, target: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _ownership(target: Path, identity: str, force: bool) -> list[str] | None:
+def _ownership(target: Path, identity: str, force: bool, keeping: Iterable[str] | None = None) -> list[str] | None:
     """Refuse a target we may not replace; else the files it holds (None when
-    it does not exist)."""
+    it does not exist). With ``keeping`` (the files about to be written), an
+    earlier output that has files the new one lacks (a workbook written with
+    ``-f xlsx``, a signature) is replaced only with ``force``: a user asked
+    for those files."""
     try:
         st = os.lstat(target)
         if not stat.S_ISDIR(st.st_mode):
@@ -471,10 +478,18 @@ def _ownership(target: Path, identity: str, force: bool) -> list[str] | None:
     if recorded is None:
         raise OutputError(str(target), f"the folder is not empty and holds no solidarity outputs (no {MANIFEST})",
                           "choose a new or empty folder: the whole folder is replaced")
+    held = _walk(target)
     if recorded != identity and not force:
-        raise OutputError(str(target), f"the folder holds the outputs of another run ({recorded!r})",
-                          "use --force to replace them, or choose another folder")
-    return _walk(target)
+        raise OutputError(str(target), f"the folder holds the outputs of another run ({recorded!r}); its "
+                          f"{len(held)} files would be replaced", "use --force to replace them, or choose another "
+                          "folder")
+    lost = sorted(set(held) - set(keeping) - {MANIFEST}) if keeping is not None else []
+    if lost and not force:
+        shown = ", ".join(lost[:8]) + (f" and {len(lost) - 8} more" if len(lost) > 8 else "")
+        raise OutputError(str(target), f"writing here would remove {len(lost)} files of the earlier output that "
+                          f"this run does not write: {shown}", "use --force to remove them, or choose another "
+                          "folder")
+    return held
 
 
 def _recorded_identity(folder: Path) -> str | None:

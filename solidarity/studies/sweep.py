@@ -656,9 +656,11 @@ class _Plan:
 
         values = self.points[i]
         doc = with_values(self.base, values, VARY)
-        self.digests[i] = digest(doc)
+        self.digests[i] = digest(doc)  # a point that fails validation keeps this one
         sets = self.sets + tuple(f"{k}={_toml_value(v)}" for k, v in values.items())
-        return from_document(doc, source=self.raw, sets=sets, variant=self.variant)
+        sc = from_document(doc, source=self.raw, sets=sets, variant=self.variant)
+        self.digests[i] = sc.digest  # with a pool unit derived at the kept rate
+        return sc
 
     def tasks(self, indices: Sequence[int]) -> tuple[list[_Task], dict[int, tuple[str, str]]]:
         """Tasks for these points, and the points that fail before solving."""
