@@ -10,6 +10,7 @@ test's temporary folder) for a person to look at before merging.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -130,5 +131,15 @@ def test_a_recorded_pledge_of_money_only_changes_the_pledges(browser, tmp_path):
         assert "set=states.FR.fixed.financial_eur%3D" + str(owed) in page.url
         page.locator("#state-pledges").scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "4-france-money-only.png"), full_page=False)
+
+        # the changed run's obligations chart, drawn by the server from the same tables
+        chart = page.locator("#chart-obligations")
+        assert chart.get_attribute("src").endswith("/charts/obligations.png")
+        chart.scroll_into_view_if_needed()
+        deadline = time.monotonic() + 60  # polled from here: wait_for_function needs eval, which the CSP forbids
+        while not chart.evaluate("img => img.complete && img.naturalWidth > 0") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert chart.evaluate("img => img.naturalWidth") > 0
+        page.screenshot(path=str(shots / "5-chart.png"), full_page=False)
         page.close()
     assert errors == []

@@ -237,6 +237,7 @@
       var base = pa[r.item] ? pa[r.item].amount : null;
       return diffRow(r.item.replace(/_/g, " ") + " (" + r.unit + ")", [[base, r.amount]], "pool-" + r.item);
     }));
+    $("chart-obligations").src = withToken("/api/results/" + b.digest + "/charts/obligations.png");
     byState(a, b);
     flowsAndOffsets(a, b);
     downloads(b);
