@@ -44,7 +44,8 @@ def test_openapi_lists_every_endpoint(desk):
     paths = c.get("/openapi.json").json()["paths"]
     assert set(paths) == {"/api/scenarios", "/api/run", "/api/compare", "/api/explain",
                           "/api/results/{digest}/explain/{state}", "/api/results/{digest}/tables/{table}.{fmt}",
-                          "/api/results/{digest}/workbook.xlsx", "/api/results/{digest}/brief.html"}
+                          "/api/results/{digest}/workbook.xlsx", "/api/results/{digest}/brief.html",
+                          "/api/results/{digest}/charts/{chart}.{fmt}"}
     docs = c.get("/docs")
     assert docs.status_code == 200 and "/static/docs.js" in docs.text
 
@@ -208,3 +209,39 @@ def test_serve_without_the_extra_names_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "uvicorn", None)
     res = CliRunner().invoke(cli_app, ["serve"])
     assert res.exit_code == 3 and "pip install 'solidarity[web]'" in res.output
+
+
+def test_a_runs_charts_are_the_files_run_writes(desk, adopted_30000):
+    """The obligations chart of a cached run, as PNG and SVG, is the file
+    `solidarity run` draws from the same tables; an unknown chart names those
+    there are."""
+    pytest.importorskip("matplotlib")
+    import solidarity
+    from solidarity.outputs.charts import run_charts
+
+    c, _ = desk
+    root = f"/api/results/{adopted_30000['digest']}/charts"
+    want = run_charts(solidarity.run(solidarity.load_scenario(ADOPTED, SETS)))
+    for fmt, media in (("png", "image/png"), ("svg", "image/svg+xml")):
+        r = c.get(f"{root}/obligations.{fmt}")
+        assert r.status_code == 200 and r.headers["content-type"].startswith(media)
+        assert r.content == want[f"obligations.{fmt}"]
+    bad = c.get(f"{root}/nonsense.png")
+    assert bad.status_code == 422
+    assert bad.json()["problems"][0]["key"] == "chart" and "obligations" in bad.json()["problems"][0]["allowed"]
+    assert c.get(f"{root}/obligations.gif").status_code == 422
+
+
+def test_a_chart_without_matplotlib_names_the_extra(desk, monkeypatch):
+    import solidarity.outputs.charts as charts
+
+    def missing(result):
+        raise ImportError("No module named 'matplotlib'")
+
+    c, _ = desk
+    monkeypatch.setattr(charts, "run_charts", missing)
+    run = c.post("/api/run", json={"scenario": "2026-adopted", "set": ["pool.relocations=25000"]}).json()
+    r = c.get(f"/api/results/{run['digest']}/charts/obligations.png")
+    assert r.status_code == 422
+    p = r.json()["problems"][0]
+    assert "needs matplotlib" in p["message"] and p["allowed"] == "pip install 'solidarity[charts]'"

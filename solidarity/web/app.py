@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hmac
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +35,8 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
            "Referrer-Policy": "no-referrer", "Cross-Origin-Opener-Policy": "same-origin"}
+#: Runs whose charts are kept (a run's charts are a few hundred kilobytes).
+CHART_CACHE = 8
 TableFormat = Literal["csv", "json", "parquet", "xlsx"]
 
 
@@ -86,6 +90,8 @@ class Desk:
         self.settings = settings
         self.stored = catalogue(settings.scenarios)
         self.runs = Runs(workers=settings.workers, queue=settings.queue, time_limit=settings.time_limit)
+        self._charts: OrderedDict[str, dict[str, bytes]] = OrderedDict()
+        self._charts_lock = threading.Lock()
 
     def scenario(self, req: RunRequest):
         if (req.scenario is None) == (req.document is None):
@@ -111,6 +117,26 @@ class Desk:
         hit = self.runs.cached(digest)
         if hit is None:
             raise NotFound(f"no run with digest {digest} in the cache: run it first (POST /api/run)")
+        return hit
+
+
+    def charts(self, digest: str) -> dict[str, bytes]:
+        """The chart files of a cached run, drawn once (about a second) and kept
+        while the run is among the last few asked for."""
+        res, _, _ = self.result(digest)
+        with self._charts_lock:
+            hit = self._charts.get(digest)
+        if hit is None:
+            try:
+                from ..outputs.charts import run_charts
+                hit = run_charts(res)
+            except ImportError as exc:
+                raise InputError(Problem("request", "chart", digest, f"needs matplotlib ({exc})",
+                                         "pip install 'solidarity[charts]'")) from None
+            with self._charts_lock:
+                self._charts[digest] = hit
+                while len(self._charts) > CHART_CACHE:
+                    self._charts.popitem(last=False)
         return hit
 
 
@@ -236,6 +262,16 @@ def _routes(app: FastAPI, desk: Desk) -> None:
         if table not in res.tables:
             raise InputError(Problem("request", "table", table, "no such table", ", ".join(res.tables)))
         return _file(res, {table: res.tables[table]}, fmt, table)
+
+    @app.get("/api/results/{digest}/charts/{chart}.{fmt}",
+             summary="One chart of a cached run (obligations, flows, beneficiaries; offsets and crisis when owed)")
+    def chart(digest: str, chart: str, fmt: Literal["png", "svg"]) -> Response:
+        files = desk.charts(digest)
+        name = f"{chart}.{fmt}"
+        if name not in files:
+            stems = sorted({f.rsplit(".", 1)[0] for f in files})
+            raise InputError(Problem("request", "chart", chart, "no such chart in this run", ", ".join(stems)))
+        return Response(files[name], media_type="image/png" if fmt == "png" else "image/svg+xml")
 
     @app.get("/api/results/{digest}/workbook.xlsx", summary="Every table of a cached run in one workbook")
     def workbook(digest: str) -> Response:

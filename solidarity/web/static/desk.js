@@ -46,16 +46,23 @@
     }
     return (doc.title || "error") + ": " + (doc.detail || "");
   }
-  function rows(payload, table) { return payload.tables[table].data; }
+  function rows(payload, table) { return payload.tables[table] ? payload.tables[table].data : []; }  // some runs have no offsets
   function byKey(list, key) { var m = {}; list.forEach(function (r) { m[key(r)] = r; }); return m; }
 
   // --- controls ---------------------------------------------------------------
-  function numberControl(parent, id, label, value, key, step, min, max) {
+  function numberControl(parent, id, label, value, key, step, min, max, opts) {
+    // opts.group: inputs sent together when one of them changes (a pledge's types, a mix's shares);
+    // opts.name: the accessible name when the visible label is short (the state is in the group's heading)
+    opts = opts || {};
     var lab = el("label"); lab.htmlFor = id;
     lab.appendChild(el("span", label));
     var input = el("input"); input.type = "number"; input.id = id; input.step = step; input.min = min;
     if (max !== undefined) { input.max = max; }
-    input.value = value; input.dataset.key = key; input.dataset.base = value;
+    var v = (value === undefined || value === null) ? "" : value;
+    input.value = v; input.dataset.key = key; input.dataset.base = v;
+    if (opts.group) { input.dataset.group = opts.group; }
+    if (opts.name) { input.setAttribute("aria-label", opts.name); }
+    if (opts.placeholder) { input.placeholder = opts.placeholder; }
     input.addEventListener("input", schedule);
     lab.appendChild(input);
     parent.appendChild(lab);
@@ -68,10 +75,8 @@
     var p = doc.pool || {};
     numberControl(pool, "pool-relocations", "Relocations (R)", p.relocations, "pool.relocations", 100, 0);
     numberControl(pool, "pool-financial", "Financial contributions (F, EUR)", p.financial_eur, "pool.financial_eur", 1000000, 0);
-    rows(base, "shares").forEach(function (r) {
-      numberControl(ded, "deduction-" + r.geo, r.country + " (" + r.geo + ")", r.deduction,
-                    "states." + r.geo + ".deduction", 0.05, 0, 1);
-    });
+    var states = doc.states || {};
+    rows(base, "shares").forEach(function (r) { stateControls(ded, r, states[r.geo] || {}); });
     var bens = doc.beneficiaries || {};
     Object.keys(bens).forEach(function (geo) {
       var n = bens[geo].needs || {};
@@ -82,12 +87,54 @@
     });
     if (!Object.keys(bens).length) { need.appendChild(el("p", "This scenario names no beneficiaries' needs.")); }
   }
+  function stateControls(parent, r, st) {
+    // one state: its deduction, a recorded pledge (states.XX.fixed) and a stated preference (states.XX.mix)
+    var name = r.country + " (" + r.geo + ")", k = "states." + r.geo;
+    var box = el("details"); box.id = "state-" + r.geo;
+    box.appendChild(el("summary", name));
+    numberControl(box, "deduction-" + r.geo, "Deduction (0 to 1)", r.deduction, k + ".deduction", 0.05, 0, 1,
+                  {name: name + ": deduction"});
+    var fixed = st.fixed || null, mix = st.mix || null;
+    box.appendChild(el("p", "Recorded pledge (blank: not recorded; a type left blank is 0)", "sub"));
+    numberControl(box, "fixed-" + r.geo + "-relocations", "Relocations", fixed ? (fixed.relocations || 0) : null,
+                  k + ".fixed.relocations", 10, 0, undefined,
+                  {group: k + ".fixed", name: name + ": recorded pledge, relocations", placeholder: "not recorded"});
+    numberControl(box, "fixed-" + r.geo + "-financial", "Money (EUR)", fixed ? (fixed.financial_eur || 0) : null,
+                  k + ".fixed.financial_eur", 100000, 0, undefined,
+                  {group: k + ".fixed", name: name + ": recorded pledge, money (EUR)", placeholder: "not recorded"});
+    box.appendChild(el("p", "Stated preference, shares of the obligation adding up to 1 (blank: none stated)", "sub"));
+    [["relocation", "Relocation"], ["financial", "Money"], ["alternative", "Alternative"]].forEach(function (t) {
+      numberControl(box, "mix-" + r.geo + "-" + t[0], t[1] + " share", mix ? (mix[t[0]] || 0) : null,
+                    k + ".mix." + t[0], 0.1, 0, 1,
+                    {group: k + ".mix", name: name + ": stated preference, " + t[1].toLowerCase() + " share",
+                     placeholder: "none"});
+    });
+    parent.appendChild(box);
+  }
+  function isChanged(i) {
+    if (i.dataset.base === "") { return i.value !== ""; }
+    return i.value !== "" && Number(i.value) !== Number(i.dataset.base);
+  }
   function currentSets() {
-    var sets = [];
-    Array.prototype.forEach.call(document.querySelectorAll("#controls input"), function (i) {
-      var changed = i.value !== "" && Number(i.value) !== Number(i.dataset.base);
+    // a changed input is sent; so are the other filled inputs of its group, so that a pledge or a mix is
+    // sent whole (a mix's shares must add up to 1 in one run, not one share at a time)
+    var inputs = Array.prototype.slice.call(document.querySelectorAll("#controls input"));
+    var groups = {};
+    inputs.forEach(function (i) {
+      var changed = isChanged(i);
       i.classList.toggle("changed", changed);
-      if (changed) { sets.push(i.dataset.key + "=" + i.value); }
+      if (changed && i.dataset.group) { groups[i.dataset.group] = true; }
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("#controls details"), function (d) {
+      var any = d.querySelector("input.changed") !== null;
+      d.classList.toggle("changed", any);
+      if (any) { d.open = true; }
+    });
+    var sets = [];
+    inputs.forEach(function (i) {
+      if (i.classList.contains("changed") || (i.dataset.group && groups[i.dataset.group] && i.value !== "")) {
+        sets.push(i.dataset.key + "=" + i.value);
+      }
     });
     return sets;
   }
@@ -190,7 +237,64 @@
       var base = pa[r.item] ? pa[r.item].amount : null;
       return diffRow(r.item.replace(/_/g, " ") + " (" + r.unit + ")", [[base, r.amount]], "pool-" + r.item);
     }));
+    $("chart-obligations").src = withToken("/api/results/" + b.digest + "/charts/obligations.png");
+    byState(a, b);
+    flowsAndOffsets(a, b);
     downloads(b);
+  }
+  function units(p, col) {  // geo -> type -> the pledges table's column
+    var m = {};
+    rows(p, "pledges").forEach(function (r) { (m[r.geo] = m[r.geo] || {})[r.type] = r[col]; });
+    return m;
+  }
+  function byState(a, b) {
+    // each state's pledges by type and what the beneficiaries call on, the baseline beside the changed run
+    var pa = units(a, "units"), pb = units(b, "units"), ca = units(a, "called_units"), cb = units(b, "called_units");
+    var oa = byKey(rows(a, "obligations"), function (r) { return r.geo; });
+    var ob = byKey(rows(b, "obligations"), function (r) { return r.geo; });
+    var names = byKey(rows(b, "shares"), function (r) { return r.geo; });
+    var types = [["relocation", "relocations"], ["financial", "money (EUR)"], ["alternative", "alternative (EUR)"]];
+    var cols = ["State"];
+    types.forEach(function (t) { cols.push("Baseline " + t[1], "Changed " + t[1], "Difference"); });
+    cols.push("Source (changed)");
+    fill($("state-pledges"), cols, Object.keys(pb).sort().map(function (geo) {
+      var tr = diffRow(names[geo].country + " (" + geo + ")", types.map(function (t) {
+        return [(pa[geo] || {})[t[0]], pb[geo][t[0]], t[0]];
+      }), "pl-" + geo);
+      var src = (ob[geo] || {}).source, was = (oa[geo] || {}).source;
+      tr.appendChild(el("td", src + (was !== src ? " (was " + was + ")" : "")));
+      return tr;
+    }));
+    var ccols = ["State"];
+    types.slice(0, 2).forEach(function (t) { ccols.push("Baseline called " + t[1], "Changed called " + t[1], "Difference"); });
+    fill($("calls"), ccols, Object.keys(cb).sort().map(function (geo) {
+      return diffRow(names[geo].country + " (" + geo + ")", types.slice(0, 2).map(function (t) {
+        return [(ca[geo] || {})[t[0]], cb[geo][t[0]], t[0]];
+      }), "call-" + geo);
+    }));
+  }
+  function flowsAndOffsets(a, b) {
+    function received(p) {
+      var m = {};
+      rows(p, "flows").forEach(function (r) {
+        var k = r.beneficiary + " \u2014 " + r.type + " (" + r.unit + ")"; m[k] = (m[k] || 0) + r.units;
+      });
+      return m;
+    }
+    var fa = received(a), fb = received(b);
+    var keys = Object.keys(fa).concat(Object.keys(fb)).filter(function (k, i, all) { return all.indexOf(k) === i; }).sort();
+    fill($("flows"), ["Beneficiary \u2014 type", "Baseline", "Changed", "Difference"],
+         keys.map(function (k) { return diffRow(k, [[fa[k] || 0, fb[k] || 0]]); }));
+    var offa = byKey(rows(a, "offsets"), function (r) { return r.geo; });
+    var names = byKey(rows(b, "shares"), function (r) { return r.geo; });
+    fill($("offsets"), ["State", "Baseline offset (relocations)", "Changed offset", "Difference", "Binding (changed)"],
+         rows(b, "offsets").filter(function (r) { return r.offset || (offa[r.geo] || {}).offset; }).map(function (r) {
+           var tr = diffRow(names[r.geo].country + " (" + r.geo + ")", [[(offa[r.geo] || {}).offset, r.offset, "offset"]],
+                            "off-" + r.geo);
+           tr.appendChild(el("td", r.binding ? "yes" : "no"));
+           return tr;
+         }));
+    if (!$("offsets").querySelector("tbody tr")) { $("offsets").querySelector("tbody").appendChild(el("tr")).appendChild(el("td", "No state offsets relocations in either run.")); }
   }
   function downloads(b) {
     var ul = $("downloads"); ul.textContent = "";
