@@ -221,6 +221,27 @@ def test_balance_sar_rule_worked_example():
     assert split.rest == (3, 20, 0) and split.level == F(1, 5)
 
 
+def test_balance_sar_rule_leftover_euros_go_to_the_lowest_coverage():
+    # tests/corpus/sar-euro-balance.toml (found by the fuzzing, issue 13): AT (SAR) must keep
+    # EUR 838 946 of 62 persons (EUR 20 000 each), EUR 20 465 and EUR 137 778. The others' common
+    # level stops at PL's 10 / 205 relocations (the 11th person costs more than the EUR 10 489
+    # left); those euros once all went to alternative measures (the type with the lowest total
+    # coverage), leaving PL's money at 16 / 325 = 4.9 % below its alternative measures at 5.9 %.
+    # The level now rises on in money and alternative measures together: MT 13 / 218 (6.0 %),
+    # PL 20 / 325 (6.2 %) and 59 264 / 1 000 000 (5.9 %), each within one euro of the others.
+    inp = model_input([1, 1], preferred=[[62, 0, 0], [0, 158243, 0]], beneficiaries=("AT", "MT", "PL"),
+                      needs=[[389, 37790, 1000000], [306, 218, 0], [205, 325, 1000000]],
+                      sar=[True, False, False], sar_target=838946, rate=20000)
+    caps = np.array([[62, 20465, 137778], [62, 218, 0], [62, 325, 137778]])
+    y, split = balance(inp, None, np.array([62, 20465, 137778]), 838946, caps=caps)
+    assert y.tolist() == [[37, 20432, 78514], [15, 13, 0], [10, 20, 59264]]
+    assert 20000 * 37 + 20432 + 78514 == 838946 and split.rest == (25, 33, 59264)
+    euros = [(1, 1), (2, 1), (2, 2)]  # the others' money and alternative measures
+    for a, ta in euros:
+        for b, tb in euros:
+            # AT can swap money and alternative measures one for one: no euro from a to b helps
+            assert F(int(y[a, ta]) - 1, int(inp.needs[a, ta])) <= F(int(y[b, tb]), int(inp.needs[b, tb]))
+
 @settings(max_examples=120, deadline=None)
 @given(st.lists(st.integers(0, 40), min_size=1, max_size=6), st.lists(st.integers(0, 40), min_size=1, max_size=4),
        st.sampled_from(list(FlowsMode)), st.data())

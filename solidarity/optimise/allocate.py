@@ -327,6 +327,55 @@ def _keep(level: Fraction, needs: np.ndarray, caps: np.ndarray, idx: np.ndarray)
                for b in idx if needs[b] > 0)
 
 
+def _rest_units(needs: np.ndarray, caps: np.ndarray, rest: np.ndarray, u: list[int],
+                bounds: tuple[list[int], list[int]], budget: int) -> list[int]:
+    """Units per type the beneficiaries without SAR arrivals keep: their
+    common coverage level raised as high as ``budget`` EUR allows, over
+    every type together.
+
+    When the next unit of a type at that level costs more than the euros
+    left, that type stops there (keeping what the euros left still buy) and
+    the level goes on rising in the other types: a relocation the budget
+    cannot pay for must not hold back single euros of money or alternative
+    measures that would raise a lower coverage. ``bounds`` are the most
+    (the per-type leximin split) and the least (what the SAR states' caps
+    leave) each type may keep.
+    """
+    hi, lo = bounds
+    fixed: dict[int, int] = {}
+
+    def kept(level: Fraction) -> list[int]:
+        return [fixed[t] if t in fixed else min(hi[t], max(lo[t], _keep(level, needs[:, t], caps[:, t], rest)))
+                for t in range(3)]
+
+    def cost(level: Fraction) -> int:
+        return sum(u[t] * r for t, r in enumerate(kept(level)))
+
+    if cost(Fraction(0)) > budget:
+        return list(lo)
+    while True:
+        if cost(Fraction(1)) <= budget:
+            return kept(Fraction(1))
+        # The highest level the budget allows: bisection on exact fractions;
+        # the levels at which a unit is added are k / need, so 2**-96 separates them.
+        low, high = Fraction(0), Fraction(1)
+        for _ in range(96):
+            mid = (low + high) / 2
+            low, high = (mid, high) if cost(mid) <= budget else (low, mid)
+        r, up = kept(low), kept(high)
+        left = budget - cost(low)
+        stopped = False
+        # The types whose coverages reach the next unit at this level, in
+        # type order: relocations first on a tie, as in the model's people_first.
+        for t in (t for t in range(3) if t not in fixed and up[t] > r[t]):
+            more = min(up[t] - r[t], left // u[t]) if u[t] else up[t] - r[t]
+            left -= more * u[t]
+            if more < up[t] - r[t]:
+                fixed[t], stopped = r[t] + more, True
+        if not stopped:
+            return r
+
+
 def balance(inp: ModelInput, p: np.ndarray, totals: np.ndarray, sar_target: int,
             caps: np.ndarray | None = None) -> tuple[np.ndarray, SarSplit]:
     """Receipts per beneficiary and type for given pledges and type totals.
@@ -337,8 +386,9 @@ def balance(inp: ModelInput, p: np.ndarray, totals: np.ndarray, sar_target: int,
     states then receive less than the target, the other beneficiaries give
     way in every type together, down to the highest common coverage level
     at which what they keep still leaves the SAR states the target (so no
-    one type, such as money, carries the whole target); the euros the level
-    leaves over go back to the others. Within each group the units are
+    one type, such as money, carries the whole target); a type whose next
+    unit costs more than the euros left stops there, and the level rises on
+    in the others (:func:`_rest_units`). Within each group the units are
     shared leximin. ``caps`` replaces :func:`receipt_caps` (the most each
     beneficiary can receive).
     """
@@ -361,31 +411,7 @@ def balance(inp: ModelInput, p: np.ndarray, totals: np.ndarray, sar_target: int,
     hi = [int(totals[t]) - int(natural[t][sar].sum()) for t in range(3)]
     lo = [max(0, int(totals[t]) - int(caps[sar, t].sum())) for t in range(3)]
     budget = sum(u[t] * int(totals[t]) for t in range(3)) - sar_target  # EUR the others may keep
-
-    def kept(level: Fraction) -> list[int]:
-        return [min(hi[t], max(lo[t], _keep(level, inp.needs[:, t], caps[:, t], rest))) for t in range(3)]
-
-    def cost(level: Fraction) -> int:
-        return sum(u[t] * r for t, r in enumerate(kept(level)))
-
-    # The highest level the budget allows: bisection on exact fractions;
-    # the levels at which a unit is added are k / need, so 2**-96 separates them.
-    low, high = Fraction(0), Fraction(1)
-    if cost(low) > budget:
-        r = list(lo)
-    else:
-        for _ in range(96):
-            mid = (low + high) / 2
-            low, high = (mid, high) if cost(mid) <= budget else (low, mid)
-        r = kept(low)
-        left = budget - cost(low)
-        # Euros the level leaves over go back to the others, type by type,
-        # the type with the lowest coverage among them first.
-        order = sorted(range(3), key=lambda t: (Fraction(r[t], max(1, int(inp.needs[rest, t].sum()))), t))
-        for t in order:
-            more = min(hi[t] - r[t], left // u[t]) if u[t] else 0
-            r[t] += more
-            left -= more * u[t]
+    r = _rest_units(inp.needs, caps, rest, u, (hi, lo), budget)
     for t in range(3):
         y[:, t] = (_split(r[t], inp.needs[:, t], caps[:, t], names, rest)
                    + _split(int(totals[t]) - r[t], inp.needs[:, t], caps[:, t], names, sar))
