@@ -32,9 +32,8 @@ def _source(name: str) -> Path:
     from ..errors import InputError, Problem
 
     root = examples_dir()
-    for cand in (root / f"{name}.toml", root / name):
-        if name in example_names() and cand.exists():
-            return cand
+    if name in example_names():
+        return root / f"{name}.toml" if (root / f"{name}.toml").is_file() else root / name
     raise InputError(Problem("command line", "NAME", name, "no such example",
                              ", ".join(example_names())))
 

@@ -53,6 +53,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from ..numbers import group
 from ..schema import DEFAULT_EQUIVALENCE_EUR, MIN_FINANCIAL_EUR, MIN_RELOCATIONS, TYPES, Priority, Source
 
 _T = [t.value for t in TYPES]  # relocation, financial, alternative
@@ -1110,7 +1111,7 @@ def _pool_texts(c: _Context) -> dict[str, tuple[str, str]]:
         "art63_3b_reference_threshold": (None, "Art 63(3)(b): reference_relocations [param], default the adopted "
                                                "pool's R"),
         "art63_3_mandatory_offsets": (None, "Art 63(3), 63(7): gap to the higher threshold, at most the uncovered "
-                                            f"relocation needs ({_grouped(uncovered)}); shared pro rata to the key "
+                                            f"relocation needs ({group(uncovered)}); shared pro rata to the key "
                                             "within each state's cap"),
     }
     for typ in _T:
@@ -1120,11 +1121,6 @@ def _pool_texts(c: _Context) -> dict[str, tuple[str, str]]:
         texts[f"crisis_plan_{c.sc.crisis.state}"] = (None, "CR Art 8, 9: unallocated pledges, additional pledges, "
                                                            "then offsets")
     return cast(dict[str, tuple[str, str]], texts)
-
-
-def _grouped(n: int) -> str:
-    """A whole number with thin-space thousands, as the tables' texts write it."""
-    return f"{n:,}".replace(",", " ")
 
 
 def _check_texts(c: _Context) -> list[str]:
