@@ -17,6 +17,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from .designs import DesignResult, run_design
 from .errors import (
     ConflictError,
     InputError,
@@ -33,7 +34,7 @@ from .optimise.model import ALT, REL, MilpProblem, ModelInput, Solution, build, 
 from .optimise.solve import SolveResult, solve
 from .pact.key import FairShares, ceil_div, fair_shares, half_up
 from .pact.rules import Crisis, OffsetParams, Offsets, capped_apportion, crisis_plan, offsets
-from .schema import TYPES, Priority, SolverName, SolveStatus
+from .schema import TYPES, Design, Priority, SolverName, SolveStatus
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,6 +82,10 @@ class Result:
                 f"{self.solve.status.value} with {self.solve.solver}, verified\n"
                 f"  pledged value {eur(pledged)}, of which assumed {eur(assumed)}\n"
                 f"  tables: {', '.join(self.tables)}>")
+
+    def status_line(self) -> str:
+        """What the CLI says after a run: solver status and that it was verified."""
+        return f"{self.solve.status.value} with {self.solve.solver}, verified"
 
     def _repr_html_(self) -> str:
         """The run in a paragraph (as ``summary.md`` opens) and its main tables, shortened."""
@@ -254,8 +259,27 @@ def run(scenario: Scenario, solver: SolverName | str | None = None,
         write_lp: str | Path | None = None, allow_suboptimal: bool = False,
         data: tuple[Indicator, Indicator] | None = None, key=None,
         timer: Callable[[str], contextlib.AbstractContextManager] | None = None,
-        verify: bool = True, progress=None) -> Result:
+        verify: bool = True, progress=None) -> Result | DesignResult:
     """Run a scenario end to end and return verified tables.
+
+    A scenario of the adopted Pact runs through :func:`run_pact` (the
+    arguments are described there). A scenario of another design
+    (``[design] kind``) runs by that design's rules (:mod:`solidarity.designs`)
+    and gives a :class:`~solidarity.designs.DesignResult`; only ``data`` and
+    ``verify`` apply to it.
+    """
+    if scenario.design is not Design.AMMR:  # another design: its own rules, not the optimiser
+        return run_design(scenario, data, verify)
+    return run_pact(scenario, solver=solver, write_lp=write_lp, allow_suboptimal=allow_suboptimal, data=data,
+                    key=key, timer=timer, verify=verify, progress=progress)
+
+
+def run_pact(scenario: Scenario, solver: SolverName | str | None = None,
+        write_lp: str | Path | None = None, allow_suboptimal: bool = False,
+        data: tuple[Indicator, Indicator] | None = None, key=None,
+        timer: Callable[[str], contextlib.AbstractContextManager] | None = None,
+        verify: bool = True, progress=None) -> Result:
+    """Run a scenario of the adopted Pact end to end and return verified tables.
 
     ``data`` (population, GDP) and ``key`` (see :func:`compute_shares`) may
     be given when already loaded, as a sweep does for many points.
@@ -277,6 +301,9 @@ def run(scenario: Scenario, solver: SolverName | str | None = None,
     from .outputs.report import build_tables
     from .pact.verify import verify_outcomes
 
+    if scenario.design is not Design.AMMR:
+        raise InputError(Problem(scenario.path, "design.kind", scenario.design.value,
+                                 "this command runs the adopted Pact only", '"ammr" (or no [design] table)'))
     t = timer or _no_timer
     with t("data"):
         population, gdp = data if data is not None else load_data(scenario)
@@ -336,6 +363,7 @@ __all__ = [
     "model_input",
     "preferred_pledge",
     "run",
+    "run_pact",
 ]
 
 
@@ -346,5 +374,5 @@ def run_stages(inputs, timer: Callable[[str], contextlib.AbstractContextManager]
     GDP): the same stages in the same order, ``timer(stage)`` entered around
     each (see there). With ``allow_suboptimal`` a solution stopped by a time
     limit is kept (``result.solve.status`` says so)."""
-    return run(inputs.scenario, data=(inputs.population, inputs.gdp), timer=timer,
+    return run_pact(inputs.scenario, data=(inputs.population, inputs.gdp), timer=timer,
                allow_suboptimal=allow_suboptimal, verify=verify)

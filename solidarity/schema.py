@@ -55,6 +55,16 @@ class Method(StrEnum):
     CEILING = "ceiling"  #: each quota rounded up; total exceeds the house
 
 
+class Design(StrEnum):
+    """Which solidarity design a scenario runs (``[design] kind``): the adopted
+    Pact, or one the EU tried or proposed before it."""
+
+    AMMR = "ammr"  #: Regulation (EU) 2024/1351 (the Annual Solidarity Pool); default
+    RELOCATION_2015 = "relocation-2015"  #: Council Decisions (EU) 2015/1523 and 2015/1601
+    DUBLIN_IV = "dublin-iv"  #: COM(2016) 270, the corrective allocation mechanism (not adopted)
+    PACT_2020 = "pact-2020"  #: COM(2020) 610 Part IV, with return sponsorship (not adopted as proposed)
+
+
 class SolverName(StrEnum):
     HIGHS = "highs"  #: HiGHS through its own Python API, highspy (default)
     SCIPY = "scipy"  #: HiGHS through scipy.optimize.milp

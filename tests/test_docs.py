@@ -73,8 +73,12 @@ def _validator_keys() -> set[str]:
         tables[amounts] = set(m._AMOUNT_KEYS)
     tables["states.CODE.mix"] = set(m._MIX_KEYS)
     tables["crisis.additional"] = {"CODE"}
-    keys = {f"{table}.{k}" for table, ks in tables.items() for k in ks}
-    top = {k for k in m._TOP if k not in ("states", "beneficiaries")} - set(tables)
+    keys = {f"{table}.{k}" for table, ks in tables.items() for k in ks} | {"design.kind"}
+    from solidarity.inputs import designs
+    from solidarity.schema import Design
+    for d in Design:  # a design's module reads exactly the keys it documents (KEYS)
+        keys |= {f"design.{d.value}.{k[0]}" for k in designs.keys(d)}
+    top = {k for k in m._TOP if k not in ("states", "beneficiaries", "design")} - set(tables)
     return keys | top
 
 

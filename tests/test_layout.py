@@ -16,8 +16,8 @@ from .conftest import ROOT
 
 PACKAGE = ROOT / "solidarity"
 #: Stages, earliest first: a module may import from its own stage and earlier ones.
-ORDER = ["schema", "errors", "numbers", "inputs", "pact", "optimise", "outputs", "pipeline", "studies", "web",
-         "cli"]
+ORDER = ["schema", "errors", "numbers", "inputs", "pact", "optimise", "outputs", "designs", "pipeline", "studies",
+         "web", "cli"]
 
 
 def module_of(path: Path) -> str:
@@ -107,6 +107,34 @@ def test_the_verifier_imports_nothing_from_the_optimiser():
         seen.add(mod)
         todo += [t for t in g.get(mod, ()) if t != "solidarity"]
     assert sorted(m for m in seen if stage(m) == "optimise") == []
+
+
+def _reach(g: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        mod = todo.pop()
+        if mod not in seen:
+            seen.add(mod)
+            todo += [t for t in g.get(mod, ()) if t != "solidarity"]
+    return seen
+
+
+def test_each_designs_verifier_reaches_neither_its_law_nor_the_optimiser():
+    """``pact/verify_<design>.py`` re-derives the design's outcomes from the inputs
+    in its own code: it may not reach ``pact/<design>.py`` (the law's code that
+    produced the tables) nor the optimiser nor the design's runner."""
+    g = graph()
+    checked = 0
+    for mod in g:
+        name = mod.rpartition(".")[2]
+        if mod.startswith("solidarity.pact.verify_"):
+            law = "solidarity.pact." + name.removeprefix("verify_")
+            reached = _reach(g, mod)
+            assert law not in reached, f"{mod} reaches {law}"
+            assert [m for m in reached if stage(m) in ("optimise", "designs")] == [], mod
+            checked += 1
+    designs = [m for m in g if m.startswith("solidarity.designs.")]
+    assert checked >= len(designs), "every design has its own verifier module"
 
 
 def test_commands_import_no_private_name():

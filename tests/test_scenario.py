@@ -360,7 +360,7 @@ def test_a_bad_table_is_one_problem_not_one_per_key():
         ("s.toml: scenario = 'x': must be a table, not a string; allowed: a table with keys among "
          "description, name, units, year")]
     assert problems("pool = 1\n[other]\nx = 1\n[scenario]\nname = 'x'\nyear = 2026\n") == [
-        ("s.toml: other: unknown key; allowed: allocation, beneficiaries, crisis, data, key, "
+        ("s.toml: other: unknown key; allowed: allocation, beneficiaries, crisis, data, design, key, "
          "offsets, participants, pool, scenario, solver, states"),
         ("s.toml: pool = 1: must be a table, not a whole number; allowed: a table with keys among "
          "equivalence_eur, financial_eur, proposal_financial_eur, proposal_relocations, "

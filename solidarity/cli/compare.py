@@ -70,7 +70,7 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(
         results = []
         for sc in loaded:
             results.append(run(sc, solver=solver_name(solver), timer=stage_timer()))
-            say(f"{sc.name}: {results[-1].solve.status.value} with {results[-1].solve.solver}, verified")
+            say(f"{sc.name}: {results[-1].status_line()}")
             say_assumed(sc, results[-1].population, results[-1].gdp)
         comp = compare_runs(results)
         shown = comp.changed_only() if changed_only else comp

@@ -58,7 +58,7 @@ def explain(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file; -
         sc = load(scenario, sets, variant)
         check_state(sc, state, where="--state", file="command line")
         res = run(sc, solver=solver_name(solver), timer=stage_timer())
-        say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified")
+        say(f"{sc.name}: {res.status_line()}")
         say_assumed(sc, res.population, res.gdp)
         ex = explain_state(res, state)
         emit(ex.to_json() if fmt is ExplainFormat.json else ex.text())

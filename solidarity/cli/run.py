@@ -76,6 +76,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file; - rea
         if write_lp is not None and write_lp.is_dir():
             from ..errors import OutputError
             raise OutputError(str(write_lp), "is a folder, not a file", "name a file such as model.lp")
+        from ..designs import DesignResult
         from ..outputs.report import build_tables, markdown_table
         from ..outputs.summary import intro
         from ..pipeline import run as run_pipeline
@@ -93,6 +94,9 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file; - rea
         finally:
             if shown is not None:
                 shown.close()
+        if isinstance(res, DesignResult):
+            _write_design(res, output, scenario, sets, variant, fmt, charts, force, sign, quiet)
+            return
         tables = res.tables
         if record_runtime:
             tables = build_tables(sc, res.population, res.gdp, res.shares, res.inputs, res.solve,
@@ -108,13 +112,35 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file; - rea
                            sign_key=sign)
         if write_lp is not None:
             say(f"wrote {write_lp}")
-        say(f"{sc.name}: {res.solve.status.value} with {res.solve.solver}, verified; "
-             f"solved in {res.solve.runtime:.2f} s")
+        say(f"{sc.name}: {res.status_line()}; solved in {res.solve.runtime:.2f} s")
         say_assumed(sc, res.population, res.gdp)
         if not quiet:
             emit(text + "\n\n" + markdown_table(tables["pool"], "pool") + "\n")
     except BaseException as exc:
         fail(exc)
+
+
+def _write_design(res, output, scenario: Path, sets, variant, fmt, charts, force, sign,
+                  quiet: bool) -> None:
+    """Write the tables of a design other than the Pact (its own rules; no optimiser)."""
+    from ..outputs.report import markdown_table
+
+    sc = res.scenario
+    if charts is not None:
+        from ..errors import InputError, Problem
+        raise InputError(Problem("command line", "--charts", str(charts),
+                                 f"no charts for the {sc.design.value} design yet",
+                                 "leave out --charts; compare draws designs side by side"))
+    out = output if output is not None else default_folder(scenario.stem, sets, variant)
+    text = res.intro()
+    files = render_files(res.tables, fmt, title=f"{sc.name} ({sc.year})", intro=text, charts={})
+    files["scenario.toml"] = effective_toml(sc)
+    write_with_charts(files, out, None, None, force, identity_of("run", Path(sc.path).name, sets, variant),
+                      identity_of("charts", Path(sc.path).name, sets, variant), sc.digest, [res], sign_key=sign)
+    say(f"{sc.name}: {res.status_line()}")
+    say_assumed(sc, res.population, res.gdp)
+    if not quiet:
+        emit(text + "\n\n" + markdown_table(res.tables["pool"], "pool") + "\n")
 
 
 @app.command()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..schema import KNOWN_CODES, SYNTHETIC_CODE
+from ..schema import KNOWN_CODES, SYNTHETIC_CODE, Design
 from .scenario import MAX_AMOUNT, MAX_TIME_LIMIT
 from .scenario_keys import KEYS, SECTIONS, Key
 
@@ -92,6 +92,15 @@ def _node(root: dict, parts: list[str]) -> dict:
     return node
 
 
+def _path(path: str) -> list[str]:
+    """A key path as the file nests it: the reference writes a design's keys
+    as ``design.<kind>.<key>``, the file as ``[design] <key>`` (beside ``kind``)."""
+    parts = path.split(".")
+    if parts[0] == "design" and len(parts) > 2 and parts[1] in {d.value for d in Design}:
+        return ["design", *parts[2:]]
+    return parts
+
+
 def scenario_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a scenario file's TOML data.
 
@@ -104,11 +113,11 @@ def scenario_schema() -> dict[str, Any]:
             **_table("A solidarity scenario file (TOML): the EU Annual Solidarity Pool, "
                      "Regulation (EU) 2024/1351.")}
     for section in SECTIONS:
-        if section.path and not section.path.startswith("variants"):
-            parts = section.path.split(".")
+        if section.path and not section.path.startswith("variants") and _path(section.path) != ["design"]:
+            parts = _path(section.path)
             _node(root, parts)["description"] = section.doc
     for key in KEYS:
-        parts = key.path.split(".")
+        parts = _path(key.path)
         parent = _node(root, parts[:-1])
         leaf = _leaf(key)
         if parts[-1] == "CODE":
@@ -120,7 +129,11 @@ def scenario_schema() -> dict[str, Any]:
             if "additionalProperties" in leaf:  # Eurostat filters: any dimension, a code each
                 table["additionalProperties"] = leaf["additionalProperties"]
         else:
-            parent["properties"][parts[-1]] = {**parent["properties"].get(parts[-1], {}), **leaf}
+            before = parent["properties"].get(parts[-1], {})
+            merged = {**before, **leaf}
+            if before.get("type") not in (None, leaf.get("type")):  # two designs, one name: either type
+                merged.pop("type", None)
+            parent["properties"][parts[-1]] = merged
     for path, names in _REQUIRED.items():
         (_node(root, path.split(".")) if path else root)["required"] = names
     variants = next(s for s in SECTIONS if s.path == "variants.NAME")

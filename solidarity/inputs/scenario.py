@@ -32,6 +32,7 @@ from ..schema import (
     POPULATION,
     SYNTHETIC_CODE,
     TYPES,
+    Design,
     FlowsMode,
     FrozenDict,
     Method,
@@ -42,6 +43,7 @@ from ..schema import (
     Status,
     Units,
 )
+from . import designs
 
 #: Largest amount a scenario may give, in EUR or persons. Every objective the
 #: optimiser builds is a sum of such amounts with weights of at most 3, so it
@@ -258,6 +260,11 @@ class Scenario:
     effective: Any = field(default=None, repr=False, compare=False)
     sets: tuple[str, ...] = ()
     variant: str | None = None
+    #: Which design runs (``[design] kind``) and its own settings, read by
+    #: the design's module (None for the adopted Pact): see
+    #: :mod:`solidarity.inputs.designs`.
+    design: Design = Design.AMMR
+    design_settings: Any = None
 
     def state(self, geo: str) -> StateSettings:
         return self.states.get(geo) or StateSettings(geo=geo)
@@ -271,7 +278,7 @@ class Scenario:
 # --- validation --------------------------------------------------------------
 
 _TOP = {"scenario", "participants", "data", "key", "pool", "states", "beneficiaries", "solver",
-        "offsets", "crisis", "allocation"}
+        "offsets", "crisis", "allocation", "design"}
 _OFFSETS = {"voluntary_share", "state_share", "needs_share", "identified_needs",
             "reference_relocations"}
 #: Keys that existed before and what replaced them: reported, never ignored.
@@ -735,11 +742,17 @@ def validate(data: Mapping[str, Any], file: str = "<memory>", base: Path | None 
     c = _Checker(file, document)
     c.table(doc, "", _TOP)
 
+    design_doc = doc.get("design") or {}
+    if not isinstance(design_doc, dict):  # its keys are the design's own: checked by designs.parse
+        c.add("design", design_doc, f"must be a table, not {_kind(design_doc)}",
+              "a table with kind and the design's keys")
+        design_doc = {}
+    design = c.enum(design_doc, "kind", "design", Design) or Design.AMMR
     meta = c.table(doc.get("scenario"), "scenario", _SCENARIO)
     if "scenario" not in doc:
         c.add("scenario", MISSING, "required table is missing", "a [scenario] table with name and year")
     name = c.string(meta, "name", "scenario") or Path(file).stem
-    year = c.integer(meta, "year", "scenario", lo=2024, hi=2100,
+    year = c.integer(meta, "year", "scenario", lo=designs.FIRST_YEAR[design], hi=2100,
                      required=isinstance(doc.get("scenario"), dict), what="a cycle year") or 0
     description = c.string(meta, "description", "scenario") or ""
     units = c.enum(meta, "units", "scenario", Units) or Units.COUNTRIES
@@ -759,6 +772,9 @@ def validate(data: Mapping[str, Any], file: str = "<memory>", base: Path | None 
     crisis = _crisis(c, doc.get("crisis"), participants) if "crisis" in doc else None
     if pool_ok:
         _persons_value(c, pool)
+    settings = designs.parse(c, {k: v for k, v in design_doc.items() if k != "kind"}, design,
+                             designs.DesignContext(file, year, participants, tuple(benefs),
+                                                   pool.relocations if pool_ok else None))
 
     if c.problems:
         raise InputError(c.problems)
@@ -766,7 +782,7 @@ def validate(data: Mapping[str, Any], file: str = "<memory>", base: Path | None 
                     data=data_sel, key=key, pool=pool, states=FrozenDict(states),
                     beneficiaries=FrozenDict(benefs), allocation=allocation, solver=solver,
                     offsets=offsets, crisis=crisis, path=file, digest=digest_,
-                    document=_freeze(data), overrides=overrides)
+                    document=_freeze(data), overrides=overrides, design=design, design_settings=settings)
 
 
 def _freeze(value: Any) -> Any:

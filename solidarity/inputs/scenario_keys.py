@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from ..schema import DEFAULT_EQUIVALENCE_EUR, FlowsMode, Method, Priority, SolverName, Status, Units
+from ..schema import DEFAULT_EQUIVALENCE_EUR, Design, FlowsMode, Method, Priority, SolverName, Status, Units
+from . import designs
 from .scenario import (
     MAX_AMOUNT,
     MAX_TIME_LIMIT,
@@ -88,6 +89,10 @@ SECTIONS: tuple[Section, ...] = (
     Section("crisis", "A Solidarity Response Plan (Regulation (EU) 2024/1359, Art 4, 8, 9)."),
     Section("crisis.additional", "Additional pledges for the plan, per state."),
     Section("solver", "Which solver runs the optimiser, and its limits."),
+    Section("design", "Which design the scenario runs: the adopted Pact (default) or one the EU tried or "
+                      "proposed before it; the other keys belong to that design (see its section)."),
+    *(Section(f"design.{d.value}", f"Keys of [design] when kind = \"{d.value}\".") for d in Design
+      if designs.keys(d)),
     Section("variants.NAME", "A variant: a block mirroring the file's tables, applied with `--variant NAME`. "
                              "Precedence: command line over variant over file over defaults."),
 )
@@ -219,4 +224,8 @@ KEYS: tuple[Key, ...] = (
     Key("solver.time_limit", "number", f"seconds above 0, at most {MAX_TIME_LIMIT:_} (a year)", "no limit",
         "for all the solver's levels together"),
     Key("solver.mip_gap", "number", _FRACTION, _share(_S.mip_gap), "relative gap at which a level stops"),
+    Key("design.kind", "string", _one_of(Design), _q(Design.AMMR),
+        "the design: the adopted Pact (Regulation (EU) 2024/1351), the 2015 relocation decisions, the 2016 "
+        "Dublin IV proposal or the 2020 Pact proposal"),
+    *(Key(f"design.{d.value}.{path}", *rest) for d in Design for path, *rest in designs.keys(d)),
 )

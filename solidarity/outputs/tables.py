@@ -174,6 +174,21 @@ REGISTRY: dict[str, TableSpec] = {t.name: t for t in (
         _c("carried_out_relocations", "int", "persons", "relocation pledges left unimplemented, carried forward"),
         _c("credit_earned_eur", "int", "EUR", "crisis credit earned in the cycle (CR Art 9)"),
     )),
+    TableSpec("design_states", "per state, under a design other than the adopted Pact: its role, key share, "
+              "persons and money, and the rule that gave them", (GEO,), (
+        _GEO, _c("country", "str", "text", "country name"),
+        _c("role", "str", "text", "bound (the design's rules apply to it), beneficiary (persons are "
+           "relocated from it) or outside (neither, such as a state that opted out of the acts)"),
+        _c("key_share", "float", "fraction", "the design's key share (empty: none, as for a beneficiary)"),
+        _c("persons", "Int", "persons", "persons the design asks the state to take in (its allocation)"),
+        _c("relocated_from", "Int", "persons", "persons relocated or allocated away from the state "
+           "(a beneficiary, or a state under pressure)"),
+        _c("pays_eur", "Int", "EUR", "money the state pays under the design (a solidarity contribution "
+           "instead of taking persons)"),
+        _c("receives_eur", "Int", "EUR", "money the state receives (a lump sum per person it takes, "
+           "a contribution paid for persons it takes instead of another)"),
+        _c("rule", "str", "text", "which rule of which act gave the state its persons (article cited)"),
+    )),
     TableSpec("meta", "provenance: scenario, data, parameters, solver and its levels", ("key",), (
         _c("key", "str", "text", "what"), _c("value", "str", "text", "value (text)"),
     )),

@@ -275,14 +275,44 @@ def _inputs(results, labels) -> pd.DataFrame:
 
 # --- states and pool -------------------------------------------------------------
 
-def state_values(res) -> dict[str, dict[str, int | float]]:
-    """Per participant, every item of ``compare_states`` read from a run's tables."""
+#: The items a design other than the Pact fills, from its ``design_states`` table:
+#: item -> column. Same measure, same row: the persons a state is asked to take
+#: in sit beside the Pact's fair share in persons, and so on.
+DESIGN_ITEMS = {"key_share": "key_share", "fair_share_relocations": "persons",
+                "received_relocations": "relocated_from", "pledged_financial_eur": "pays_eur",
+                "received_financial_eur": "receives_eur"}
+
+
+def _design_values(res) -> dict[str, dict[str, int | float | None]]:
+    """Per state of a design's run, the items it has (see :data:`DESIGN_ITEMS`)."""
+    out: dict[str, dict[str, int | float | None]] = {}
+    for g, row in res.tables["design_states"].iterrows():
+        v: dict[str, int | float | None] = {}
+        for item, col in DESIGN_ITEMS.items():
+            x = row[col]
+            v[item] = None if pd.isna(x) else float(x) if ITEMS[item][0] == "fraction" else int(x)
+        out[str(g)] = v
+    return out
+
+
+def _beneficiaries(res) -> set[str]:
+    if "design_states" in res.tables:
+        st = res.tables["design_states"]
+        return set(st.index[(st["role"] == "beneficiary") | st["relocated_from"].fillna(0).gt(0)])
+    return set(res.inputs.beneficiaries)
+
+
+def state_values(res) -> dict[str, dict[str, int | float | None]]:
+    """Per participant, every item of ``compare_states`` read from a run's tables
+    (a design's run: the items it has, None where it has no such number)."""
+    if "design_states" in res.tables:
+        return _design_values(res)
     t = res.tables
     sh, ob, pl, off, be = t["shares"], t["obligations"], t["pledges"], t["offsets"], t["beneficiaries"]
     benef = set(res.inputs.beneficiaries)
     out = {}
     for g in sh.index:
-        v: dict[str, int | float] = {"key_share": float(sh.at[g, "key_share"])}
+        v: dict[str, int | float | None] = {"key_share": float(sh.at[g, "key_share"])}
         for col in ("fair_share_eur", "fair_share_relocations", "deduction_eur", "obligation_eur"):
             v[col] = int(sh.at[g, col])
         mine = pl.xs(g, level=GEO)
@@ -315,13 +345,14 @@ def _delta_rows(values: list, labels) -> list[dict]:
 def _states(results, labels) -> pd.DataFrame:
     per = [state_values(r) for r in results]
     geos = sorted(set().union(*per))
-    benef = set().union(*(r.inputs.beneficiaries for r in results))
+    benef = set().union(*(_beneficiaries(r) for r in results))
+    present = {item for p in per for v in p.values() for item, x in v.items() if x is not None}
     rows = []
     for g in geos:
         for item, (unit, _) in ITEMS.items():
-            if item in _RECEIVED and g not in benef:
+            if (item in _RECEIVED and g not in benef) or item not in present:
                 continue
-            for r in _delta_rows([p[g][item] if g in p else None for p in per], labels):
+            for r in _delta_rows([p[g].get(item) if g in p else None for p in per], labels):
                 frac = unit == "fraction"
                 rows.append({GEO: g, "item": item, SCENARIO: r[SCENARIO], "unit": unit,
                              "amount": None if frac else r["value"], "fraction": r["value"] if frac else None,

@@ -10,6 +10,7 @@ reads the JSON back.
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from collections.abc import Mapping
@@ -23,7 +24,7 @@ from ..errors import InputError, Problem
 from ..numbers import decimal, percent
 from ..optimise.model import ALT, FIN, IN_KIND, REL
 from ..outputs.summary import num
-from ..schema import GDP, GEO, KNOWN_CODES, POPULATION, TYPES, SolidarityType
+from ..schema import GDP, GEO, KNOWN_CODES, POPULATION, TYPES, Design, SolidarityType
 
 # --- the typed structure ----------------------------------------------------------
 
@@ -170,6 +171,13 @@ class Explanation:
 
 # --- building it ------------------------------------------------------------------
 
+#: Each design's explainer: a module exporting ``explain_design(result, state) -> Explanation``.
+DESIGN_EXPLAINERS: dict[Design, str] = {
+    Design.RELOCATION_2015: "solidarity.studies.explain_relocation2015",
+    Design.DUBLIN_IV: "solidarity.studies.explain_dublin4",
+    Design.PACT_2020: "solidarity.studies.explain_pact2020",
+}
+
 def _eur(v) -> Value:
     return Value(int(v), "EUR")
 
@@ -209,6 +217,8 @@ def check_state(scenario, state: str, where: str = "state", file: str | None = N
     """Raise :class:`~solidarity.errors.InputError` unless ``state`` is a
     participant of ``scenario``; the error lists the participants."""
     parts = tuple(scenario.participants)
+    if scenario.design is not Design.AMMR:  # a design explains its beneficiaries too
+        parts += tuple(b for b in scenario.beneficiaries if b not in parts)
     if state in parts:
         return
     if state in KNOWN_CODES:
@@ -246,7 +256,9 @@ def explain(result, state: str) -> Explanation:
 
     Parameters
     ----------
-    result : a :class:`~solidarity.pipeline.Result`.
+    result : a :class:`~solidarity.pipeline.Result`, or a
+        :class:`~solidarity.designs.DesignResult` (its design's explainer
+        says which rule of which act gave the state its numbers).
     state : the participant's Eurostat code (``EL`` for Greece).
 
     Raises
@@ -255,6 +267,8 @@ def explain(result, state: str) -> Explanation:
         the participants).
     """
     check_state(result.scenario, state)
+    if result.scenario.design is not Design.AMMR:
+        return importlib.import_module(DESIGN_EXPLAINERS[result.scenario.design]).explain_design(result, state)
     c = _Ctx(result, state, list(result.inputs.contributors).index(state))
     sections = [_data(c), _key(c), _fair_share(c), _obligation(c), _pledges(c), _levels(c), _offsets(c),
                 _calls(c), _beneficiary(c), _crisis(c)]

@@ -34,7 +34,7 @@ from ..inputs.scenario import Scenario, from_document, load_scenario
 from ..optimise.model import ALT, FIN
 from ..outputs.tables import frame
 from ..pact.rules import spread_credit
-from ..pipeline import Result, run
+from ..pipeline import Result, run_pact
 from ..schema import GEO, YEAR
 
 
@@ -129,7 +129,7 @@ def run_cycle(scenarios: list[Scenario], solver=None) -> CycleResult:
     for sc in scenarios:
         avail = {g: unused.get(g, 0) + schedule.get(sc.year, {}).get(g, 0) for g in sc.participants}
         eff = with_carry(sc, avail, carried, sc.year)
-        res = run(eff, solver=solver)
+        res = run_pact(eff, solver=solver)
         t = res.shares.table
         inp, sol, rules = res.inputs, res.solution, res.rules
         e = inp.rate

@@ -563,9 +563,9 @@ def _indicators(population, gdp, participants) -> pd.DataFrame:
 
 def run_point(scenario, population, gdp, key, solver: SolverName | str | None = None):
     """:func:`solidarity.pipeline.run` on data and a key already loaded."""
-    from ..pipeline import run
+    from ..pipeline import run_pact
 
-    return run(scenario, solver=solver, data=(population, gdp), key=key)
+    return run_pact(scenario, solver=solver, data=(population, gdp), key=key)
 
 
 #: Columns of the long table a worker returns as whole numbers, and those

@@ -96,13 +96,13 @@ def solve(scenario, time_limit: float | None):
     :class:`~solidarity.pipeline.Result`, its summary in words and the API's
     answer as JSON (rendered here, so the server's event loop stays free)."""
     from ..outputs.summary import intro
-    from ..pipeline import run
+    from ..pipeline import run_pact
 
     if time_limit is not None:
         s = scenario.solver
         limit = min(time_limit, s.time_limit) if s.time_limit else time_limit
         scenario = replace(scenario, solver=replace(s, time_limit=limit))
-    res = run(scenario)
+    res = run_pact(scenario)
     text = intro(res)
     return res, text, json.dumps(render_payload(res, text), ensure_ascii=False).encode("utf-8")
 

@@ -1,0 +1,112 @@
+"""Stage: the EU's other solidarity designs, each run end to end.
+
+The adopted Pact runs through :func:`solidarity.pipeline.run` (key, optimiser,
+rules, verifier). The designs the EU tried or proposed before it have rules of
+their own (:class:`~solidarity.schema.Design`); each has a runner module here,
+``solidarity.designs.<name>``, exporting ``run(scenario, data, verify)`` that
+chains the design's stages (data, its law in :mod:`solidarity.pact`, its
+tables, its independent verifier) and returns a :class:`DesignResult`.
+:func:`solidarity.pipeline.run` calls :func:`run_design` for them, so every
+command that runs a scenario runs any design.
+
+Every design writes the tables ``design_states`` (one row per state: key
+share, persons, money, and the rule that gave them), ``pool`` and ``meta``,
+plus its own tables; ``compare`` and ``explain`` read them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InputError, Problem
+from ..inputs.data import Indicator
+from ..inputs.scenario import Scenario
+from ..schema import Design
+
+#: The runner module of each design.
+RUNNERS: dict[Design, str] = {
+    Design.RELOCATION_2015: "solidarity.designs.relocation2015",
+    Design.DUBLIN_IV: "solidarity.designs.dublin4",
+    Design.PACT_2020: "solidarity.designs.pact2020",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class DesignResult:
+    """A verified run of a design other than the adopted Pact.
+
+    Attributes
+    ----------
+    scenario : the scenario that ran (``scenario.design`` says which design).
+    population, gdp : the key's data, as for the Pact.
+    tables : every table the run writes, by registered name, each indexed by
+        its primary key (``design_states``, ``pool``, ``meta`` and the
+        design's own).
+    details : the design's own result object (its law's output).
+    verified : True when the design's independent verifier found nothing.
+    """
+
+    scenario: Scenario
+    population: Indicator
+    gdp: Indicator
+    tables: dict[str, pd.DataFrame]
+    details: Any = None
+    verified: bool = True
+
+    @property
+    def design(self) -> Design:
+        return self.scenario.design
+
+    def status_line(self) -> str:
+        """What the CLI says after a run (``<design>: computed, verified``)."""
+        return f"{self.design.value}: computed by its rules, " + ("verified" if self.verified else "NOT verified")
+
+    def intro(self) -> str:
+        """The run in a paragraph (the summary's opening): the design, its acts, the states."""
+        st = self.tables["design_states"]
+        roles = st["role"].value_counts()
+        acts = self.tables["meta"]["value"].get("design_acts", "")
+        return (f"{self.scenario.name} ({self.scenario.year}), design {self.design.value}"
+                + (f" ({acts})" if acts else "") + f": {int(roles.get('bound', 0))} states bound, "
+                f"{int(roles.get('beneficiary', 0))} benefitting; {self.status_line()}.")
+
+    def __repr__(self) -> str:
+        return (f"<DesignResult {self.scenario.name!r} ({self.scenario.year}), design {self.design.value}: "
+                f"{len(self.tables['design_states'])} states; tables: {', '.join(self.tables)}>")
+
+    def _repr_html_(self) -> str:
+        from ..outputs.notebook import block
+
+        return block(f"{self.scenario.name} ({self.scenario.year}), design {self.design.value}", [],
+                     {k: self.tables[k] for k in ("design_states", "pool") if k in self.tables},
+                     hint=f"Every table: .tables[name] ({', '.join(self.tables)}).")
+
+
+def run_design(scenario: Scenario, data: tuple[Indicator, Indicator] | None = None,
+               verify: bool = True) -> DesignResult:
+    """Run a scenario of a design other than the adopted Pact.
+
+    Raises
+    ------
+    InputError : the design is not available, or bad data for it.
+    VerificationError : a rule's outcome, re-derived independently, differs.
+    """
+    name = RUNNERS.get(scenario.design)
+    try:
+        mod = importlib.import_module(name) if name else None
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        mod = None
+    if mod is None:
+        raise InputError(Problem(scenario.path, "design.kind", scenario.design.value,
+                                 "this design cannot run in this version", "ammr"))
+    result: DesignResult = mod.run(scenario, data, verify)
+    return result
+
+
+__all__ = ["RUNNERS", "DesignResult", "run_design"]
