@@ -107,14 +107,20 @@ def _charts(comp, results) -> dict[str, bytes]:
     skipped with a message when charts cannot be drawn here."""
     try:
         from ..outputs.charts import compare_charts, data_source, study_source
-        from ..studies.compare import ITEMS
+        from ..studies.compare import DESIGN_ITEMS, ITEMS
 
-        d = comp.deltas()
+        # Runs under different designs are not variations of one another: each
+        # state's numbers are drawn side by side, for the items every design has.
+        designs = any("design_states" in r.tables for r in results)
+        d = comp.deltas(changed_only=not designs)
+        if designs:
+            d = d[d["metric"].isin(list(DESIGN_ITEMS))]
         units = {m: _AXES[u] for m, u in zip(d["metric"], d["unit"])}
         source = study_source([data_source(r.population, r.gdp) for r in results],
                               ", ".join(f"{lab} ({comp.names.get(lab, lab)})" for lab in comp.labels))
-        return compare_charts(d, baseline=comp.base, units=units, title="Comparison of scenarios",
-                              labels={m: _item_name(m) for m in ITEMS}, source=source)
+        return compare_charts(d, baseline=comp.base, units=units,
+                              title="Designs side by side" if designs else "Comparison of scenarios",
+                              labels={m: _item_name(m) for m in ITEMS}, source=source, values=designs)
     except ImportError as exc:
         say(f"charts skipped: {exc} (install with: pip install 'solidarity[charts]')")
         return {}

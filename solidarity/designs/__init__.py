@@ -17,7 +17,7 @@ plus its own tables; ``compare`` and ``explain`` read them.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -25,6 +25,7 @@ import pandas as pd
 from ..errors import InputError, Problem
 from ..inputs.data import Indicator
 from ..inputs.scenario import Scenario
+from ..outputs.summary import design_order
 from ..schema import Design
 
 #: The runner module of each design.
@@ -66,13 +67,9 @@ class DesignResult:
         return f"{self.design.value}: computed by its rules, " + ("verified" if self.verified else "NOT verified")
 
     def intro(self) -> str:
-        """The run in a paragraph (the summary's opening): the design, its acts, the states."""
-        st = self.tables["design_states"]
-        roles = st["role"].value_counts()
-        acts = self.tables["meta"]["value"].get("design_acts", "")
-        return (f"{self.scenario.name} ({self.scenario.year}), design {self.design.value}"
-                + (f" ({acts})" if acts else "") + f": {int(roles.get('bound', 0))} states bound, "
-                f"{int(roles.get('beneficiary', 0))} benefitting; {self.status_line()}.")
+        """The run in a paragraph (the summary's opening), read from its tables."""
+        from ..outputs.summary import design_intro
+        return design_intro(self.scenario, self.tables)
 
     def __repr__(self) -> str:
         return (f"<DesignResult {self.scenario.name!r} ({self.scenario.year}), design {self.design.value}: "
@@ -106,7 +103,11 @@ def run_design(scenario: Scenario, data: tuple[Indicator, Indicator] | None = No
         raise InputError(Problem(scenario.path, "design.kind", scenario.design.value,
                                  "this design cannot run in this version", "ammr"))
     result: DesignResult = mod.run(scenario, data, verify)
-    return result
+    missing = {"design_states", "pool", "meta"} - set(result.tables)
+    if missing:
+        raise RuntimeError(f"the {scenario.design.value} runner wrote no {', '.join(sorted(missing))} table")
+    order = design_order(result.tables)  # one order for the writers and the audit's summary check
+    return replace(result, tables={k: result.tables[k] for k in order})
 
 
 __all__ = ["RUNNERS", "DesignResult", "run_design"]

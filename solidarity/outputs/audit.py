@@ -142,7 +142,7 @@ def audit(outdir: str | Path, scenario: Scenario | None = None, key: str | Path 
 def _audit(outdir: Path, scenario: Scenario | None, key: str | Path | None,
            trusted: list[Path]) -> list[Finding]:
     from ..inputs.data import load_data
-    from ..pact.verify import verify_outcomes
+    from ..pact.verifiers import verify_run
     from .output import MANIFEST, check_manifest
 
     outdir = Path(outdir)
@@ -180,7 +180,7 @@ def _audit(outdir: Path, scenario: Scenario | None, key: str | Path | None,
         except (OSError, ValueError, KeyError) as exc:
             found.append(Finding(rel or str(folder), f"the tables cannot be read back ({type(exc).__name__}: {exc})"))
             continue
-        found += [Finding(f"{rel}tables", v) for v in verify_outcomes(own, population, gdp, tables)]
+        found += [Finding(f"{rel}tables", v) for v in verify_run(own, population, gdp, tables)]
         found += [Finding(f"{rel}summary.md", v) for v in _check_summary(folder, own, tables)]
         read[folder] = (own, tables)
     found += _check_ledger(outdir, read)
@@ -199,16 +199,19 @@ def _check_summary(folder: Path, scenario: Scenario, tables: dict[str, pd.DataFr
     from types import SimpleNamespace
 
     from .report import to_markdown
-    from .summary import intro
+    from .summary import design_order, intro
 
     path = folder / "summary.md"
     if not path.is_file():
         return []
     text = path.read_text(encoding="utf-8")
-    out = verify_summary(scenario, tables, text)
+    # The Pact's opening sentences are re-derived by the verifier; a design's
+    # opening is checked with the rest of the file, rendered again below.
+    out = [] if "design_states" in tables else verify_summary(scenario, tables, text)
     if out:
         return out
-    ordered = {k: tables[k] for k in _RUN_ORDER if k in tables}
+    order = design_order(tables) if "design_states" in tables else [k for k in _RUN_ORDER if k in tables]
+    ordered = {k: tables[k] for k in order}
     want = to_markdown(ordered, f"{scenario.name} ({scenario.year})",
                        intro(SimpleNamespace(scenario=scenario, tables=tables))).decode("utf-8")
     if want != text:

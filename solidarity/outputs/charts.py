@@ -746,7 +746,7 @@ def parameter_label(path: str) -> str:
 def compare_figures(deltas: pd.DataFrame, baseline: str | None = None,
                     units: Mapping[str, tuple[str, float]] | None = None,
                     title: str = "", labels: Mapping[str, str] | None = None,
-                    source: str = "") -> dict[str, Any]:
+                    source: str = "", values: bool = False) -> dict[str, Any]:
     """Per-state changes between scenarios, one figure per metric
     (stem ``compare_<metric>``).
 
@@ -765,16 +765,20 @@ def compare_figures(deltas: pd.DataFrame, baseline: str | None = None,
     ``units`` maps the metric to ``(axis unit, divisor)``; titles and axes
     name the metric as ``labels`` says, else as the table registry
     describes it (:func:`readable`). ``source`` is the line at the foot.
+
+    ``values=True`` draws the ``value`` of every label side by side instead
+    (the baseline too; stem ``compare_values_<metric>``): for runs that are
+    not variations of one another, such as one year under several designs.
     """
-    return _draw(_compare_charts, deltas, baseline, units or {}, title, labels or {}, source=source)
+    return _draw(_compare_charts, deltas, baseline, units or {}, title, labels or {}, values, source=source)
 
 
 def compare_charts(deltas: pd.DataFrame, baseline: str | None = None,
                    units: Mapping[str, tuple[str, float]] | None = None,
                    title: str = "", labels: Mapping[str, str] | None = None,
-                   source: str = "") -> dict[str, bytes]:
+                   source: str = "", values: bool = False) -> dict[str, bytes]:
     """:func:`compare_figures` as files (``compare_<metric>.png`` / ``.svg``)."""
-    return save(compare_figures(deltas, baseline, units, title, labels, source))
+    return save(compare_figures(deltas, baseline, units, title, labels, source, values))
 
 
 def _by_name(geos: Iterable) -> list:
@@ -783,7 +787,9 @@ def _by_name(geos: Iterable) -> list:
                                                       KNOWN_CODES.get(str(g), str(g)), str(g)))
 
 
-def _compare_charts(deltas, baseline, units, title, names) -> dict[str, Any]:
+def _compare_charts(deltas, baseline, units, title, names, values=False) -> dict[str, Any]:
+    """Long because one loop draws every metric's chart: bars, labels, axes, legend and title
+    share its variables (deltas against the base, or values side by side)."""
     from matplotlib.patches import Patch
 
     d = deltas.reset_index() if deltas.index.names != [None] else deltas
@@ -796,8 +802,9 @@ def _compare_charts(deltas, baseline, units, title, names) -> dict[str, Any]:
         dm = d[d["metric"] == metric]
         name = str(names.get(metric) or readable(str(metric))).strip()
         all_labels = list(dict.fromkeys(dm["label"]))
-        labels = [lab for lab in all_labels
-                  if lab != baseline and dm.loc[dm["label"] == lab, "delta"].notna().any()]
+        col = "value" if values else "delta"
+        labels = [lab for lab in all_labels if (values or lab != baseline)
+                  and dm.loc[dm["label"] == lab, col].notna().any()]
         base = baseline if baseline is not None else next((lab for lab in all_labels if lab not in labels), None)
         geos = _by_name(dm["geo"])
         unit, div = units.get(metric) or metric_unit(str(metric))
@@ -808,7 +815,7 @@ def _compare_charts(deltas, baseline, units, title, names) -> dict[str, Any]:
         h = 0.8 / k
         lo = hi = 0.0
         for li, lab in enumerate(labels):
-            v = (dm[dm["label"] == lab].groupby("geo")["delta"].sum(min_count=1)
+            v = (dm[dm["label"] == lab].groupby("geo")[col].sum(min_count=1)
                  .reindex(geos).to_numpy(dtype=float, na_value=np.nan) / div)
             pos = y + (k - 1) / 2 * h - li * h
             ax.barh(pos, np.nan_to_num(v), height=h * 0.9, color=colours[li % len(colours)])
@@ -818,7 +825,8 @@ def _compare_charts(deltas, baseline, units, title, names) -> dict[str, Any]:
                 for p, x in zip(pos, v):
                     if not np.isfinite(x):
                         continue
-                    ax.text(x, p, f" {_signed(x, unit)} " if x else " 0 ", va="center",
+                    shown = _signed(x, unit).lstrip("+") if values else _signed(x, unit)
+                    ax.text(x, p, f" {shown} " if x else " 0 ", va="center",
                             fontsize=6.5 if k > 1 else 7.5, ha="right" if x < 0 else "left",
                             color="#222222" if x else GREY)
         span = (hi - lo) or 1.0
@@ -832,9 +840,13 @@ def _compare_charts(deltas, baseline, units, title, names) -> dict[str, Any]:
         ax.tick_params(axis="y", length=0)
         if unit in ("persons", ""):
             _thousands(ax.xaxis)
-        ax.set_xlabel(f"Change in {name[:1].lower() + name[1:]}"
-                      + (", percentage points" if unit == "%" else f", {unit}" if unit else ""))
-        ax.set_title("Change per state" + (f" against {base}" if base is not None else ""), loc="left")
+        if values:
+            ax.set_xlabel(name[:1].upper() + name[1:] + (f", {unit}" if unit else ""))
+            ax.set_title("Per state, each run side by side", loc="left")
+        else:
+            ax.set_xlabel(f"Change in {name[:1].lower() + name[1:]}"
+                          + (", percentage points" if unit == "%" else f", {unit}" if unit else ""))
+            ax.set_title("Change per state" + (f" against {base}" if base is not None else ""), loc="left")
         if labels:
             fig.legend(handles=[Patch(facecolor=colours[i % len(colours)], label=str(lab))
                                 for i, lab in enumerate(labels)], loc="outside lower center",
@@ -843,7 +855,7 @@ def _compare_charts(deltas, baseline, units, title, names) -> dict[str, Any]:
             ax.text(0.5, 0.5, "no differences to draw", transform=ax.transAxes, ha="center", color=GREY)
         head = (title or "Comparison of scenarios") + f": {name[:1].lower() + name[1:]}"
         fig.suptitle(head, x=0.01, ha="left", fontsize=12, fontweight="bold")
-        out.update(_save(fig, f"compare_{_fname(metric)}", head))
+        out.update(_save(fig, f"compare_{'values_' if values else ''}{_fname(metric)}", head))
     return out
 
 

@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
 from ..numbers import eur, group
 
 
@@ -15,9 +20,35 @@ def _names(geos: list[str]) -> str:
     return geos[0] if len(geos) == 1 else ", ".join(geos[:-1]) + " and " + geos[-1]
 
 
+def design_order(tables: Mapping[str, Any]) -> list[str]:
+    """The order in which a design's run writes its tables: ``design_states``,
+    the design's own tables by name, then ``pool`` and ``meta``."""
+    own = sorted(k for k in tables if k not in ("design_states", "pool", "meta"))
+    return [k for k in ("design_states", *own, "pool", "meta") if k in tables]
+
+
+def design_intro(scenario, t: Mapping[str, pd.DataFrame]) -> str:
+    """A design's run in a paragraph: the design and its acts, who is bound,
+    what moves (persons and money), all read from its tables."""
+    st = t["design_states"]
+    meta = t["meta"]["value"]
+    acts = str(meta.get("design_acts", "")) if "design_acts" in meta.index else ""
+    roles = st["role"].value_counts()
+    persons = int(st["persons"].fillna(0).sum())
+    parts = [f"{scenario.name} ({scenario.year}), design {scenario.design.value}" + (f" ({acts})" if acts else "")
+             + f": {int(roles.get('bound', 0))} states bound, {int(roles.get('beneficiary', 0))} benefitting; "
+             f"{num(persons)} persons to be taken in."]
+    paid, got = int(st["pays_eur"].fillna(0).sum()), int(st["receives_eur"].fillna(0).sum())
+    if paid or got:
+        parts.append(f"Money: EUR {num(paid)} paid by states, EUR {num(got)} received.")
+    return " ".join(parts)
+
+
 def intro(res) -> str:
-    """A short prose summary of a run."""
+    """A short prose summary of a run (a design's run: :func:`design_intro`)."""
     sc, t = res.scenario, res.tables
+    if "design_states" in t:
+        return design_intro(sc, t)
     pool, ob = t["pool"], t["obligations"]
 
     def amt(item: str) -> int:
