@@ -626,9 +626,14 @@ def _check_needs(c: _Context) -> list[str]:
             nf = sum(c.need[b][_FIN] for b in c.benef)
             drop = max(0, c.u[t] - c.spare(_FIN))  # money the beneficiaries would no longer receive
             after = min(Fraction(c.received_total(t) + 1, nt), Fraction(c.received_total(_FIN) - drop, nf))
-            # ... taken from states without SAR arrivals, or from the SAR states' margin above the target
-            sar_ok = not c.sar or drop <= max(0, sar_got - target) or \
-                drop <= sum(c.y[b][_FIN] for b in c.benef if b not in c.sar)
+            # ... taken from states without SAR arrivals, or from the SAR states' margin above the target.
+            # Taken from the others only if the SAR states' money can still be sent to them after the
+            # shift: nobody sends to itself, so a SAR state's own money pledge cannot reach it (a
+            # sufficient condition: the money of the states other than the SAR states covers theirs).
+            sar_fed = sum(c.y[b][_FIN] + (c.p[b][_FIN] if b in c.p else 0) for b in c.sar) \
+                <= c.pledged_total(_FIN) - drop
+            sar_ok = not c.sar or drop <= max(0, sar_got - target) or (
+                sar_fed and drop <= sum(c.y[b][_FIN] for b in c.benef if b not in c.sar))
             movable = [g for g in free if _money_room(c, g, more=False, amount=c.u[t])
                        and (c.bounds(g)[1][t] is None or c.p[g][t] < c.bounds(g)[1][t])
                        and any(b != g and c.y[b][t] < c.need[b][t] for b in c.benef)]  # a unit someone can take
