@@ -23,8 +23,9 @@ def _pool_section(pool: pd.DataFrame) -> Section:
     c = pool.loc["correction"]
     return Section("pool", "The pool and the correction (COM(2020) 610 Art 52-53)", (
         Fact("need", "The pool needs relocations and sponsored returns for {need}; pledges cover "
-             "{pledged} ({short}).", {"need": _p(pool.at["need", "amount"]), "pledged": _p(pool.at["pledged", "amount"]),
-                            "short": Value(str(pool.at["pledged", "status"]), "text")}),
+             "{pledged} ({short}).", {"need": _p(pool.at["need", "amount"]),
+                                      "pledged": _p(pool.at["pledged", "amount"]),
+                                      "short": Value(str(pool.at["pledged", "status"]), "text")}),
         Fact("correction", "The correction is {status}: the shortfall of {gap} is compared with {limit} "
              "(more than that triggers it).", {"status": Value(str(c["status"]), "text"),
                                                "gap": _p(c["amount"]), "limit": _p(c["reference"])}),
