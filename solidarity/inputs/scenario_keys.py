@@ -93,6 +93,9 @@ SECTIONS: tuple[Section, ...] = (
                       "proposed before it; the other keys belong to that design (see its section)."),
     *(Section(f"design.{d.value}", f"Keys of [design] when kind = \"{d.value}\".") for d in Design
       if designs.keys(d)),
+    # a design's nested tables ([design.pledges.CODE] ...): one section each
+    *(Section(f"design.{d.value}.{t}", f"[design.{t}] when kind = \"{d.value}\".") for d in Design
+      for t in dict.fromkeys(k[0].rpartition(".")[0] for k in designs.keys(d)) if t),
     Section("variants.NAME", "A variant: a block mirroring the file's tables, applied with `--variant NAME`. "
                              "Precedence: command line over variant over file over defaults."),
 )
