@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import solidarity
@@ -188,3 +190,24 @@ def test_cli_refuses_an_earmark_above_the_recorded_money(tmp_path):
     r = CliRunner().invoke(app, ["run", str(bad), "-o", str(tmp_path / "o")])
     assert r.exit_code == ExitCode.INVALID_INPUT
     assert "states.BE.third_country_eur" in r.output and "101" in r.output and "0 to 100" in r.output
+
+
+# --- invariants -------------------------------------------------------------------------------------
+
+@given(at=st.integers(0, 6_576_060), be=st.integers(0, 8_367_873), need=st.integers(0, 20_000_000))
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_earmarks_are_never_distributed_and_always_covered(at, be, need):
+    """For any earmarks within the obligations and any money need: the run
+    is verified, every obligation is met, each state's money covers its
+    earmark, and the beneficiary receives at most the money not earmarked
+    (all of it, up to its need)."""
+    text = WORKED.format(need=need).replace("third_country_eur = 1_000_000", f"third_country_eur = {at}") + \
+        f"[states.BE]\nthird_country_eur = {be}\n"
+    res = _run(text)
+    pl = res.tables["pledges"]
+    money = {g: int(pl.at[(g, "financial"), "units"]) for g in ("AT", "BE")}
+    assert money["AT"] >= at and money["BE"] >= be
+    assert int(res.tables["obligations"]["unmet_eur"].sum()) == 0
+    got = int(res.tables["beneficiaries"].at[("EL", "financial"), "received"])
+    assert got == min(need, sum(money.values()) - at - be)
+    assert int(pl.xs("financial", level="type")["called_units"].sum()) == got
