@@ -30,6 +30,7 @@ from .inputs.data import Indicator, load_data
 from .inputs.scenario import Scenario, StateSettings
 from .numbers import eur
 from .optimise.allocate import calls, flows
+from .optimise.earmark import gross_solution, net_input
 from .optimise.model import ALT, REL, MilpProblem, ModelInput, Solution, build, check_exact
 from .optimise.solve import SolveResult, solve
 from .pact.key import FairShares, ceil_div, fair_shares, half_up
@@ -131,6 +132,12 @@ def preferred_pledge(st: StateSettings, obligation: int, rate: int) -> list[int]
         f = st.preferred.financial
         return [r, max(0, obligation - rate * r - a) if f is None else f, a]
     return [0, 0, 0]
+
+
+def earmarks(scenario: Scenario, geos) -> np.ndarray:
+    """(n,) EUR of each state's money earmarked for third-country actions
+    (Art 56(2)(b), Art 64; see :mod:`solidarity.optimise.earmark`)."""
+    return np.array([scenario.state(g).third_country_eur for g in geos], dtype=np.int64)
 
 
 def model_input(scenario: Scenario, shares: FairShares) -> ModelInput:
@@ -311,8 +318,10 @@ def run_pact(scenario: Scenario, solver: SolverName | str | None = None,
         shares = compute_shares(scenario, population, gdp, key)
     with t("model_input"):
         inputs = model_input(scenario, shares)
+        earmark = earmarks(scenario, inputs.contributors)
+        distributable = net_input(inputs, earmark)  # Art 64: earmarked money is not distributed
     with t("build"):
-        problem = build(inputs)
+        problem = build(distributable)
         too_big = check_exact(problem)
     if too_big:
         raise InputError(Problem(scenario.path, "pool, needs", "; ".join(too_big),
@@ -332,13 +341,14 @@ def run_pact(scenario: Scenario, solver: SolverName | str | None = None,
     if not result.ok:
         raise SolveError(f"{result.solver}: no usable solution at level '{result.level}' "
                          f"(status {result.status.value}: {result.message})")
-    sol = result.solution
-    assert sol is not None
+    assert result.solution is not None
+    net = result.solution
     with t("calls"):
-        called = calls(inputs, sol.pledges, sol.received)
+        called = calls(distributable, net.pledges, net.received)
     with t("flows"):
         alloc = Allocation(called=called,
-                           flows=flows(inputs, called, sol.received, scenario.allocation.flows))
+                           flows=flows(distributable, called, net.received, scenario.allocation.flows))
+    sol = gross_solution(inputs, net, earmark)
     with t("rules"):
         rules = apply_rules(scenario, shares, inputs, sol, alloc)
     with t("tables"):
@@ -359,6 +369,7 @@ __all__ = [
     "Rules",
     "apply_rules",
     "compute_shares",
+    "earmarks",
     "load_data",
     "model_input",
     "preferred_pledge",

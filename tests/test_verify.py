@@ -861,6 +861,48 @@ forgery("m-unallocated", "2026-adopted",
     _set("pledges", ("DE", "financial"), "unallocated_units", 5))
 
 
+# --- money earmarked for third countries (Art 56(2)(b), Art 64) ---------------------------------
+
+TC = "designs/2026-third-country"
+forgery("m-tc-column", TC, r"^pledges: BE financial: third_country_eur 1000000, the scenario earmarks 2000000$")(
+    _set("pledges", ("BE", "financial"), "third_country_eur", 1_000_000))
+forgery("m-tc-below", TC, r"^pledges: FR: money 9000000 below its third-country earmark 10000000$")(
+    _set("pledges", ("FR", "financial"), "units", 9_000_000))
+forgery("m-tc-unallocated", TC, r"^pledges: NL financial: unallocated_units 5 is not units - called_units - "
+        r"third_country_eur = 0$")(_set("pledges", ("NL", "financial"), "unallocated_units", 5))
+forgery("m-tc-pool-amount", TC, r"^pool: third_country_eur \(17000001, \d+\), re-derived \(17000000, \d+\)$")(
+    _set("pool", "third_country_eur", "amount", add=1))
+
+
+@forgery("m-tc-pool-missing", TC, r"^pool: the row third_country_eur is missing$")
+def _(res, t):
+    t["pool"] = t["pool"].drop(index="third_country_eur")
+
+
+@forgery("m-tc-pool-extra", "2026-adopted", r"^pool: a third_country_eur row, but the scenario earmarks nothing$")
+def _(res, t):
+    pool = t["pool"]
+    t["pool"] = pd.concat([pool, pool.loc[["financial_pledged"]].rename(index={"financial_pledged":
+                                                                                "third_country_eur"})])
+
+
+# the calls are checked on the money a beneficiary can call on: BE's EUR 12.9 million less its earmark
+@forgery("tc-earmark-distributed", TC, r"^calls: BE is called on for 12900000 of its 10900000 financial",
+         r"^pledges: BE financial: unallocated_units 0 is not units - called_units - third_country_eur = -2000000$")
+def _(res, t):
+    """BE's earmarked EUR 2 million sent to Cyprus as if it were pool money."""
+    assert units(t, "BE", "financial", "third_country_eur") == 2_000_000
+    shift(t, "BE", "financial", 0, 2_000_000)
+    receive(t, "CY", "financial", 2_000_000)
+    send(t, "BE", "CY", "financial", 2_000_000)
+
+
+def test_18_earmarked_money_sent_to_a_beneficiary_is_rejected():
+    """Art 64: money earmarked for third countries is never called by a
+    benefitting state; a table that distributes it is refused."""
+    rejected("tc-earmark-distributed")
+
+
 @forgery("m-deviation-hidden", "alternative-capped",
          r"^pledges: NL financial: preferred_units \d+ and deviation_units 0, its recorded or stated amount gives "
          r"\d+ and \d+$",
@@ -1210,6 +1252,9 @@ CATALOGUE = [
     r"^obligations: \w\w: obligation_eur \d+ is not the shares table's",
     r"^pledges: \w\w \w+: source", r"^pledges: \w\w \w+: -?\d+ outside its limits", r"^pledges: \w\w \w+: value_eur",
     r"^pledges: \w\w \w+: unallocated_units", r"^pledges: \w\w \w+: preferred_units", r"^pledges: \w\w \w+: limits",
+    r"^pledges: \w\w \w+: third_country_eur", r"^pledges: \w\w: money -?\d+ below its third-country earmark",
+    r"^pool: the row third_country_eur is missing", r"^pool: third_country_eur \(",
+    r"^pool: a third_country_eur row, but",
     r"^obligations: \w\w: value -?\d+, unmet", r"^obligations: \w\w: deviation_value_eur",
     r"^obligations: \w\w: source", r"^obligations: \w\w: assumed_value_eur",
     r"^\w\w: pledges worth \d+ EUR exceed its obligation", r"^\w\w: EUR \d+ of its obligation is unmet",

@@ -20,12 +20,19 @@ def examples_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "_scenarios"
 
 
+#: A folder of single scenarios, one per design (listed as ``designs/NAME``), not a cycle.
+DESIGNS_FOLDER = "designs"
+
+
 def example_names() -> list[str]:
-    """Bundled examples: one scenario file each, or a folder (a cycle of years)."""
+    """Bundled examples: one scenario file each, or a folder (a cycle of years);
+    the scenarios of the designs folder each by its own name."""
     root = examples_dir()
     files = [p.stem for p in root.glob("*.toml")]
-    folders = [p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.toml"))]
-    return sorted(files + folders)
+    folders = [p.name for p in root.iterdir()
+               if p.is_dir() and p.name != DESIGNS_FOLDER and any(p.glob("*.toml"))]
+    designs = [f"{DESIGNS_FOLDER}/{p.stem}" for p in (root / DESIGNS_FOLDER).glob("*.toml")]
+    return sorted(files + folders + designs)
 
 
 def _source(name: str) -> Path:

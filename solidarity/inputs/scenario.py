@@ -87,6 +87,11 @@ class StateSettings:
     implemented: Fraction = Fraction(1)  #: share of non-financial pledges implemented (Art 60(3))
     credit_eur: int = 0  #: crisis credit usable this cycle (CR Art 9), EUR
     carried_relocations: int = 0  #: relocation pledges left unimplemented from earlier cycles
+    #: EUR of the money pledge earmarked for actions in or in relation to third
+    #: countries (AMMR Art 56(2)(b), Art 64): counted in the fair share, not
+    #: distributed to the benefitting states. For a state without a recorded
+    #: pledge it is also the floor of its money (``minimum.financial``).
+    third_country_eur: int = 0
 
     @property
     def recorded(self) -> bool:
@@ -297,7 +302,7 @@ _POOL = {"relocations", "financial_eur", "equivalence_eur", "sar_share", "redist
          "proposal_relocations", "proposal_financial_eur"}
 _ALLOCATION = {"priority", "flows"}
 _STATE = {"status", "deduction", "fixed", "min", "max", "preferred", "mix", "note", "implemented",
-          "credit_eur", "carried_relocations"}
+          "credit_eur", "carried_relocations", "third_country_eur"}
 _BENEF = {"needs", "sar", "note"}
 _SOLVER = {"name", "time_limit", "mip_gap"}
 _AMOUNT_KEYS = {t.toml_key: t for t in TYPES}
@@ -969,19 +974,45 @@ def _states(c: _Checker, doc: Any, participants: tuple[str, ...],
             if a is not None and b is not None and a > b:
                 c.add(f"{path}.min.{t.toml_key}", a, f"greater than max ({b})", f"a value <= {b}")
         implemented = c.fraction(body, "implemented", path)
+        third = c.integer(body, "third_country_eur", path, what=_EUROS) or 0
+        lo = _third_country(c, path, third, fixed, lo, hi)
         out[code] = StateSettings(
             geo=code, status=status, deduction=deduction if deduction is not None else Fraction(0),
             fixed=fixed, minimum=lo, maximum=hi, preferred=pref, mix=mix,
             note=c.string(body, "note", path) or "",
             implemented=Fraction(1) if implemented is None else implemented,
             credit_eur=c.integer(body, "credit_eur", path, what=_EUROS) or 0,
-            carried_relocations=c.integer(body, "carried_relocations", path, what=_PERSONS) or 0)
+            carried_relocations=c.integer(body, "carried_relocations", path, what=_PERSONS) or 0,
+            third_country_eur=third)
         if deduction is None and code in benefs:
             out[code] = _benefitting_default(out[code])
     for code in benefs:
         if code not in out and code in participants:
             out[code] = _benefitting_default(StateSettings(geo=code))
     return dict(sorted(out.items()))
+
+
+def _third_country(c: _Checker, path: str, third: int, fixed: Amounts | None, lo: Amounts,
+                   hi: Amounts) -> Amounts:
+    """The money earmarked for third-country actions (Art 56(2)(b), Art 64)
+    is part of the state's money pledge: within a recorded pledge's money,
+    below a stated cap; for a pledge the model chooses, a floor on the money
+    (the floors returned: the larger of a stated floor and the earmark)."""
+    if third == 0:
+        return lo
+    key = f"{path}.third_country_eur"
+    if fixed is not None:
+        if third > (fixed.financial or 0):
+            c.add(key, third, f"more than the recorded money pledge (fixed.financial_eur = {_n(fixed.financial or 0)})",
+                  f"whole euros from 0 to {_n(fixed.financial or 0)}")
+        return lo
+    cap = hi.financial
+    if cap is not None and third > cap:
+        c.add(key, third, f"more than the money cap (max.financial_eur = {_n(cap)})",
+              f"whole euros from 0 to {_n(cap)}")
+        return lo
+    from dataclasses import replace
+    return replace(lo, financial=max(lo.financial or 0, third))
 
 
 def _benefitting_default(st: StateSettings) -> StateSettings:

@@ -189,6 +189,14 @@ KEYS: tuple[Key, ...] = (
         "crisis credit usable in this cycle (Regulation (EU) 2024/1359, Art 9); set by `solidarity cycle`"),
     Key("states.CODE.carried_relocations", "whole number", _PERSONS, "0",
         "relocation pledges left unimplemented from earlier cycles; set by `solidarity cycle`"),
+    # Whole euros rather than a share of the money: a share needs the money
+    # pledge, which for a state the model chooses for is known only after the
+    # solve; an amount is what a state earmarks (and what the tables report).
+    Key("states.CODE.third_country_eur", "whole number", _EUROS + "; at most fixed.financial_eur for a recorded "
+        "pledge, at most max.financial_eur for a cap", "0",
+        "money earmarked for actions in or in relation to third countries (Art 56(2)(b), Art 64): counted in the "
+        "fair share like any money, not distributed to the benefitting states; without a recorded pledge, a "
+        "floor on the state's money (source stated)"),
     *_amount_keys("states.CODE.fixed", "0"),
     *_amount_keys("states.CODE.min", "no floor"),
     *_amount_keys("states.CODE.max", "no cap"),

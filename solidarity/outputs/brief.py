@@ -54,6 +54,7 @@ POOL_ITEMS = {
     "financial_received": "Financial contributions received",
     "alternative_pledged": "Alternative measures pledged",
     "alternative_received": "Alternative measures received",
+    "third_country_eur": "of the money, earmarked for third countries (Art 64)",
     "sar_target": "Search-and-rescue target",
     "art63_1_voluntary_offsets": "Voluntary offsets (Art 63(1))",
     "art63_3a_needs_threshold": "Needs threshold (Art 63(3)(a))",
@@ -298,9 +299,12 @@ def _states_section(tables) -> str:
     head = [_th("State")]
     if shares is not None:
         head += [_th("Fair share", "EUR", True), _th("Deduction", "", True)]
+    # Art 56(2)(b), Art 64: a column only where some money is earmarked for third countries
+    third = "third_country_eur" in pl.columns and bool(pl["third_country_eur"].fillna(0).astype("int64").any())
     head += [_th("Obligation", "EUR", True), _th("Relocations", "persons", True),
-             _th("Financial", "EUR", True), _th("Alternative", "EUR", True), _th("Pledged value", "EUR", True),
-             _th("Unmet", "EUR", True), _th("Source")]
+             _th("Financial", "EUR", True)] + ([_th("of it, third countries", "EUR", True)] if third else []) + [
+             _th("Alternative", "EUR", True), _th("Pledged value", "EUR", True), _th("Unmet", "EUR", True),
+             _th("Source")]
     if offsets is not None:
         head.append(_th("Offsets owed", "persons", True))
     rows: list[list[str]] = []
@@ -315,10 +319,12 @@ def _states_section(tables) -> str:
         elif shares is not None:
             r += [_td(""), _td("")]
         vals |= {"obl": int(ob.at[g, "obligation_eur"]), "rel": units(g, "relocation"),
-                 "fin": units(g, "financial"), "alt": units(g, "alternative"),
-                 "val": int(ob.at[g, "pledged_value_eur"]), "unmet": int(ob.at[g, "unmet_eur"])}
-        r += [_ncell(vals["obl"]), _ncell(vals["rel"]), _ncell(vals["fin"]), _ncell(vals["alt"]),
-              _ncell(vals["val"]), _ncell(vals["unmet"], warn=True)]
+                 "fin": units(g, "financial")}
+        if third:
+            vals["third"] = units(g, "financial", "third_country_eur")
+        vals |= {"alt": units(g, "alternative"), "val": int(ob.at[g, "pledged_value_eur"]),
+                 "unmet": int(ob.at[g, "unmet_eur"])}
+        r += [_ncell(vals[k]) for k in vals if k != "fair" and k != "unmet"] + [_ncell(vals["unmet"], warn=True)]
         src = str(ob.at[g, "source"])
         r.append(_td(f'<span class="src {esc(src)}">{esc(src)}</span>', raw=True))
         if offsets is not None:
@@ -330,13 +336,18 @@ def _states_section(tables) -> str:
     foot = [_td("Total")]
     if shares is not None:
         foot += [_td(num(total.get("fair", 0)), "n"), _td("")]
-    foot += [_td(num(total[k]), "n") for k in ("obl", "rel", "fin", "alt", "val", "unmet")] + [_td("")]
+    foot += [_td(num(total[k]), "n") for k in ("obl", "rel", "fin", "third", "alt", "val", "unmet")
+             if k != "third" or third] + [_td("")]
     if offsets is not None:
         foot.append(_td(num(total.get("off", 0)), "n"))
     note = ("Pledged value counts relocations at EUR " + num(rate) + " each. " if rate else "")
     note += ("Source: <b>recorded</b> is the pledge in the Council act; <b>stated</b> is the state's own "
              "preference, floors or caps; <b>assumed</b> means the state stated nothing and the model chose "
              "its mix (each state has full discretion over the mix, Art 56).")
+    if third:
+        note += (" Of the money, the part earmarked for actions in or in relation to third countries "
+                 "(Art 56(2)(b), Art 64) counts in the fair share and is not distributed to the benefitting "
+                 "states.")
     if offsets is not None:
         note += (" Offsets owed are mandatory responsibility offsets (Art 63(3)), in addition to the pledges.")
     if meta.get("benefitting_states_deducted_by_default", "none") != "none":

@@ -23,7 +23,7 @@ from .. import __version__
 from ..inputs.data import Indicator
 from ..inputs.scenario import Scenario
 from ..numbers import decimal, group
-from ..optimise.model import ModelInput, Solution
+from ..optimise.model import FIN, ModelInput, Solution
 from ..optimise.solve import SolveResult
 from ..pact.apportionment import TIE_RULE
 from ..pact.key import FairShares
@@ -95,6 +95,7 @@ def build_tables(scenario: Scenario, population: Indicator, gdp: Indicator, shar
         "model_chooses": inp.free, "assumed_value_eur": assumed_value}))
 
     called = alloc.called
+    earmark = [scenario.state(g).third_country_eur for g in C]
     rows = []
     for i, g in enumerate(C):
         told = inp.recorded[i] or inp.stated[i]
@@ -108,11 +109,15 @@ def build_tables(scenario: Scenario, population: Indicator, gdp: Indicator, shar
                          "deviation_units": int(dev[i, t]) if told else None,
                          "min_units": lo if lo > 0 or inp.recorded[i] else None,
                          "max_units": hi if hi >= 0 else None, "limit": limit,
-                         "called_units": int(called[i, t]), "unallocated_units": got - int(called[i, t])})
+                         "called_units": int(called[i, t]),
+                         "unallocated_units": got - int(called[i, t]) - (earmark[i] if t == FIN else 0),
+                         "third_country_eur": earmark[i] if t == FIN else None})
     pledges = frame("pledges", rows)
     flows = flows_table(inp, alloc.flows)
 
-    caps = _receipt_caps(inp, p)
+    distributable = p.copy()  # Art 64: earmarked money reaches no beneficiary
+    distributable[:, FIN] -= np.array(earmark, dtype=np.int64)
+    caps = _receipt_caps(inp, distributable)
     brow = []
     for b, h in enumerate(B):
         for t, typ in enumerate(TYPES):
@@ -189,6 +194,12 @@ def pool_table(scenario: Scenario, shares: FairShares, inp: ModelInput, sol: Sol
             {"item": f"{typ.value}_received", "unit": typ.unit, "amount": int(got[t]), "reference": need,
              "shortfall": need - int(got[t]), "rule": "Art 60(2): distributed by needs"},
         ]
+    earmarked = sum(scenario.state(g).third_country_eur for g in inp.contributors)
+    if earmarked:  # only where a scenario earmarks: the other pools' tables stay as they were
+        rows.append({"item": "third_country_eur", "unit": "EUR", "amount": earmarked,
+                     "reference": int(sol.pledges[:, FIN].sum()),
+                     "rule": "Art 56(2)(b), Art 64: money earmarked for actions in or in relation to third "
+                             "countries; in the fair shares, not distributed to the benefitting states"})
     rows.append({"item": "sar_target", "unit": "EUR", "amount": sol.sar_received, "reference": inp.sar_target,
                  "shortfall": sol.sar_shortfall,
                  "rule": f"Art 57(2): sar_share {float(pool.sar_share):g} of the obligations, "

@@ -93,9 +93,11 @@ def _needs_and_calls(pool, crisis=None) -> list[str]:
     and what was pledged but not called (pledged beyond the needs; in a
     crisis, the part the plan takes is named)."""
     recv, short, idle = [], [], []
+    # Art 64: money earmarked for third countries is pledged for them, not idle
+    earmarked = int(pool.at["third_country_eur", "amount"]) if "third_country_eur" in pool.index else 0
     for typ, say in _TYPES:
         need, got = int(pool.at[f"{typ}_received", "reference"]), int(pool.at[f"{typ}_received", "amount"])
-        pledged = int(pool.at[f"{typ}_pledged", "amount"])
+        pledged = int(pool.at[f"{typ}_pledged", "amount"]) - (earmarked if typ == "financial" else 0)
         if need:
             recv.append(_RECEIVED[typ](got, need))
         if need > got:
@@ -109,6 +111,10 @@ def _needs_and_calls(pool, crisis=None) -> list[str]:
         out.append(("Needs that stay short: " + _names(short) + ".") if short else "Every need is met in full.")
     if idle:
         out.append("Pledged and not called (beyond the needs): " + _names(idle) + ".")
+    if earmarked:
+        out.append(f"{eur(earmarked)} of the money pledged is earmarked for actions in or in relation to third "
+                   "countries (Art 56(2)(b), Art 64): it counts in the fair shares and is not distributed "
+                   "to the benefitting states.")
     return out
 
 

@@ -113,7 +113,11 @@ REGISTRY: dict[str, TableSpec] = {t.name: t for t in (
         _c("limit", "str", "text", "what holds the pledge: recorded, floor, cap, or empty"),
         _c("called_units", "int", "unit", "allocated to beneficiaries: the same share of every "
            "pledge of this type (Art 60(3)), whole units"),
-        _c("unallocated_units", "int", "unit", "pledged but not called"),
+        _c("unallocated_units", "int", "unit", "pledged but not called (money: nor earmarked for third "
+           "countries)"),
+        _c("third_country_eur", "Int", "EUR", "money row: the part earmarked for actions in or in relation "
+           "to third countries (Art 56(2)(b), Art 64), counted in the fair share, never called by a "
+           "beneficiary; empty on the other rows"),
     )),
     TableSpec("flows", "who sends what to whom", (GEO, BENEFICIARY, TYPE), (
         _c(GEO, "str", "code", "contributing state"), _c(BENEFICIARY, "str", "code", "benefitting state"),

@@ -149,11 +149,15 @@ def verify_outcomes(scenario, population, gdp, tables: Mapping[str, pd.DataFrame
     except (KeyError, ValueError, TypeError) as exc:
         return [f"tables: the tables cannot be read ({type(exc).__name__}: {exc})"]
     out: list[str] = []
-    for check in (_check_shares, _check_pledges, _check_stated, _check_receipts, _check_needs,
-                  _check_fairness, _check_balance, _check_calls, _check_flows, _check_offsets,
-                  _check_crisis, _check_pool, _check_texts, _check_deviation_order):
+    # The distribution's checks see only the money a beneficiary can call on
+    # (Art 64: money earmarked for third countries is not distributed).
+    net = _distributable(ctx)
+    for check, c in ((_check_shares, ctx), (_check_pledges, ctx), (_check_earmarks, ctx), (_check_stated, ctx),
+                     (_check_receipts, net), (_check_needs, net), (_check_fairness, net), (_check_balance, net),
+                     (_check_calls, net), (_check_flows, net), (_check_offsets, ctx), (_check_crisis, ctx),
+                     (_check_pool, ctx), (_check_texts, ctx), (_check_deviation_order, ctx)):
         try:
-            out += check(ctx)
+            out += check(c)
         except (KeyError, ValueError, TypeError, ZeroDivisionError) as exc:
             out.append(f"{check.__name__[7:]}: the tables cannot be read for this check ({type(exc).__name__}: {exc})")
     return out
@@ -191,6 +195,13 @@ class _Context:
         self.y = {b: [_i(bt.at[(b, t), "received"]) for t in _T] for b in self.benef}
         self.sar = [b for b in self.benef if scenario.beneficiaries[b].sar]
         self.needs_priority = scenario.allocation.priority is Priority.NEEDS
+        #: money earmarked for third countries, per state (Art 56(2)(b), Art 64)
+        self.earmark = {g: scenario.state(g).third_country_eur for g in self.geos}
+        #: what the money's bounds and reference are lowered by: 0 here, the
+        #: earmarks in the view of :func:`_distributable`
+        self.shift = dict.fromkeys(self.geos, 0)
+        #: the obligations the SAR target is a share of (always the whole ones)
+        self.sar_base = sum(self.obligation.values())
 
     def state(self, g):
         return self.sc.state(g)
@@ -199,8 +210,15 @@ class _Context:
         st = self.state(g)
         if st.fixed is not None:
             v = [st.fixed.get(t) or 0 for t in TYPES]
-            return v, list(v)
-        return ([st.minimum.get(t) or 0 for t in TYPES], [st.maximum.get(t) for t in TYPES])
+            lo, hi = v, list(v)
+        else:
+            lo, hi = [st.minimum.get(t) or 0 for t in TYPES], [st.maximum.get(t) for t in TYPES]
+        k = self.shift[g]
+        if k:
+            lo[_FIN] -= k
+            cap = hi[_FIN]
+            hi[_FIN] = None if cap is None else cap - k
+        return lo, hi
 
     def value(self, g) -> int:
         return sum(self.u[t] * self.p[g][t] for t in range(3))
@@ -220,12 +238,16 @@ class _Context:
             share = st.mix[TYPES[_REL]]
             r = _ceil_div(math.ceil(share * o), e) if share else 0
             a = _half_up(st.mix[TYPES[_ALT]] * o)
-            return [r, max(0, o - e * r - a), a]
+            return self._net([r, max(0, o - e * r - a), a], g)
         if st.preferred.given():
             r, a = st.preferred.relocation or 0, st.preferred.alternative or 0
             f = st.preferred.financial
-            return [r, max(0, o - e * r - a) if f is None else f, a]
+            return self._net([r, max(0, o - e * r - a) if f is None else f, a], g)
         return [0, 0, 0]
+
+    def _net(self, ref: list[int], g) -> list[int]:
+        """A reference's money less the shift (none below 0)."""
+        return [ref[0], max(0, ref[1] - self.shift[g]), ref[2]] if self.shift[g] else ref
 
     def received_total(self, t: int) -> int:
         return sum(self.y[b][t] for b in self.benef)
@@ -247,6 +269,61 @@ class _Context:
     def receipt_cap(self, b: str, t: int) -> int:
         own = self.p[b][t] if b in self.p else 0
         return min(self.need[b][t], self.pledged_total(t) - own)
+
+
+def _distributable(c: _Context) -> _Context:
+    """The verifier's own view of the pool without the money earmarked for
+    third countries (Art 56(2)(b), Art 64): each state's money, its floor,
+    cap and stated amount less its earmark, and its obligation less the
+    earmark (what the earmark leaves open, shared fairly). The stated
+    preference is read from the whole obligation, then lowered. Art 57(2)
+    caps do not depend on money: they are taken from the whole view."""
+    if not any(c.earmark.values()):
+        return c
+    import copy
+    _art57_caps(c)
+    net = copy.copy(c)
+    whole = dict(c.obligation)
+    net.obligation = {g: max(0, o - c.earmark[g]) for g, o in whole.items()}
+    net.p = {g: [v[0], v[1] - c.earmark[g], v[2]] for g, v in c.p.items()}
+    net.shift = dict(c.earmark)
+    net._pledged = None
+    whole_reference = _Context.reference
+
+    def reference(g):  # the stated mix is a share of the whole obligation
+        net.obligation, saved = whole, net.obligation
+        try:
+            return whole_reference(net, g)
+        finally:
+            net.obligation = saved
+    net.reference = reference  # type: ignore[method-assign]
+    return net
+
+
+def _check_earmarks(c: _Context) -> list[str]:
+    """The pledges table's third_country_eur: the scenario's earmark on the
+    money row (within the money pledged), empty on the others."""
+    out: list[str] = []
+    pl = c.t["pledges"]
+    for g in c.p:
+        for t, typ in enumerate(_T):
+            found = _opt(pl.at[(g, typ), "third_country_eur"])
+            want = c.earmark[g] if t == _FIN else None
+            if found != want:
+                out.append(f"pledges: {g} {typ}: third_country_eur {found}, the scenario earmarks {want}")
+        if c.p[g][_FIN] < c.earmark[g]:
+            out.append(f"pledges: {g}: money {c.p[g][_FIN]} below its third-country earmark {c.earmark[g]}")
+    total = sum(c.earmark.values())
+    pool = c.t["pool"]
+    if total and "third_country_eur" not in pool.index:
+        out.append("pool: the row third_country_eur is missing")
+    elif total:
+        found_row = (_opt(pool.at["third_country_eur", "amount"]), _opt(pool.at["third_country_eur", "reference"]))
+        if found_row != (total, c.pledged_total(_FIN)):
+            out.append(f"pool: third_country_eur {found_row}, re-derived ({total}, {c.pledged_total(_FIN)})")
+    elif "third_country_eur" in pool.index:
+        out.append("pool: a third_country_eur row, but the scenario earmarks nothing")
+    return out
 
 
 def _check_shares(c: _Context) -> list[str]:
@@ -374,9 +451,11 @@ def _check_pledges(c: _Context) -> list[str]:
             if _i(row["value_eur"]) != c.u[t] * p[t]:
                 out.append(f"pledges: {g} {typ.value}: value_eur {_i(row['value_eur'])} is not units x {c.u[t]} "
                            f"= {c.u[t] * p[t]}")
-            if _i(row["unallocated_units"]) != p[t] - c.called[g][t]:
+            kept = c.earmark[g] if t == _FIN else 0  # Art 64: earmarked money is neither called nor idle
+            left = p[t] - c.called[g][t] - kept
+            if _i(row["unallocated_units"]) != left:
                 out.append(f"pledges: {g} {typ.value}: unallocated_units {_i(row['unallocated_units'])} is not "
-                           f"units - called_units = {p[t] - c.called[g][t]}")
+                           f"units - called_units{' - third_country_eur' if kept else ''} = {left}")
             want_pref = pref[t] if told else None
             want_dev = p[t] - pref[t] if told else None
             if _opt(row["preferred_units"]) != want_pref or _opt(row["deviation_units"]) != want_dev:
@@ -600,7 +679,7 @@ def _check_needs(c: _Context) -> list[str]:
                        f"({c.p[g][t] - c.called[g][t]} not called on), while {unalloc} of the pool's {_T[t]} "
                        "pledges are not needed")
     # SAR target: a shortfall only where no unit could still reach a SAR state.
-    target = _half_up(c.sc.pool.sar_share * sum(c.obligation.values()))
+    target = _half_up(c.sc.pool.sar_share * c.sar_base)
     sar_got = sum(c.u[t] * c.y[b][t] for b in c.sar for t in range(3))
     sar_short = max(0, target - sar_got) if c.sar else 0
     if sar_short > 0:
@@ -1108,6 +1187,8 @@ def _pool_texts(c: _Context) -> dict[str, tuple[str, str]]:
         "obligations": ("", "the pool after deductions, redistribution and credits"),
         "pledged_value": ("", "Art 56(2): relocations at e; shortfall = unmet obligations"),
         "assumed_value": ("", "pledged value whose source is assumed (the state stated nothing; the model chose)"),
+        "third_country_eur": ("", "Art 56(2)(b), Art 64: money earmarked for actions in or in relation to "
+                                  "third countries; in the fair shares, not distributed to the benefitting states"),
         "sar_target": ("", f"Art 57(2): sar_share {float(p.sar_share):g} of the obligations, to SAR states "
                            "(a target, not a floor)"),
         "art63_1_voluntary_offsets": (None, "Art 63(1): relocation pledges >= voluntary_share x the Commission "

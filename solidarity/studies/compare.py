@@ -83,6 +83,7 @@ ITEMS: dict[str, tuple[str, str]] = {
     "obligation_eur": ("EUR", "obligation"),
     "pledged_relocations": ("persons", "relocations pledged"),
     "pledged_financial_eur": ("EUR", "money pledged"),
+    "third_country_eur": ("EUR", "  of which for third countries, Art 64"),
     "pledged_alternative_eur": ("EUR", "alternative measures pledged"),
     "pledged_value_eur": ("EUR", "value pledged"),
     "recorded_eur": ("EUR", "  of which recorded"),
@@ -310,6 +311,9 @@ def state_values(res) -> dict[str, dict[str, int | float | None]]:
     t = res.tables
     sh, ob, pl, off, be = t["shares"], t["obligations"], t["pledges"], t["offsets"], t["beneficiaries"]
     benef = set(res.inputs.beneficiaries)
+    # Art 56(2)(b), Art 64: only a run that earmarks money has the item, so
+    # that comparisons of runs without earmarks stay as they were
+    earmarks = "third_country_eur" in pl.columns and bool(pl["third_country_eur"].fillna(0).astype("int64").any())
     out = {}
     for g in sh.index:
         v: dict[str, int | float | None] = {"key_share": float(sh.at[g, "key_share"])}
@@ -318,6 +322,7 @@ def state_values(res) -> dict[str, dict[str, int | float | None]]:
         mine = pl.xs(g, level=GEO)
         for typ in TYPES:
             v[f"pledged_{typ.toml_key}"] = int(mine.at[typ.value, "units"])
+        v["third_country_eur"] = int(mine.at["financial", "third_country_eur"]) if earmarks else None
         v["pledged_value_eur"] = int(ob.at[g, "pledged_value_eur"])
         for src in ("recorded", "stated", "assumed"):
             v[f"{src}_eur"] = int(mine.loc[mine["source"] == src, "value_eur"].sum())

@@ -402,6 +402,8 @@ def _pledges(c: _Ctx) -> Section:
                 tpl += " The pledge is at its {limit}."
                 vals["limit"] = _text(r["limit"])
         facts.append(Fact(typ.value, tpl, vals))
+        if typ is SolidarityType.FINANCIAL and not _na(r["third_country_eur"]) and int(r["third_country_eur"]):
+            facts.append(_third_country(c, r))
     kinds = [_TYPE_WORD[typ.value] for t, typ in enumerate(TYPES) if c.p[t] > 0]
     mix = "nothing" if not kinds else kinds[0] + " only" if len(kinds) == 1 else _names(kinds)
     vals = {"mix": _text(mix), "pledged": _eur(c.ob["pledged_value_eur"]), "obligation": _eur(c.ob["obligation_eur"])}
@@ -418,6 +420,17 @@ def _pledges(c: _Ctx) -> Section:
         tpl += ": covered."
     facts.append(Fact("total", tpl, vals))
     return Section("pledges", "Pledges", tuple(facts))
+
+
+def _third_country(c: _Ctx, r) -> Fact:
+    """Money earmarked for third countries (Art 56(2)(b), Art 64): in the
+    fair share, never called by a benefitting state."""
+    tpl = ("Of this money, {earmarked} is earmarked for actions in or in relation to third countries "
+           "(Art 56(2)(b), Art 64): it counts in the fair share like any money, and no benefitting state "
+           "calls on it; {called} of the rest is called.")
+    if c.st.fixed is None:
+        tpl += " The earmark is a floor on the state's money."
+    return Fact("third_country", tpl, {"earmarked": _eur(r["third_country_eur"]), "called": _eur(r["called_units"])})
 
 
 def _na(v) -> bool:
