@@ -306,12 +306,15 @@ def default_folder(stem: str, sets, variant, suffix: str = "") -> Path:
 def say_assumed(sc, *indicators) -> None:
     """After a run: what the scenario left out and the run assumed (the
     Commission proposal, a data year earlier than the file's latest)."""
-    note = proposal_note(sc)
-    if note:
-        say(note)
-    rate = rate_note(sc)
-    if rate:
-        say(rate)
+    from ..schema import Design
+
+    if sc.design is Design.AMMR:  # the proposal and the rate are the Pact's; other designs have neither
+        note = proposal_note(sc)
+        if note:
+            say(note)
+        rate = rate_note(sc)
+        if rate:
+            say(rate)
     say_data_years(*indicators)
 
 
