@@ -219,13 +219,14 @@ def test_charts_hook(cli, tmp_path, monkeypatch):
     from solidarity.outputs import charts
     seen = {}
 
-    def fake(deltas, baseline=None, units=None, title="", labels=None, source=""):
-        seen.update(deltas=deltas, baseline=baseline, units=units, labels=labels, source=source)
+    def fake(deltas, baseline=None, units=None, title="", labels=None, source="", values=False):
+        seen.update(deltas=deltas, baseline=baseline, units=units, labels=labels, source=source, values=values)
         return {"compare_obligation_eur.svg": b"<svg/>"}
 
     monkeypatch.setattr(charts, "compare_charts", fake)
     res = cli("compare", PROPOSAL, ADOPTED, "--charts", tmp_path / "charts", "-q")
     assert res.exit_code == 0, res.stderr
+    assert seen["values"] is False  # two runs of one design: changes against the base
     assert (tmp_path / "charts" / "compare_obligation_eur.svg").read_bytes() == b"<svg/>"
     d = seen["deltas"]
     assert seen["baseline"] == PROPOSAL.stem and {"geo", "metric", "label", "value", "delta"} <= set(d.columns)
