@@ -76,9 +76,9 @@ KEYS: tuple[tuple[str, str, str, str, str], ...] = (
      "(the text does not fix it: a deterministic pro-rata sequence, not a random draw)"),
     ("solidarity_contribution_eur", "whole number", "0 or more", f"{CONTRIBUTION_EUR}",
      "EUR per applicant a state that opted out would have received (Art 37(1))"),
-    ("opt_out.CODE", "boolean", "true or false (or opt_out = [\"HU\", ...], an array of codes)", "false",
-     "the participant opted out of the allocation for the 12 months (Art 37(1)): it receives nobody and pays "
-     "the solidarity contribution"),
+    ("opt_out", "array of codes", 'participants, such as ["HU"] (a table { HU = true } is read the same)',
+     "none", "the participants that opted out of the allocation for the 12 months (Art 37(1)): each receives "
+     "nobody and pays the solidarity contribution"),
     ("applications_file", "string", "a path, relative to the scenario file: a tidy CSV (geo, month, value) or "
      "a Eurostat TSV/SDMX-CSV of migr_asyappctzm", "the bundled data/asylum-monthly-dublin4.csv",
      "monthly asylum applications per state"),

@@ -193,7 +193,7 @@ def load_monthly(months: Iterable[str], require: Iterable[str], path: str | Path
     table = frame.pivot(index=GEO, columns="month", values="value").astype("Int64")
     needed, required = months, require
     have = {(str(g), str(m)) for g, m in zip(frame[GEO], frame["month"])}
-    known = {(str(g), str(m)) for g, m, x in zip(frame[GEO], frame["month"], frame["value"]) if x is not None}
+    known = {(str(g), str(m)) for g, m, x in zip(frame[GEO], frame["month"], frame["value"]) if pd.notna(x)}
     geos = {g for g, _ in have}
     problems = [Problem(label, f"geo={g}, month={m}", MISSING,
                         "no count" if (g, m) in have else
