@@ -20,19 +20,26 @@ def examples_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "_scenarios"
 
 
+#: The folder of the other designs' scenarios: each file is an example of its own
+#: (``designs/2015-dublin-iv``), not a cycle of years.
+DESIGNS = "designs"
+
+
 def example_names() -> list[str]:
-    """Bundled examples: one scenario file each, or a folder (a cycle of years)."""
+    """Bundled examples: one scenario file each, or a folder (a cycle of years);
+    the designs' scenarios as ``designs/NAME``."""
     root = examples_dir()
     files = [p.stem for p in root.glob("*.toml")]
-    folders = [p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.toml"))]
-    return sorted(files + folders)
+    folders = [p.name for p in root.iterdir() if p.is_dir() and p.name != DESIGNS and any(p.glob("*.toml"))]
+    designs = [f"{DESIGNS}/{p.stem}" for p in (root / DESIGNS).glob("*.toml")]
+    return sorted(files + folders + designs)
 
 
 def _source(name: str) -> Path:
     from ..errors import InputError, Problem
 
     root = examples_dir()
-    if name in example_names():
+    if name in example_names():  # a known name only: never a path the user made up
         return root / f"{name}.toml" if (root / f"{name}.toml").is_file() else root / name
     raise InputError(Problem("command line", "NAME", name, "no such example",
                              ", ".join(example_names())))

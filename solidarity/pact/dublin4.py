@@ -22,6 +22,11 @@ Chapter VII (Art 34-43), never adopted. The rules applied here:
   allocated to it, to the state determined as responsible for that applicant
   instead (``contribution_eur``).
 
+Citations: the article range (Chapter VII, Art 34-37 and following) is that of
+DESIGNS.md section 2; the proposal's text could not be re-read while this was
+written, so the paragraph numbers (34(2), 34(3), 36, 37(1)) and the cessation
+article (43) are [unverified].
+
 Where the text leaves a choice: the allocation is a deterministic pro-rata
 sequence (an exact whole-person apportionment of each month's persons with a
 named method, :mod:`solidarity.pact.apportionment`), not a random draw; within
