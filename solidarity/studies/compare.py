@@ -115,6 +115,8 @@ class Comparison:
     states: pd.DataFrame
     pool: pd.DataFrame
     names: Mapping[str, str] = field(default_factory=dict)
+    #: label -> the design the run used (``ammr`` for the adopted Pact)
+    designs: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -197,7 +199,8 @@ def compare(results: Sequence, labels: Sequence[str] | None = None) -> Compariso
         raise ValueError(f"labels must be unique, one per run: {labels!r}")
     return Comparison(labels=tuple(labels), inputs=_inputs(results, labels),
                       states=_states(results, labels), pool=_pool(results, labels),
-                      names={lab: r.scenario.name for lab, r in zip(labels, results)})
+                      names={lab: r.scenario.name for lab, r in zip(labels, results)},
+                      designs={lab: r.scenario.design.value for lab, r in zip(labels, results)})
 
 
 def _labels(results) -> list[str]:
@@ -334,14 +337,22 @@ def state_values(res) -> dict[str, dict[str, int | float | None]]:
     return out
 
 
+def _equal(a, b) -> bool:
+    """Equal amounts; key shares equal to 12 decimals (two designs may sum the
+    same weighted shares in another order: 1e-16 apart is the same share)."""
+    if isinstance(a, float) or isinstance(b, float):
+        return abs(a - b) < 1e-12
+    return bool(a == b)
+
+
 def _delta_rows(values: list, labels) -> list[dict]:
     """Deltas of one group's values (None: missing) against the first."""
     base = values[0]
     present = [x for x in values if x is not None]
-    changed = len(present) != len(values) or any(x != present[0] for x in present)
+    changed = len(present) != len(values) or any(not _equal(x, present[0]) for x in present)
     rows = []
     for lab, x in zip(labels, values):
-        d = None if x is None or base is None else x - base
+        d = None if x is None or base is None else 0 if _equal(x, base) else x - base
         rel = None if d is None else 0.0 if d == 0 else (d / base if base else None)
         rows.append({SCENARIO: lab, "value": x, "delta": d, "delta_relative": rel, "changed": changed})
     return rows
@@ -449,6 +460,11 @@ def render(c: Comparison, changed_only: bool = False) -> str:
     """
     lines = [f"Base: {c.base} ({c.names.get(c.base, c.base)}). Compared: "
              + "; ".join(f"{lab} ({c.names.get(lab, lab)})" for lab in c.labels[1:]) + "."]
+    if len(set(c.designs.values())) > 1:
+        lines.append("Designs: " + "; ".join(f"{lab}: {d}" for lab, d in c.designs.items()) + ". Each design's "
+                     "numbers sit on the Pact's rows of the same measure: persons a design asks a state to take "
+                     "in on 'fair share (persons)', persons taken from a state on 'relocations received', money "
+                     "a state pays or receives on 'money pledged' and 'money received' ('-': no such number).")
     lines += _text_inputs(c) + _text_states(c, changed_only) + _text_pool(c, changed_only)
     return "\n".join(lines) + "\n"
 
@@ -458,6 +474,10 @@ def _text_inputs(c: Comparison) -> list[str]:
     for lab in c.labels[1:]:
         diff = c.inputs[c.inputs.index.get_level_values(SCENARIO) == lab].reset_index()
         lines += ["", f"Input differences, {c.base} -> {lab}: {len(diff)}"]
+        old_d, new_d = c.designs.get(c.base), c.designs.get(lab)
+        if old_d != new_d:  # another design's file: its keys differ wholesale, listed in the table only
+            lines.append(f"  another design ({old_d} -> {new_d}): every key path in the compare_inputs table")
+            continue
         lines += [f"  {path}: {old or '(not set)'} -> {new or '(not set)'}"
                   for path, old, new in zip(diff["path"], diff["old"], diff["new"])]
         if diff.empty:
