@@ -93,6 +93,7 @@ SECTIONS: tuple[Section, ...] = (
                       "proposed before it; the other keys belong to that design (see its section)."),
     *(Section(f"design.{d.value}", f"Keys of [design] when kind = \"{d.value}\".") for d in Design
       if designs.keys(d)),
+    *(Section(f"design.{d.value}.{name}", doc) for d in Design for name, doc in designs.sections(d)),
     Section("variants.NAME", "A variant: a block mirroring the file's tables, applied with `--variant NAME`. "
                              "Precedence: command line over variant over file over defaults."),
 )
