@@ -8,11 +8,12 @@ verifier (:mod:`solidarity.pact.verify_relocation2015`).
 from __future__ import annotations
 
 from fractions import Fraction
+
 import pandas as pd
 
 from ..errors import InputError, Problem, VerificationError
 from ..inputs.data import Indicator, data_dir, load_data, load_indicator, read_table
-from ..inputs.design_relocation2015 import KeyData, Relocation2015Settings
+from ..inputs.design_relocation2015 import CapBase, KeyData, Relocation2015Settings
 from ..inputs.scenario import Scenario
 from ..outputs.tables import Column as col
 from ..outputs.tables import TableSpec, frame, register
@@ -204,7 +205,8 @@ def _meta(scenario: Scenario, s: Relocation2015Settings, x: dict) -> pd.DataFram
         "design_acts": ACTS,
         "weights": ", ".join(f"{k} {float(v):g}" for k, v in s.weights.items()) + " ("
         + given("population_weight", "COM(2015) 286, Annex") + ")",
-        "cap": f"{float(s.cap):g} ({given('cap', 'Commission FAQ, September 2015')})",
+        "cap": (f"{float(s.cap):g} ({given('cap', 'Commission FAQ, September 2015')})"
+                if s.cap_base is not CapBase.NONE else "none (cap_base = none)"),
         "cap_base": f"{s.cap_base.value} ({given('cap_base', 'default; [unverified], DESIGNS.md')})",
         "respread": f"{s.respread.value} ({given('respread', 'default; [unverified], DESIGNS.md')})",
         "rounding": f"{s.rounding.value} ({given('rounding', 'the Commission published per-state rounding')})",

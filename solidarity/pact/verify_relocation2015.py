@@ -77,13 +77,14 @@ def _check_key(key: dict[str, Fraction], kt: pd.DataFrame) -> list[str]:
     if sorted(kt.index) != sorted(key):
         return [f"relocation2015_key: states {sorted(kt.index)} are not the bound states {sorted(key)}"]
     for g, want in key.items():
-        got = float(kt.at[g, "key_share"])
+        got = float(kt.at[g, "key_share"])  # type: ignore[arg-type]
         if abs(got - float(want)) > _TOL:
             out.append(f"relocation2015_key: {g} key_share {got:.10f}, the key re-derived gives {float(want):.10f}")
-        lim = kt.at[g, "cap_limit"]
+        row = kt.loc[g].to_dict()
+        lim = row["cap_limit"]
         for part in ("asylum_effect", "unemployment_effect"):
-            if not pd.isna(lim) and float(kt.at[g, part]) > float(lim) + _TOL:
-                out.append(f"relocation2015_key: {g} {part} {float(kt.at[g, part]):.6f} exceeds its cap {lim:.6f}")
+            if not pd.isna(lim) and float(row[part]) > float(lim) + _TOL:
+                out.append(f"relocation2015_key: {g} {part} {float(row[part]):.6f} exceeds its cap {lim:.6f}")
     if abs(float(kt["key_share"].sum()) - 1) > 1e-9:
         out.append(f"relocation2015_key: key shares add up to {float(kt['key_share'].sum()):.10f}, not 1")
     return out
@@ -114,12 +115,13 @@ def _expected_allocation(scenario, key: dict[str, Fraction]) -> dict[tuple[str, 
 def _check_allocation(scenario, at: pd.DataFrame, want: dict[tuple[str, str], int]) -> list[str]:
     s: Relocation2015Settings = scenario.design_settings
     out = []
-    got = {(str(g), str(b)) for g, b in at.index}
+    records = {(str(g), str(b)): r for (g, b), r in zip(at.index, at.to_dict("records"), strict=True)}
+    got = set(records)
     if got != set(want):
         return [f"relocation2015_allocation: rows {sorted(got ^ set(want))} differ from the bound states x "
                 "beneficiaries"]
     for (g, b), n in sorted(want.items()):
-        row = at.loc[(g, b)]
+        row = records[g, b]
         if int(row["allocated"]) != n:
             how = "its pledge split" if g in s.pledges else f"the key, rounded {s.rounding.value}"
             out.append(f"relocation2015_allocation: {g} from {b} allocated {int(row['allocated'])}, {how} gives {n}")
@@ -151,7 +153,8 @@ def _check_states(scenario, st: pd.DataFrame, at: pd.DataFrame, key: dict[str, F
     out = []
     per = at.groupby(level=GEO)["persons"].sum()
     frm = at.groupby(level="beneficiary")["persons"].sum()
-    for g, row in st.iterrows():
+    for geo, series in st.iterrows():
+        g, row = str(geo), series.to_dict()
         role = "beneficiary" if g in scenario.beneficiaries else "bound" if g in key else "outside"
         if row["role"] != role:
             out.append(f"design_states: {g} is {row['role']!r}, the scenario makes it {role!r}")
