@@ -195,6 +195,9 @@ def _pool_table(a: law.Allocation, s: Relocation2015Settings, total: int) -> pd.
     return frame("pool", rows)
 
 
+_UNVERIFIED = "default; [unverified], see docs/designs-relocation2015.md"
+
+
 def _meta(scenario: Scenario, s: Relocation2015Settings, x: dict) -> pd.DataFrame:
     def given(key: str, default_source: str) -> str:
         return "scenario file" if key in s.given else default_source
@@ -207,8 +210,8 @@ def _meta(scenario: Scenario, s: Relocation2015Settings, x: dict) -> pd.DataFram
         + given("population_weight", "COM(2015) 286, Annex") + ")",
         "cap": (f"{float(s.cap):g} ({given('cap', 'Commission FAQ, September 2015')})"
                 if s.cap_base is not CapBase.NONE else "none (cap_base = none)"),
-        "cap_base": f"{s.cap_base.value} ({given('cap_base', 'default; [unverified], DESIGNS.md')})",
-        "respread": f"{s.respread.value} ({given('respread', 'default; [unverified], DESIGNS.md')})",
+        "cap_base": f"{s.cap_base.value} ({given('cap_base', _UNVERIFIED)})",
+        "respread": f"{s.respread.value} ({given('respread', _UNVERIFIED)})",
         "rounding": f"{s.rounding.value} ({given('rounding', 'the Commission published per-state rounding')})",
         "lump_sum_eur": f"{s.lump_sum_eur} ({given('lump_sum_eur', 'Art 10 of 2015/1523 and 2015/1601')})",
         "split": ", ".join(f"{b} {float(f):g}" for b, f in s.split.items()) + " ("

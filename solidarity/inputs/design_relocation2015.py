@@ -58,7 +58,7 @@ _TOP = {"population_weight", "gdp_weight", "asylum_weight", "unemployment_weight
 
 @dataclass(frozen=True)
 class Relocation2015Settings:
-    """The design's settings (defaults: the Commission's key as DESIGNS.md reads it)."""
+    """The design's settings (defaults: the Commission's key as the Commission's texts are read here)."""
 
     weights: FrozenDict = field(default_factory=lambda: FrozenDict(_DEFAULT_WEIGHTS))
     cap: Fraction = Fraction(3, 10)

@@ -15,7 +15,7 @@ with ``p``, ``g`` the population and GDP shares of the bound states, ``a``
 the normalised inverse of the average asylum applications plus resettled
 refugees per million inhabitants over five years, ``u`` the normalised
 inverse unemployment rate, ``b`` the cap's base and ``r`` how the capped
-mass is given back. ``b`` and ``r`` are **[unverified]** (DESIGNS.md): they
+mass is given back. ``b`` and ``r`` are **[unverified]**: they
 are parameters (:class:`~solidarity.inputs.design_relocation2015.CapBase`,
 :class:`~solidarity.inputs.design_relocation2015.Respread`).
 
