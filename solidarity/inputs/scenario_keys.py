@@ -114,7 +114,10 @@ KEYS: tuple[Key, ...] = (
     Key("participants", "array of codes", "country codes, each once (synthetic units: U00001, ...)",
         "EU-27 minus DK (26 states)", "the states bound by the solidarity mechanism; required for synthetic units"),
     Key("scenario.name", "string", "any text", "the file's name", "shown in every summary. Required."),
-    Key("scenario.year", "whole number", "2024 to 2100", "none: required", "the annual cycle"),
+    Key("scenario.year", "whole number", f"{min(designs.FIRST_YEAR.values())} to 2100", "none: required",
+        f"the annual cycle: from {designs.FIRST_YEAR[Design.AMMR]} for the adopted Pact; a design the EU tried "
+        "before it may start earlier (" + ", ".join(f"{d.value} {y}" for d, y in designs.FIRST_YEAR.items()
+                                                    if d is not Design.AMMR) + ")"),
     Key("scenario.description", "string", "any text", '""', "a line on what the scenario is"),
     Key("scenario.units", "string", _one_of(Units), _q(Units.COUNTRIES),
         "what the participants are: Eurostat countries, or synthetic units (`solidarity synthetic`)"),
