@@ -395,3 +395,9 @@ def test_2026_pool_under_the_2015_key_states_its_data_years():
     assert meta["criteria_years"] == ("unemployment 2014; asylum applications and resettled refugees "
                                       "2010-2014")
     assert int(res.tables["pool"].at["relocated", "amount"]) == int(st["persons"].sum())
+
+
+def test_verifier_catches_a_forged_pledge_split():
+    res = run(parse_scenario(BASE + "[design.pledges]\nDE = 50\n", "s.toml"))
+    got = _forged(res, "relocation2015_allocation", ("DE", "EL"), "allocated", 25)
+    assert any("DE from EL allocated 25, its pledge split gives 20" in v for v in got), got
