@@ -53,6 +53,7 @@ class Method(StrEnum):
     DHONDT = "dhondt"  #: Jefferson, divisor s + 1
     HUNTINGTON_HILL = "huntington_hill"  #: divisor sqrt(s (s + 1))
     CEILING = "ceiling"  #: each quota rounded up; total exceeds the house
+    PER_STATE = "per-state"  #: each quota rounded half up on its own; total may differ from the house
 
 
 class Design(StrEnum):

@@ -136,6 +136,36 @@ def test_ceiling_is_each_quota_rounded_up(w, house):
     assert check(app).quota_ok and app.total >= house
 
 
+def test_per_state_rounds_each_quota_half_up_and_reports_the_difference():
+    # three equal states, 10 units: each quota 10/3 = 3.33 -> 3, total 9 (one short);
+    # 11 units: 3.67 -> 4 each, total 12 (one over). The check holds quota and
+    # reports the difference instead of calling it an error.
+    low = apportion({"A": 1, "B": 1, "C": 1}, 10, Method.PER_STATE)
+    high = apportion({"A": 1, "B": 1, "C": 1}, 11, Method.PER_STATE)
+    assert low.seats == {"A": 3, "B": 3, "C": 3} and high.seats == {"A": 4, "B": 4, "C": 4}
+    assert check(low).sum_ok and check(low).quota_ok and check(low).difference == -1
+    assert check(high).difference == 1 and check(high).problems() == []
+    # a half goes up: 1/2 of 1 unit each -> 1 each
+    assert apportion({"A": 1, "B": 1}, 1, Method.PER_STATE).seats == {"A": 1, "B": 1}
+
+
+def test_per_state_check_catches_a_forged_seat():
+    app = apportion({"A": 1, "B": 1, "C": 1}, 10, Method.PER_STATE)
+    forged = Apportionment(Method.PER_STATE, 10, app.quotas, {"A": 4, "B": 3, "C": 3}, ())
+    assert check(forged).problems() == ["units add up to 10, not 9 (its quotas each rounded)"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(weights, st.integers(min_value=0, max_value=5_000))
+def test_per_state_is_each_quota_rounded_half_up(w, house):
+    app = apportion(w, house, Method.PER_STATE)
+    ck = check(app)
+    assert ck.quota_ok and ck.sum_ok
+    # each state within half a unit of its quota, so the total within n/2 of the house
+    assert all(abs(app.seats[g] - app.quotas[g]) <= Fraction(1, 2) for g in app.seats)
+    assert abs(ck.difference) <= len(app.seats) / 2
+
+
 # --- bounded proportional shares ------------------------------------------------
 
 

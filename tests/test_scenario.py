@@ -159,11 +159,11 @@ MESSAGES = [
       "without quotes); allowed: true or false")),
     ("enum-type", MINIMAL + "[key]\nmethod = 1\n",
      ("s.toml: key.method = 1: wrong type: a whole number; allowed: one of the strings hamilton, "
-      "webster, dhondt, huntington_hill, ceiling")),
+      "webster, dhondt, huntington_hill, ceiling, per-state")),
     # misspellings
     ("enum-misspelt", MINIMAL + "[key]\nmethod = 'hamliton'\n",
      ("s.toml: key.method = 'hamliton': unknown value (did you mean 'hamilton'?); "
-      "allowed: hamilton, webster, dhondt, huntington_hill, ceiling")),
+      "allowed: hamilton, webster, dhondt, huntington_hill, ceiling, per-state")),
     ("enum-case", MINIMAL + "[allocation]\npriority = 'Needs'\n",
      ("s.toml: allocation.priority = 'Needs': unknown value (did you mean 'needs'?); "
       "allowed: preferences, needs")),
@@ -373,7 +373,7 @@ def test_overridden_values_are_reported_at_the_override(write):
         load_scenario(path, sets=["pool.financial_eur=nan", "key.method=hamliton"])
     assert [str(p) for p in err.value.problems] == [
         ("--set: key.method = 'hamliton': unknown value (did you mean 'hamilton'?); "
-         "allowed: hamilton, webster, dhondt, huntington_hill, ceiling"),
+         "allowed: hamilton, webster, dhondt, huntington_hill, ceiling, per-state"),
         f"--set: pool.financial_eur = nan: not a number; allowed: {EUROS}"]
     with pytest.raises(InputError) as err:
         load_scenario(path, variant="bad")

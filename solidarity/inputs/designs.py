@@ -81,6 +81,13 @@ def parse(c, table: Mapping[str, Any], design: Design, ctx: DesignContext) -> An
     return mod.parse(c, dict(table), ctx)
 
 
+def sections(design: Design) -> tuple[tuple[str, str], ...]:
+    """The design's own sub-tables below ``design.`` as ``(name, doc)`` (its
+    module's optional ``SECTIONS``), so their keys have a documented table."""
+    mod = module(design)
+    return tuple(getattr(mod, "SECTIONS", ())) if mod is not None else ()
+
+
 def keys(design: Design) -> tuple[tuple[str, str, str, str, str], ...]:
     """The documented keys of a design (below ``design.``)."""
     mod = module(design)

@@ -67,6 +67,21 @@ _CODE = "a Eurostat two-letter code of a participant (EL for Greece)"
 
 _AMOUNTS_DOC = "relocations (whole persons), financial_eur and alternative_eur (whole euros)"
 
+def _design_sections() -> tuple[Section, ...]:
+    """A section per nested table of each design: the design's own words where its module
+    gives them (``SECTIONS``), else a generic line."""
+    out: dict[str, Section] = {}
+    for d in Design:
+        own = dict(designs.sections(d))
+        for t in dict.fromkeys(k[0].rpartition(".")[0] for k in designs.keys(d)):
+            if t:
+                out.setdefault(f"design.{d.value}.{t}", Section(
+                    f"design.{d.value}.{t}", own.get(t, f"[design.{t}] when kind = \"{d.value}\".")))
+        for t, doc in own.items():
+            out.setdefault(f"design.{d.value}.{t}", Section(f"design.{d.value}.{t}", doc))
+    return tuple(out.values())
+
+
 SECTIONS: tuple[Section, ...] = (
     Section("", "Keys at the top of the file, above the first [table] header."),
     Section("scenario", "What the scenario is. Required."),
@@ -93,9 +108,9 @@ SECTIONS: tuple[Section, ...] = (
                       "proposed before it; the other keys belong to that design (see its section)."),
     *(Section(f"design.{d.value}", f"Keys of [design] when kind = \"{d.value}\".") for d in Design
       if designs.keys(d)),
-    # a design's nested tables ([design.pledges.CODE] ...): one section each
-    *(Section(f"design.{d.value}.{t}", f"[design.{t}] when kind = \"{d.value}\".") for d in Design
-      for t in dict.fromkeys(k[0].rpartition(".")[0] for k in designs.keys(d)) if t),
+    # a design's nested tables ([design.pledges.CODE] ...): the design's own words where it gives
+    # them (SECTIONS), else one generic section each
+    *_design_sections(),
     Section("variants.NAME", "A variant: a block mirroring the file's tables, applied with `--variant NAME`. "
                              "Precedence: command line over variant over file over defaults."),
 )
@@ -117,7 +132,9 @@ KEYS: tuple[Key, ...] = (
         "EU-27 minus DK (26 states)", "the states bound by the solidarity mechanism; required for synthetic units"),
     Key("scenario.name", "string", "any text", "the file's name", "shown in every summary. Required."),
     Key("scenario.year", "whole number", f"{min(designs.FIRST_YEAR.values())} to 2100", "none: required",
-        "the annual cycle (the adopted Pact: 2024 or later; another design: from its act's year)"),
+        f"the annual cycle: from {designs.FIRST_YEAR[Design.AMMR]} for the adopted Pact; a design the EU tried "
+        "before it may start earlier (" + ", ".join(f"{d.value} {y}" for d, y in designs.FIRST_YEAR.items()
+                                                    if d is not Design.AMMR) + ")"),
     Key("scenario.description", "string", "any text", '""', "a line on what the scenario is"),
     Key("scenario.units", "string", _one_of(Units), _q(Units.COUNTRIES),
         "what the participants are: Eurostat countries, or synthetic units (`solidarity synthetic`)"),

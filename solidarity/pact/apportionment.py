@@ -15,6 +15,11 @@ Methods (see Balinski and Young, *Fair Representation*, 2nd ed. 2001):
                     gets at least one unit.
 ``ceiling``         each quota rounded up. The total exceeds the house; it is
                     offered because published 2026 figures match it.
+``per-state``       each quota rounded half up on its own, as the Commission's
+                    2015 relocation tables were (COM(2015) 286: 23 998 of
+                    24 000 from Italy). Satisfies quota; the total may differ
+                    from the house either way, and :func:`check` reports by
+                    how much (:attr:`QuotaCheck.difference`).
 
 Divisor methods are house-monotone but may violate quota.
 
@@ -64,15 +69,25 @@ class QuotaCheck:
     house: int
     below_floor: tuple[str, ...]
     above_ceiling: tuple[str, ...]
+    #: the total the method must give (the house, but for ``ceiling`` and ``per-state``)
+    expected: int | None = None
 
     @property
     def quota_ok(self) -> bool:
         return not self.below_floor and not self.above_ceiling
 
+    @property
+    def difference(self) -> int:
+        """Units given minus the house: 0 for every method but ``ceiling``
+        (above) and ``per-state`` (either way), where it is reported, not hidden."""
+        return self.total - self.house
+
     def problems(self) -> list[str]:
         out = []
         if not self.sum_ok:
-            out.append(f"units add up to {self.total}, not {self.house}")
+            want = self.house if self.expected is None else self.expected
+            rounded = "" if want == self.house else " (its quotas each rounded)"
+            out.append(f"units add up to {self.total}, not {want}{rounded}")
         out += [f"{g} gets less than the floor of its quota" for g in self.below_floor]
         out += [f"{g} gets more than the ceiling of its quota" for g in self.above_ceiling]
         return out
@@ -108,6 +123,8 @@ def apportion(weights: Mapping[str, Fraction | int | float | str], house: int,
         seats, ties = _hamilton(q, house)
     elif method is Method.CEILING:
         seats, ties = {g: math.ceil(v) for g, v in q.items()}, ()
+    elif method is Method.PER_STATE:
+        seats, ties = {g: _half_up(v) for g, v in q.items()}, ()
     else:
         seats, ties = _divisor(q, house, _SIGNPOSTS[method])
     return Apportionment(method=method, house=house, quotas=q, seats=seats, ties=ties)
@@ -117,17 +134,28 @@ def check(app: Apportionment) -> QuotaCheck:
     """Check the sum and quota properties of an apportionment.
 
     ``sum_ok`` expects the house for every method but ``ceiling``, whose
-    total must be the sum of the rounded-up quotas.
+    total must be the sum of the rounded-up quotas, and ``per-state``, whose
+    total must be the sum of the quotas each rounded half up (it may differ
+    from the house: :attr:`QuotaCheck.difference` says by how much).
     """
-    expected = (sum(math.ceil(v) for v in app.quotas.values())
-                if app.method is Method.CEILING else app.house)
+    if app.method is Method.CEILING:
+        expected = sum(math.ceil(v) for v in app.quotas.values())
+    elif app.method is Method.PER_STATE:
+        expected = sum(_half_up(v) for v in app.quotas.values())
+    else:
+        expected = app.house
     below = tuple(g for g, s in app.seats.items() if s < math.floor(app.quotas[g]))
     above = tuple(g for g, s in app.seats.items() if s > math.ceil(app.quotas[g]))
     return QuotaCheck(sum_ok=app.total == expected, total=app.total, house=app.house,
-                      below_floor=below, above_ceiling=above)
+                      below_floor=below, above_ceiling=above, expected=expected)
 
 
 # --- methods -----------------------------------------------------------------
+
+def _half_up(q: Fraction) -> int:
+    """``q`` rounded to the nearest whole number, halves up (exact)."""
+    return math.floor(q + Fraction(1, 2))
+
 
 def _order(q: Mapping[str, Fraction], g: str):
     """Sort key implementing the tie rule: larger quota, then code A..Z."""

@@ -11,6 +11,7 @@ reads the JSON back.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import re
 from collections.abc import Mapping
@@ -219,6 +220,10 @@ def check_state(scenario, state: str, where: str = "state", file: str | None = N
     parts = tuple(scenario.participants)
     if scenario.design is not Design.AMMR:  # a design explains its beneficiaries too
         parts += tuple(b for b in scenario.beneficiaries if b not in parts)
+        # and, if its explainer says so (``states(scenario)``), the states outside it
+        others = getattr(importlib.import_module(DESIGN_EXPLAINERS[scenario.design]), "states", None) \
+            if importlib.util.find_spec(DESIGN_EXPLAINERS[scenario.design]) else None
+        parts += tuple(g for g in (others(scenario) if others else ()) if g not in parts)
     if state in parts:
         return
     if state in KNOWN_CODES:
