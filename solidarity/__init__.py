@@ -6,6 +6,10 @@ Public API::
     scenario = solidarity.load_scenario("scenarios/2026-adopted.toml")
     result = solidarity.run(scenario)
     result.tables["shares"].loc["DE"]
+    solidarity.explain(result, "DE").text()
+
+A scenario of another design (``[design] kind``) gives a ``DesignResult``
+(:mod:`solidarity.designs`), explained and compared the same way.
 
 Each pipeline stage is usable alone: :mod:`solidarity.inputs.data`,
 :mod:`solidarity.pact.key`, :mod:`solidarity.pact.apportionment`,
@@ -27,7 +31,8 @@ __version__ = "0.2.0"
 _LAZY = {
     "apportion": "pact.apportionment", "check": "pact.apportionment",
     "load_scenario": "inputs.scenario", "parse_scenario": "inputs.scenario", "Scenario": "inputs.scenario",
-    "run": "pipeline", "Result": "pipeline",
+    "run": "pipeline", "run_pact": "pipeline", "Result": "pipeline", "DesignResult": "designs",
+    "explain": "studies.explain", "compare": "studies.compare",
     "SolidarityError": "errors", "InputError": "errors", "SolveError": "errors",
     "VerificationError": "errors", "ConflictError": "errors", "OutputError": "errors",
     "LimitError": "errors", "ExitCode": "errors",

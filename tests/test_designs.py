@@ -10,6 +10,8 @@ from solidarity.inputs.scenario import parse_scenario
 from solidarity.pipeline import run_pact
 from solidarity.schema import Design
 
+from .conftest import SCENARIOS
+
 POOL = "[pool]\nrelocations = 100\nfinancial_eur = 0\n"
 
 
@@ -53,7 +55,103 @@ def test_cycle_refuses_a_design_with_exit_code_3(tmp_path):
     """A multi-year cycle carries the Pact's ledger; a design has none."""
     folder = tmp_path / "cycle"
     folder.mkdir()
-    (folder / "2015.toml").write_text('[scenario]\nname = "x"\nyear = 2016\n[design]\nkind = "dublin-iv"\n'
-                                      + POOL, encoding="utf-8")
+    (folder / "2016.toml").write_text((SCENARIOS / "designs" / "2015-dublin-iv.toml").read_text(encoding="utf-8"),
+                                      encoding="utf-8")
     res = CliRunner().invoke(app, ["cycle", str(folder), "-o", str(tmp_path / "out")])
     assert res.exit_code == 3, res.output
+    assert "design.kind = 'dublin-iv': this command runs the adopted Pact only" in res.output
+
+
+# --- every design's scenarios, end to end -----------------------------------------------------
+
+import pandas as pd  # noqa: E402
+
+import solidarity  # noqa: E402
+from solidarity.designs import DesignResult  # noqa: E402
+
+DESIGN_FILES = sorted((SCENARIOS / "designs").glob("*.toml"))
+ADOPTED = SCENARIOS / "2026-adopted.toml"
+KEY_2015 = SCENARIOS / "designs" / "2026-key-2015.toml"
+DUBLIN_2026 = SCENARIOS / "designs" / "2026-dublin-iv.toml"
+
+
+def _cli(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_the_designs_folder_has_a_scenario_per_design():
+    kinds = {solidarity.load_scenario(p).design for p in DESIGN_FILES}
+    assert kinds == set(Design), "one example per design (the Pact's: third-country money)"
+
+
+@pytest.mark.parametrize("path", DESIGN_FILES, ids=lambda p: p.stem)
+def test_each_design_scenario_runs_verifies_and_verifies_again_from_its_folder(path, tmp_path):
+    out = tmp_path / "out"
+    res = _cli("run", path, "-o", out, "-f", "csv", "-q")
+    assert res.exit_code == 0, res.output
+    assert res.stdout == ""  # --quiet with a folder: nothing on stdout
+    res = _cli("verify", out, "--scenario", path)
+    assert res.exit_code == 0, res.output
+    assert "every rule's outcome verifies" in res.stdout
+    meta = pd.read_csv(out / "meta.csv", index_col="key")["value"]
+    assert meta["verification"].startswith("passed") and meta["scenario_sha256"]
+
+
+@pytest.mark.parametrize("path", [p for p in DESIGN_FILES if "third-country" not in p.stem], ids=lambda p: p.stem)
+def test_a_changed_number_in_a_design_table_fails_verify_with_exit_5(path, tmp_path):
+    """The audit re-derives the design's rules from the tables read back: a cell
+    changed in design_states (and its digest recomputed) is caught by the rules."""
+    from .test_verify import reseal
+
+    out = tmp_path / "out"
+    assert _cli("run", path, "-o", out, "-f", "csv", "-q").exit_code == 0
+    states = pd.read_csv(out / "design_states.csv", keep_default_na=False, dtype=str)
+    row = next(i for i, v in enumerate(states["persons"]) if v not in ("", "0"))
+    states.loc[row, "persons"] = str(int(states.loc[row, "persons"]) + 1)
+    states.to_csv(out / "design_states.csv", index=False, lineterminator="\n")
+    reseal(out)  # the digests recomputed: only the rules can catch it
+    res = _cli("verify", out)
+    assert res.exit_code == 5, res.output
+    assert "design_states" in res.output or "persons" in res.output
+
+
+@pytest.mark.parametrize("path", [p for p in DESIGN_FILES if "third-country" not in p.stem], ids=lambda p: p.stem)
+def test_explain_names_an_act_for_every_state_of_every_design(path):
+    res = solidarity.run(solidarity.load_scenario(path))
+    assert isinstance(res, DesignResult)
+    for g in res.tables["design_states"].index:
+        text = solidarity.explain(res, g).text()
+        rule = str(res.tables["design_states"].at[g, "rule"])
+        assert rule and any(w in text for w in ("Art", "Annex", "Decision", "COM(")), (g, text)
+
+
+@pytest.fixture(scope="module")
+def side_by_side(tmp_path_factory):
+    """The issue's comparison: the 2026 adopted pool under the Pact, the 2015 key and Dublin IV."""
+    root = tmp_path_factory.mktemp("designs")
+    res = _cli("compare", ADOPTED, KEY_2015, DUBLIN_2026, "-o", root / "tables", "-f", "csv",
+               "--charts", root / "charts")
+    return res, root
+
+
+def test_compare_puts_three_designs_side_by_side_in_one_table(side_by_side):
+    res, root = side_by_side
+    assert res.exit_code == 0, res.output
+    st = pd.read_csv(root / "tables" / "compare_states.csv", keep_default_na=False)
+    de = st[(st["geo"] == "DE") & (st["item"] == "fair_share_relocations")].set_index("scenario")["amount"]
+    runs = {p.stem: solidarity.run(solidarity.load_scenario(p)) for p in (ADOPTED, KEY_2015, DUBLIN_2026)}
+    # each number is the one its own run's tables give, on the row of the same measure
+    assert int(de["2026-adopted"]) == int(runs["2026-adopted"].tables["shares"].at["DE", "fair_share_relocations"])
+    for label in ("2026-key-2015", "2026-dublin-iv"):
+        assert int(de[label]) == int(runs[label].tables["design_states"].at["DE", "persons"])
+    assert "Designs: 2026-adopted: ammr; 2026-key-2015: relocation-2015; 2026-dublin-iv: dublin-iv" in res.stdout
+
+
+def test_compare_draws_each_states_numbers_under_each_design(side_by_side):
+    pytest.importorskip("matplotlib")
+    res, root = side_by_side
+    assert res.exit_code == 0, res.output
+    drawn = {p.name for p in (root / "charts").iterdir()}
+    assert "compare_values_fair_share_relocations.png" in drawn and "compare_values_key_share.svg" in drawn
+    svg = (root / "charts" / "compare_values_fair_share_relocations.svg").read_text()
+    assert "persons a state takes in" in svg and "Germany (DE)" in svg

@@ -107,7 +107,7 @@ def _charts(comp, results) -> dict[str, bytes]:
     skipped with a message when charts cannot be drawn here."""
     try:
         from ..outputs.charts import compare_charts, data_source, study_source
-        from ..studies.compare import DESIGN_ITEMS, ITEMS
+        from ..studies.compare import DESIGN_ITEMS, DESIGN_LABELS, ITEMS
 
         # Runs under different designs are not variations of one another: each
         # state's numbers are drawn side by side, for the items every design has.
@@ -120,7 +120,8 @@ def _charts(comp, results) -> dict[str, bytes]:
                               ", ".join(f"{lab} ({comp.names.get(lab, lab)})" for lab in comp.labels))
         return compare_charts(d, baseline=comp.base, units=units,
                               title="Designs side by side" if designs else "Comparison of scenarios",
-                              labels={m: _item_name(m) for m in ITEMS}, source=source, values=designs)
+                              labels=DESIGN_LABELS if designs else {m: _item_name(m) for m in ITEMS},
+                              source=source, values=designs)
     except ImportError as exc:
         say(f"charts skipped: {exc} (install with: pip install 'solidarity[charts]')")
         return {}

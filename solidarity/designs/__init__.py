@@ -25,7 +25,9 @@ import pandas as pd
 from ..errors import InputError, Problem
 from ..inputs.data import Indicator
 from ..inputs.scenario import Scenario
+from ..outputs.report import provenance
 from ..outputs.summary import design_order
+from ..outputs.tables import frame
 from ..schema import Design
 
 #: The runner module of each design.
@@ -106,8 +108,20 @@ def run_design(scenario: Scenario, data: tuple[Indicator, Indicator] | None = No
     missing = {"design_states", "pool", "meta"} - set(result.tables)
     if missing:
         raise RuntimeError(f"the {scenario.design.value} runner wrote no {', '.join(sorted(missing))} table")
-    order = design_order(result.tables)  # one order for the writers and the audit's summary check
-    return replace(result, tables={k: result.tables[k] for k in order})
+    tables = dict(result.tables)
+    tables["meta"] = _with_provenance(scenario, tables["meta"], result.verified and verify)
+    order = design_order(tables)  # one order for the writers and the audit's summary check
+    return replace(result, tables={k: tables[k] for k in order})
+
+
+def _with_provenance(scenario: Scenario, meta: pd.DataFrame, verified: bool) -> pd.DataFrame:
+    """The design's meta after the rows every run writes first (tool, scenario,
+    digest, overrides) and before the verifier's verdict; a key the design
+    already wrote is kept as the design wrote it."""
+    own = [(str(k), str(v)) for k, v in meta["value"].items()]
+    first = [(k, str(v)) for k, v in provenance(scenario) if k not in meta.index]
+    last = [] if "verification" in meta.index else [("verification", "passed" if verified else "not run")]
+    return frame("meta", [{"key": k, "value": v} for k, v in first + own + last])
 
 
 __all__ = ["RUNNERS", "DesignResult", "run_design"]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import MISSING, InputError, Problem, VerificationError
-from ..inputs.data import Indicator, data_dir, load_data, load_indicator
+from ..inputs.data import Indicator, data_dir, load_data
 from ..inputs.design_dublin4 import Dublin4Settings, Window
 from ..inputs.monthly import MonthlySeries, load_monthly, months_from, shift
 from ..inputs.scenario import Scenario
@@ -25,7 +25,7 @@ from ..outputs.tables import Column, TableSpec, frame, register
 from ..pact import dublin4 as law
 from ..pact.apportionment import TIE_RULE
 from ..pact.verify_dublin4 import verify as verify_tables
-from ..schema import GDP, GEO, KNOWN_CODES, POPULATION
+from ..schema import GEO, KNOWN_CODES
 from . import DesignResult
 
 ACTS = ("COM(2016) 270 final, proposal for a Regulation (recast of Dublin III, Regulation (EU) 604/2013), "
@@ -59,32 +59,8 @@ MONTHS = register(TableSpec(
     )))
 
 
-#: Bundled population and GDP of earlier years (population 1 January 2015, GDP 2014), used
-#: when the scenario names no file and the main bundled files lack its years.
-KEY_FILES = {POPULATION: "population-dublin4.csv", GDP: "gdp-dublin4.csv"}
-
-
-def _key_data(scenario: Scenario) -> tuple[Indicator, Indicator]:
-    """Population and GDP: as for the Pact, else (no file named, years not in the
-    main bundled files) from the bundled files of earlier years, :data:`KEY_FILES`."""
-    try:
-        return load_data(scenario)
-    except InputError as exc:
-        d = scenario.data
-        if d.population_file is not None or d.gdp_file is not None:
-            raise
-        try:
-            return tuple(  # type: ignore[return-value]
-                load_indicator(name, year=year, path=data_dir() / KEY_FILES[name], filters=dict(filters),
-                               require=scenario.participants, max_change=d.max_year_change)
-                for name, year, filters in ((POPULATION, d.population_year, d.population_filters),
-                                            (GDP, d.gdp_year, d.gdp_filters)))
-        except InputError:
-            raise exc from None
-
-
 def _participants_data(scenario: Scenario, data) -> tuple[Indicator, Indicator, dict[str, Fraction]]:
-    population, gdp = data if data is not None else _key_data(scenario)
+    population, gdp = data if data is not None else load_data(scenario)  # see inputs.design_dublin4.key_data
     pop, val = population.exact(), gdp.exact()
     parts = list(scenario.participants)
     return population, gdp, law.reference_key({g: pop[g] for g in parts}, {g: val[g] for g in parts})

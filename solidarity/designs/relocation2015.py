@@ -12,14 +12,14 @@ from fractions import Fraction
 import pandas as pd
 
 from ..errors import InputError, Problem, VerificationError
-from ..inputs.data import Indicator, data_dir, load_data, load_indicator, read_table
-from ..inputs.design_relocation2015 import CapBase, KeyData, Relocation2015Settings
+from ..inputs.data import Indicator, data_dir, load_data, read_table
+from ..inputs.design_relocation2015 import FILES, CapBase, Relocation2015Settings
 from ..inputs.scenario import Scenario
 from ..outputs.tables import Column as col
 from ..outputs.tables import TableSpec, frame, register
 from ..pact import relocation2015 as law
 from ..pact import verify_relocation2015
-from ..schema import EU27, GDP, GEO, KNOWN_CODES, POPULATION, Method
+from ..schema import EU27, GEO, KNOWN_CODES, Method
 from . import DesignResult
 
 #: The design's acts, as ``meta`` names them.
@@ -27,9 +27,6 @@ ACTS = ("Council Decisions (EU) 2015/1523 and 2015/1601 (amended by 2016/1754); 
         "annex to COM(2015) 240 and COM(2015) 286, 450, 451; Council Implementing Decisions (EU) 2016/408 "
         "and 2016/946")
 #: Bundled files of the key's criteria (data/SOURCES.md says where each came from).
-FILES = {"population": "key2015_population.csv", "gdp": "key2015_gdp.csv",
-         "asylum": "key2015_asylum.csv", "resettled": "key2015_resettled.csv",
-         "unemployment": "key2015_unemployment.csv"}
 
 KEY_TABLE = register(TableSpec("relocation2015_key", "the Commission's 2015 key, each part per bound state "
                                "(COM(2015) 286, Annex)", (GEO,), (
@@ -74,15 +71,6 @@ def _criterion(name: str) -> tuple[dict[str, dict[int, Fraction | None]], str]:
     return out, "; ".join(sorted(set(df["vintage"])))
 
 
-def _key_data(scenario: Scenario, s: Relocation2015Settings, bound: list[str],
-              data: tuple[Indicator, Indicator] | None) -> tuple[Indicator, Indicator]:
-    if s.key_data is KeyData.SCENARIO:
-        return data if data is not None else load_data(scenario)
-    folder = data_dir()
-    return (load_indicator(POPULATION, year=2014, path=folder / FILES["population"], require=bound, max_change=0),
-            load_indicator(GDP, year=2013, path=folder / FILES["gdp"], require=bound, max_change=0))
-
-
 def _volumes(scenario: Scenario, s: Relocation2015Settings) -> dict[str, int]:
     vols = {b: int(st.needs.relocation or 0) for b, st in scenario.beneficiaries.items()}
     total = sum(vols.values()) + s.unallocated
@@ -98,7 +86,7 @@ def inputs(scenario: Scenario, data: tuple[Indicator, Indicator] | None = None):
     """Everything the key needs, exact, for the bound states; the data's vintages."""
     s: Relocation2015Settings = scenario.design_settings
     bound = [g for g in scenario.participants if g not in scenario.beneficiaries]
-    pop, gdp = _key_data(scenario, s, bound, data)
+    pop, gdp = data if data is not None else load_data(scenario)  # the design's own years: inputs.design_relocation2015
     apps, v_apps = _criterion("asylum")
     res, v_res = _criterion("resettled")
     une, v_une = _criterion("unemployment")

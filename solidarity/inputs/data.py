@@ -781,9 +781,21 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, str]:
     return obs[[*raw.dims, GEO, YEAR, "value", "flag", "vintage"]].reset_index(drop=True), raw.kind
 
 
-def load_data(scenario: Scenario) -> tuple[Indicator, Indicator]:
+def load_data(scenario: Scenario, design: bool = True) -> tuple[Indicator, Indicator]:
     """Population and GDP for a scenario's participants and years (every
-    problem with either file reported at once)."""
+    problem with either file reported at once).
+
+    A design may read its key from data of its own years (its module's
+    ``key_data``, see :mod:`solidarity.inputs.designs`); ``design=False``
+    reads the scenario's [data] as the Pact does (what ``key_data`` falls
+    back on).
+    """
+    if design:
+        from . import designs
+
+        mod = designs.module(scenario.design)
+        if mod is not None and hasattr(mod, "key_data"):
+            return cast(tuple[Indicator, Indicator], mod.key_data(scenario))
     d = scenario.data
     problems: list[Problem] = []
     out = []

@@ -161,3 +161,31 @@ def parse(c, table: dict[str, Any], ctx) -> Dublin4Settings | None:
         receive_below_percent=100 if below is None else below, method=method or Method.HAMILTON,
         contribution_eur=CONTRIBUTION_EUR if eur is None else eur, opt_out=opt_out,
         applications_file=file, applications_filters=filters)
+
+
+#: Bundled population and GDP of earlier years (population 1 January 2015, GDP 2014), used
+#: when the scenario names no file and the main bundled files lack its years.
+KEY_FILES = {"population": "population-dublin4.csv", "gdp_meur": "gdp-dublin4.csv"}
+
+
+def key_data(scenario):
+    """Population and GDP for the key (called by :func:`solidarity.inputs.data.load_data`):
+    as for the Pact, else (no file named, years not in the main bundled files)
+    from the bundled files of earlier years, :data:`KEY_FILES`."""
+    from ..errors import InputError
+    from .data import GDP, POPULATION, data_dir, load_data, load_indicator
+
+    try:
+        return load_data(scenario, design=False)
+    except InputError as exc:
+        d = scenario.data
+        if d.population_file is not None or d.gdp_file is not None:
+            raise
+        try:
+            return tuple(
+                load_indicator(name, year=year, path=data_dir() / KEY_FILES[name], filters=dict(filters),
+                               require=scenario.participants, max_change=d.max_year_change)
+                for name, year, filters in ((POPULATION, d.population_year, d.population_filters),
+                                            (GDP, d.gdp_year, d.gdp_filters)))
+        except InputError:
+            raise exc from None

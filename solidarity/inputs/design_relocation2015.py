@@ -223,3 +223,24 @@ def parse(c, table: dict, ctx) -> Relocation2015Settings | None:
 
 
 __all__ = ["KEYS", "SECTIONS", "CapBase", "KeyData", "Relocation2015Settings", "Respread", "parse"]
+
+
+#: The bundled 2015 key inputs (Eurostat's June 2016 extracts; data/SOURCES.md).
+FILES = {"population": "key2015_population.csv", "gdp": "key2015_gdp.csv",
+         "asylum": "key2015_asylum.csv", "resettled": "key2015_resettled.csv",
+         "unemployment": "key2015_unemployment.csv"}
+
+
+def key_data(scenario):
+    """Population and GDP for the key (called by :func:`solidarity.inputs.data.load_data`):
+    the scenario's [data] with ``key_data = "scenario"``, else the bundled 2015
+    inputs (population 1 January 2014, GDP 2013) of the states bound."""
+    from .data import GDP, POPULATION, data_dir, load_data, load_indicator
+
+    s = scenario.design_settings
+    if s.key_data is KeyData.SCENARIO:
+        return load_data(scenario, design=False)
+    bound = [g for g in scenario.participants if g not in scenario.beneficiaries]
+    folder = data_dir()
+    return (load_indicator(POPULATION, year=2014, path=folder / FILES["population"], require=bound, max_change=0),
+            load_indicator(GDP, year=2013, path=folder / FILES["gdp"], require=bound, max_change=0))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import MISSING, InputError, Problem
-from .tables import REGISTRY, frame
+from .tables import all_specs, frame
 
 if TYPE_CHECKING:
     from ..inputs.scenario import Scenario
@@ -47,7 +47,7 @@ def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
 
     out = {}
     inside = [folder.resolve()]
-    for name, spec in REGISTRY.items():
+    for name, spec in all_specs().items():  # the designs' own tables too
         csv, parquet, js = (p if refusal(p, inside) is None else folder / "\0"  # a link out: as if absent
                             for p in (folder / f"{name}.csv", folder / f"{name}.parquet", folder / f"{name}.json"))
         if csv.is_file():

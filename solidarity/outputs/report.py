@@ -274,6 +274,15 @@ def credits_table(c, year: int, years: int) -> pd.DataFrame:
                              for k, v in enumerate(spread_credit(c.credit_eur[g], years))])
 
 
+def provenance(scenario: Scenario) -> list[tuple[str, object]]:
+    """The meta rows every run writes first, whatever its design: the tool, the
+    scenario and its digest after overrides (what ``verify --scenario`` checks)."""
+    return [("package", f"solidarity {__version__}"),
+            ("scenario", scenario.name), ("scenario_year", scenario.year),
+            ("scenario_file", Path(scenario.path).name), ("scenario_sha256", scenario.digest),
+            ("overrides", "; ".join(scenario.overrides) or "none")]
+
+
 def meta_table(scenario: Scenario, population: Indicator, gdp: Indicator, shares: FairShares,
                result: SolveResult | None, inp: ModelInput | None = None,
                include_runtime: bool = False) -> pd.DataFrame:
@@ -281,10 +290,7 @@ def meta_table(scenario: Scenario, population: Indicator, gdp: Indicator, shares
     pool, o = scenario.pool, scenario.offsets
     benef_default = [g for g, s in scenario.states.items() if s.deduction_default]
     items: list[tuple[str, object]] = [
-        ("package", f"solidarity {__version__}"),
-        ("scenario", scenario.name), ("scenario_year", scenario.year),
-        ("scenario_file", Path(scenario.path).name), ("scenario_sha256", scenario.digest),
-        ("overrides", "; ".join(scenario.overrides) or "none"),
+        *provenance(scenario),
         ("participants", " ".join(scenario.participants)),
         ("population", _indicator_line(population)),
         ("gdp", _indicator_line(gdp)),

@@ -287,6 +287,14 @@ DESIGN_ITEMS = {"key_share": "key_share", "fair_share_relocations": "persons",
                 "received_financial_eur": "receives_eur"}
 
 
+#: What each of :data:`DESIGN_ITEMS` means when designs sit side by side (chart titles).
+DESIGN_LABELS = {"key_share": "key share",
+                 "fair_share_relocations": "persons a state takes in (the Pact: its fair share in persons)",
+                 "received_relocations": "persons relocated from a state (the Pact: relocations received)",
+                 "pledged_financial_eur": "money a state pays (the Pact: money pledged)",
+                 "received_financial_eur": "money a state receives"}
+
+
 def _design_values(res) -> dict[str, dict[str, int | float | None]]:
     """Per state of a design's run, the items it has (see :data:`DESIGN_ITEMS`)."""
     out: dict[str, dict[str, int | float | None]] = {}
@@ -366,9 +374,12 @@ def _states(results, labels) -> pd.DataFrame:
     rows = []
     for g in geos:
         for item, (unit, _) in ITEMS.items():
-            if (item in _RECEIVED and g not in benef) or item not in present:
+            got = [p[g].get(item) if g in p else None for p in per]
+            # what a beneficiary receives; under a design, a bound state may receive money too (a lump sum
+            # per person it takes, a contribution paid for persons it takes instead of another)
+            if item not in present or (item in _RECEIVED and g not in benef and not any(got)):
                 continue
-            for r in _delta_rows([p[g].get(item) if g in p else None for p in per], labels):
+            for r in _delta_rows(got, labels):
                 frac = unit == "fraction"
                 rows.append({GEO: g, "item": item, SCENARIO: r[SCENARIO], "unit": unit,
                              "amount": None if frac else r["value"], "fraction": r["value"] if frac else None,
