@@ -104,3 +104,20 @@ def test_schema_command_prints_and_writes_it(tmp_path):
     assert folder.exit_code == 7
     assert folder.stderr == f"error: cannot write {tmp_path}: is a folder, not a file (name a file such as " \
                             "scenario.schema.json)\n"
+
+
+@pytest.mark.parametrize("design, body, valid", [
+    ("relocation-2015", "[design.pledges]\nDE = 100\n", True),
+    ("pact-2020", "return_rate = 0.4\n[design.pledges.DE]\nrelocations = 100\n", True),
+    # one path, two shapes: a number of persons under 2015/1523, a table of pledges in the 2020 proposal
+    ("pact-2020", "return_rate = 0.4\n[design.pledges]\nDE = 100\n", False),
+    ("relocation-2015", "[design.pledges.DE]\nrelocations = 100\n", False),
+    ("dublin-iv", "no_such_key = 1\n", False),
+    ("dublin-iv", "trigger_percent = 150\n", True),
+])
+def test_a_designs_keys_are_checked_in_that_designs_branch(validator, design, body, valid):
+    text = (f'[scenario]\nname = "x"\nyear = 2016\n[pool]\nrelocations = 1\nfinancial_eur = 0\n'
+            f'[design]\nkind = "{design}"\n' + (body if not body.startswith("[") else "") +
+            (body if body.startswith("[") else ""))
+    errors = list(validator.iter_errors(tomllib.loads(text)))
+    assert (not errors) is valid, [e.message for e in errors]

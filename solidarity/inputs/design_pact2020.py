@@ -82,7 +82,7 @@ KEYS: tuple[tuple[str, str, str, str, str], ...] = (
     ("method", "string", _METHODS, '"hamilton"',
      "apportionment of the pool and of the SAR pool to whole persons per state (hamilton: the shares add "
      "up to the pool)"),
-    ("sar_relocations", "integer", "whole persons >= 0", "0",
+    ("sar_relocations", "whole number", "whole persons >= 0", "0",
      "relocations needed after search and rescue disembarkations (Art 47-49 COM(2020) 610), distributed "
      "by the same key"),
     ("correction_default", "string", _CHOICES, '"proportional"',
@@ -90,11 +90,11 @@ KEYS: tuple[tuple[str, str, str, str, str], ...] = (
      "(relocation if it pledged none), or all one type"),
     ("correction_choice.CODE", "string", _CHOICES, "correction_default",
      "the state's own choice for its top-up (Art 52-53: relocation or return sponsorship at its choice)"),
-    ("pledges.CODE.relocations", "integer", "whole persons >= 0", "0",
+    ("pledges.CODE.relocations", "whole number", "whole persons >= 0", "0",
      "relocations the state pledges (Art 45(1)(a))"),
-    ("pledges.CODE.sponsorships", "integer", "whole persons >= 0", "0",
+    ("pledges.CODE.sponsorships", "whole number", "whole persons >= 0", "0",
      "return sponsorships the state pledges (Art 45(1)(b), Art 55)"),
-    ("pledges.CODE.capacity_eur", "integer", "whole euros >= 0", "0",
+    ("pledges.CODE.capacity_eur", "whole number", "whole euros >= 0", "0",
      "capacity-building and operational support measures, in EUR (Art 45(1)(d)); not counted against "
      "the need for relocations and sponsored returns"),
 )

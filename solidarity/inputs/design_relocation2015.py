@@ -98,17 +98,17 @@ KEYS: tuple[tuple[str, str, str, str, str], ...] = (
     ("rounding", "string", " | ".join(f'"{m.value}"' for m in Method), '"per-state"', "how each volume "
      "becomes whole persons: per-state rounds each quota half up on its own (the Commission's tables; the "
      "total may differ), the others are exact apportionments"),
-    ("lump_sum_eur", "integer", "whole EUR >= 0", "6000", "lump sum per relocated person to the state of "
+    ("lump_sum_eur", "whole number", "whole EUR >= 0", "6000", "lump sum per relocated person to the state of "
      "relocation (Art 10 of 2015/1523 and 2015/1601)"),
-    ("criteria_year", "integer", "2014 to 2015 (bundled years)", "2014", "year of the unemployment rate "
+    ("criteria_year", "whole number", "2014 to 2015 (bundled years)", "2014", "year of the unemployment rate "
      "and last of the five years of asylum applications and resettled refugees"),
     ("key_data", "string", _choices(KeyData), '"2015"', 'population and GDP: "2015" = the bundled 2015 '
      'inputs (population 1 January 2014, GDP 2013), "scenario" = the scenario\'s [data] table'),
-    ("unallocated", "integer", "persons >= 0", "0", "persons of the pool allocated to no state (2015/1601 "
+    ("unallocated", "whole number", "persons >= 0", "0", "persons of the pool allocated to no state (2015/1601 "
      "Art 4(1)(c): 54 000, later usable for admissions from Turkey, 2016/1754)"),
     ("suspension.CODE", "number", "0 to 0.3", "none", "share of a bound state's allocation suspended "
      "(AT: Council Implementing Decision (EU) 2016/408; SE: (EU) 2016/946)"),
-    ("pledges.CODE", "integer", "persons >= 0", "none", "a bound state's pledge (Resolution of 20 July 2015, "
+    ("pledges.CODE", "whole number", "persons >= 0", "none", "a bound state's pledge (Resolution of 20 July 2015, "
      "used by 2015/1523 instead of the key); counted by split between the beneficiaries"),
     ("split.CODE", "number", "0 to 1, adding up to 1 over the beneficiaries", "IT 0.6, EL 0.4",
      "how a pledge counts towards each beneficiary (each part rounded half up)"),

@@ -92,17 +92,36 @@ def _node(root: dict, parts: list[str]) -> dict:
     return node
 
 
-def _path(path: str) -> list[str]:
-    """A key path as the file nests it: the reference writes a design's keys
-    as ``design.<kind>.<key>``, the file as ``[design] <key>`` (beside ``kind``)."""
+def _design_of(path: str) -> str | None:
+    """The design a key path belongs to (``design.<kind>.<key>`` in the reference), else None."""
     parts = path.split(".")
     if parts[0] == "design" and len(parts) > 2 and parts[1] in {d.value for d in Design}:
-        return ["design", *parts[2:]]
-    return parts
+        return parts[1]
+    return None
+
+
+def _add(root: dict, parts: list[str], key: Key) -> None:
+    """Key ``key`` at ``parts`` below ``root``."""
+    parent = _node(root, parts[:-1])
+    leaf = _leaf(key)
+    if parts[-1] == "CODE":
+        parent["propertyNames"] = {"pattern": _CODE}
+        parent["additionalProperties"] = leaf
+    elif leaf.get("type") == "object":  # a table: its keys come as keys of their own
+        table = _node(root, parts)
+        table["description"] = leaf["description"]
+        if "additionalProperties" in leaf:  # Eurostat filters: any dimension, a code each
+            table["additionalProperties"] = leaf["additionalProperties"]
+    else:
+        parent["properties"][parts[-1]] = {**parent["properties"].get(parts[-1], {}), **leaf}
 
 
 def scenario_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a scenario file's TOML data.
+
+    A design's keys share the ``[design]`` table with ``kind``: each design's
+    are a branch ``if kind is X then ...``, and a key no branch knows is
+    refused (``unevaluatedProperties``), as the validator refuses it.
 
     Returns
     -------
@@ -112,30 +131,29 @@ def scenario_schema() -> dict[str, Any]:
     root = {"$schema": DRAFT, "$id": SCHEMA_ID, "title": "solidarity scenario",
             **_table("A solidarity scenario file (TOML): the EU Annual Solidarity Pool, "
                      "Regulation (EU) 2024/1351.")}
+    branches: dict[str, dict] = {}
     for section in SECTIONS:
-        if section.path and not section.path.startswith("variants") and _path(section.path) != ["design"]:
-            parts = _path(section.path)
-            _node(root, parts)["description"] = section.doc
+        d = _design_of(section.path)
+        if d is not None:
+            parts = section.path.split(".")[2:]
+            _node(branches.setdefault(d, _table("")), parts)["description"] = section.doc
+        elif section.path and not section.path.startswith("variants"):
+            _node(root, section.path.split("."))["description"] = section.doc
     for key in KEYS:
-        parts = _path(key.path)
-        parent = _node(root, parts[:-1])
-        leaf = _leaf(key)
-        if parts[-1] == "CODE":
-            parent["propertyNames"] = {"pattern": _CODE}
-            parent["additionalProperties"] = leaf
-        elif leaf.get("type") == "object":  # a table: its keys come as keys of their own
-            table = _node(root, parts)
-            table["description"] = leaf["description"]
-            if "additionalProperties" in leaf:  # Eurostat filters: any dimension, a code each
-                table["additionalProperties"] = leaf["additionalProperties"]
+        d = _design_of(key.path)
+        if d is not None:
+            _add(branches.setdefault(d, _table("")), key.path.split(".")[2:], key)
         else:
-            before = parent["properties"].get(parts[-1], {})
-            merged = {**before, **leaf}
-            if before.get("type") not in (None, leaf.get("type")):  # two designs, one name: either type
-                merged.pop("type", None)
-            parent["properties"][parts[-1]] = merged
+            _add(root, key.path.split("."), key)
     for path, names in _REQUIRED.items():
         (_node(root, path.split(".")) if path else root)["required"] = names
+    design = root["properties"]["design"]
+    design.pop("additionalProperties", None)
+    design["unevaluatedProperties"] = False
+    design["allOf"] = [{"if": {"properties": {"kind": {"const": d}}, "required": ["kind"]},
+                        "then": {"properties": b["properties"],
+                                 **({"description": b["description"]} if b.get("description") else {})}}
+                       for d, b in branches.items()]
     variants = next(s for s in SECTIONS if s.path == "variants.NAME")
     root["properties"]["variants"] = {
         "type": "object", "description": "Named variants, applied with --variant NAME.",
