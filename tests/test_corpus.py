@@ -148,7 +148,7 @@ CASES = [
     # --- misspellings -----------------------------------------------------------------------------
     Case("method-misspelt", "validate @method-misspelt.toml", 3,
          "@method-misspelt.toml: key.method = 'hamliton': unknown value (did you mean 'hamilton'?); "
-         "allowed: hamilton, webster, dhondt, huntington_hill, ceiling, per-state"),
+         "allowed: hamilton, webster, dhondt, huntington_hill, ceiling"),
     Case("status-misspelt", "validate @status-misspelt.toml", 3,
          "@status-misspelt.toml: states.AT.status = 'at-risk': unknown value (did you mean 'at_risk'?)"),
     Case("priority-misspelt", "validate @priority-misspelt.toml", 3,

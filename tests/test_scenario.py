@@ -159,11 +159,11 @@ MESSAGES = [
       "without quotes); allowed: true or false")),
     ("enum-type", MINIMAL + "[key]\nmethod = 1\n",
      ("s.toml: key.method = 1: wrong type: a whole number; allowed: one of the strings hamilton, "
-      "webster, dhondt, huntington_hill, ceiling, per-state")),
+      "webster, dhondt, huntington_hill, ceiling")),
     # misspellings
     ("enum-misspelt", MINIMAL + "[key]\nmethod = 'hamliton'\n",
      ("s.toml: key.method = 'hamliton': unknown value (did you mean 'hamilton'?); "
-      "allowed: hamilton, webster, dhondt, huntington_hill, ceiling, per-state")),
+      "allowed: hamilton, webster, dhondt, huntington_hill, ceiling")),
     ("enum-case", MINIMAL + "[allocation]\npriority = 'Needs'\n",
      ("s.toml: allocation.priority = 'Needs': unknown value (did you mean 'needs'?); "
       "allowed: preferences, needs")),
@@ -373,7 +373,7 @@ def test_overridden_values_are_reported_at_the_override(write):
         load_scenario(path, sets=["pool.financial_eur=nan", "key.method=hamliton"])
     assert [str(p) for p in err.value.problems] == [
         ("--set: key.method = 'hamliton': unknown value (did you mean 'hamilton'?); "
-         "allowed: hamilton, webster, dhondt, huntington_hill, ceiling, per-state"),
+         "allowed: hamilton, webster, dhondt, huntington_hill, ceiling"),
         f"--set: pool.financial_eur = nan: not a number; allowed: {EUROS}"]
     with pytest.raises(InputError) as err:
         load_scenario(path, variant="bad")
@@ -688,3 +688,10 @@ def test_both_units_set_says_the_new_rate(tmp_path):
 def test_a_bad_override_is_left_to_the_validator(tmp_path):
     with pytest.raises(InputError, match="pool.relocations = -5: negative"):
         _pool_after(tmp_path, MINIMAL, ["pool.relocations=-5"])
+
+
+def test_per_state_rounding_is_the_2015_designs_not_the_pacts():
+    assert only(MINIMAL + "[key]\nmethod = 'per-state'\n") == (
+        "s.toml: key.method = 'per-state': per-state rounding does not add up to R, which the "
+        "relocations_apportioned column must (it is the 2015 relocation design's rounding); "
+        "allowed: hamilton, webster, dhondt, huntington_hill, ceiling")

@@ -557,19 +557,25 @@ class _Checker:
             return None
         return doc[key]
 
-    def enum(self, doc: dict, key: str, path: str, enum):
+    def enum(self, doc: dict, key: str, path: str, enum, exclude=(), why: str = ""):
+        """A member of ``enum``; a member of ``exclude`` (a value another part of the
+        tool uses) is refused with ``why``, and left out of what is allowed."""
         if key not in doc:
             return None
         v = doc[key]
-        values = [e.value for e in enum]
+        values = [e.value for e in enum if e not in exclude]
         if not isinstance(v, str):
             self.add(_sub(path, key), v, _wrong(v), "one of the strings " + _choices(values))
             return None
         try:
-            return enum(v)
+            member = enum(v)
         except ValueError:
             self.add(_sub(path, key), v, f"unknown value{_near(v, values)}", _choices(values))
             return None
+        if member in exclude:
+            self.add(_sub(path, key), v, why or "not allowed here", _choices(values))
+            return None
+        return member
 
     def code(self, code: Any, path: str) -> bool:
         """True for a known country code; otherwise a problem with a hint."""
@@ -876,7 +882,10 @@ def _key(c: _Checker, doc: Any) -> KeySettings:
     doc = c.table(doc, "key", _KEY)
     wp = c.fraction(doc, "population_weight", "key")
     wg = c.fraction(doc, "gdp_weight", "key")
-    method = c.enum(doc, "method", "key", Method) or Method.HAMILTON
+    # per-state rounding is the Commission's 2015 practice (the relocation-2015 design's), not a total of R
+    method = c.enum(doc, "method", "key", Method, exclude=(Method.PER_STATE,),
+                    why="per-state rounding does not add up to R, which the relocations_apportioned column "
+                        "must (it is the 2015 relocation design's rounding)") or Method.HAMILTON
     wp = (1 - wg if wg is not None else Fraction(1, 2)) if wp is None else wp
     wg = (1 - wp) if wg is None else wg
     if wp + wg != 1:

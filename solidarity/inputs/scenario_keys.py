@@ -162,7 +162,7 @@ KEYS: tuple[Key, ...] = (
         _share(_K.weights["population"]), "weight of the population share (the other: 1 minus it)"),
     Key("key.gdp_weight", "number", _FRACTION + "; the two weights add up to 1",
         _share(_K.weights["gdp_meur"]), "weight of the GDP share"),
-    Key("key.method", "string", _one_of(Method), _q(_K.method),
+    Key("key.method", "string", ", ".join(f'"{m.value}"' for m in Method if m is not Method.PER_STATE), _q(_K.method),
         "apportionment of R to whole persons for the relocations_apportioned column (ceiling: its total "
         "exceeds R)"),
     Key("pool.relocations", "whole number", _PERSONS, "none: required", "R, the pool in persons (Art 57(1))"),
