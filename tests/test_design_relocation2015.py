@@ -53,6 +53,9 @@ PUBLISHED_EL = {"DE": 3505, "FR": 2701, "ES": 1715, "PL": 1064, "NL": 819, "RO":
 #: ones (persons), for the uncapped key of the 2015-com-286 scenario. The
 #: bundled inputs are Eurostat's June 2016 extracts, not the Commission's May
 #: 2015 ones (data/SOURCES.md); a change here must be explained.
+#: tools/fit_relocation2015.py measured 24 192 readings of the key and its
+#: inputs: none is within one person everywhere, and this one (the annex's
+#: wording) is within one state of the best (docs/designs-relocation2015.md).
 MEASURED_IT = {"AT": 0, "BE": -1, "BG": 1, "CY": 1, "CZ": 6, "DE": 1, "EE": -2, "ES": -21, "FI": 6, "FR": -4,
                "HR": 0, "HU": 0, "LT": -3, "LU": -3, "LV": -5, "MT": 3, "NL": 31, "PL": -7, "PT": -3, "RO": -3,
                "SE": 3, "SI": 0, "SK": 1}
@@ -97,6 +100,49 @@ def test_com_286_reproduced_from_the_bundled_data_as_measured(com286):
     assert sum(abs(d) <= 1 for d in got_it.values()) == 9 and sum(abs(d) <= 1 for d in got_el.values()) == 13
     key = com286.tables["relocation2015_key"]["key_percent"]
     assert max(abs(float(key[g]) - p) for g, p in PUBLISHED_KEY.items()) == pytest.approx(0.13, abs=0.005)
+
+
+#: The key of the European Agenda on Migration, COM(2015) 240 (13 May 2015),
+#: Annex, Table 1: the same criteria over 25 states (the EU-28 less DK, IE,
+#: UK; Italy and Greece included), in %, as reported by AFP that day
+#: (eubusiness.com, "EU migrant quotas: how many would countries take?",
+#: 13 May 2015), read through the search tool's stored copy of that page;
+#: liguriaoggi.it (14 May 2015) gives the same six largest.
+AGENDA_KEY = {"AT": 2.62, "BE": 2.91, "BG": 1.25, "HR": 1.73, "CY": 0.39, "CZ": 2.98, "EE": 1.76, "FI": 1.72,
+              "FR": 14.17, "DE": 18.42, "EL": 1.90, "HU": 1.79, "IT": 11.84, "LV": 1.21, "LT": 1.16, "LU": 0.85,
+              "MT": 0.69, "NL": 4.35, "PL": 5.64, "PT": 3.89, "RO": 3.75, "SK": 1.78, "SI": 1.15, "ES": 9.10,
+              "SE": 2.92}
+
+
+def _bundled(name: str, year: int | None = None) -> dict:
+    df = pd.read_csv(ROOT / "data" / f"key2015_{name}.csv", na_values=[":"])
+    out: dict = {}
+    for g, y, v in zip(df["geo"], df["year"], df["value"], strict=True):
+        out.setdefault(g, {})[int(y)] = None if pd.isna(v) else Fraction(repr(float(v)))
+    return {g: ys[year] for g, ys in out.items()} if year is not None else out
+
+
+def _agenda_key(cap_base: CapBase) -> dict[str, float]:
+    geos = sorted(AGENDA_KEY)
+    pop = {g: v for g, v in _bundled("population", 2014).items() if g in geos}
+    gdp = {g: v for g, v in _bundled("gdp", 2013).items() if g in geos}
+    une = {g: v for g, v in _bundled("unemployment", 2014).items() if g in geos}
+    apm = law.asylum_per_million(_bundled("asylum"), _bundled("resettled"), pop, range(2010, 2015))
+    k = law.key(pop, gdp, apm, une, _settings(cap_base=cap_base))
+    return {g: 100 * float(k.share[g]) - AGENDA_KEY[g] for g in geos}
+
+
+def test_the_agendas_key_over_25_states_shows_the_same_differences():
+    """A second table from the same inputs: the May 2015 key over 25 states.
+    Uncapped, the bundled data miss it by the same states and signs as COM(2015)
+    286 (NL too high, ES too low), so the gap lies in the inputs' vintage, not in
+    the set of states or the formula; capped, it is missed by points."""
+    got = _agenda_key(CapBase.NONE)
+    worst = sorted(got, key=lambda g: -abs(got[g]))
+    assert worst[:2] == ["NL", "ES"]
+    assert got["NL"] == pytest.approx(0.113, abs=0.0005) and got["ES"] == pytest.approx(-0.065, abs=0.0005)
+    assert all(abs(d) < 0.025 for g, d in got.items() if g not in ("NL", "ES"))
+    assert max(abs(d) for d in _agenda_key(CapBase.SUM).values()) > 3
 
 
 def test_com_286_tables_and_design_states(com286):
