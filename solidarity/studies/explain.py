@@ -56,7 +56,9 @@ class Value:
             return percent(float(v), places if places is not None else self.places())
         if u == "count":
             return num(int(v))
-        return f"{v:g}"  # weight
+        text = f"{v:g}"  # weight: as written, thousands separated as elsewhere
+        whole, dot, frac = text.partition(".")
+        return num(int(whole)) + dot + frac if whole.lstrip("-").isdigit() and abs(v) >= 1000 else text
 
     def places(self) -> int:
         """Decimals a fraction needs as a percentage, at most 4 (``0.5`` -> 0, ``0.216857`` -> 4)."""
