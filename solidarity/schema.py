@@ -65,6 +65,14 @@ class Design(StrEnum):
     DUBLIN_IV = "dublin-iv"  #: COM(2016) 270, the corrective allocation mechanism (not adopted)
     PACT_2020 = "pact-2020"  #: COM(2020) 610 Part IV, with return sponsorship (not adopted as proposed)
 
+    @property
+    def acts(self) -> str:
+        """The design's acts, briefly (a page's heading names them)."""
+        return {"ammr": "Regulation (EU) 2024/1351",
+                "relocation-2015": "Council Decisions (EU) 2015/1523 and 2015/1601",
+                "dublin-iv": "COM(2016) 270, proposal not adopted",
+                "pact-2020": "COM(2020) 610, proposal not adopted"}[self.value]
+
 
 class SolverName(StrEnum):
     HIGHS = "highs"  #: HiGHS through its own Python API, highspy (default)

@@ -155,3 +155,25 @@ def test_compare_draws_each_states_numbers_under_each_design(side_by_side):
     assert "compare_values_fair_share_relocations.png" in drawn and "compare_values_key_share.svg" in drawn
     svg = (root / "charts" / "compare_values_fair_share_relocations.svg").read_text()
     assert "persons a state takes in" in svg and "Germany (DE)" in svg
+
+
+def test_a_designs_run_draws_its_numbers_per_state_with_its_tables(tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "out"
+    res = _cli("run", SCENARIOS / "designs" / "2015-com-286.toml", "-o", out, "--charts", out / "charts", "-q")
+    assert res.exit_code == 0, res.output
+    drawn = {p.name for p in (out / "charts").iterdir()}
+    assert {"design_persons.png", "design_persons.svg", "design_receives_eur.svg"} <= drawn
+    assert "design_pays_eur.png" not in drawn  # nobody pays under the 2015 decisions: nothing to draw
+    svg = (out / "charts" / "design_persons.svg").read_text()
+    assert "persons to take in" in svg and "Germany (DE)" in svg
+    assert _cli("verify", out).exit_code == 0  # the charts are in the one manifest
+
+
+def test_a_designs_brief_names_its_acts_not_the_pact(tmp_path):
+    out = tmp_path / "out"
+    assert _cli("run", DUBLIN_2026, "-o", out, "-f", "html", "-q").exit_code == 0
+    page = (out / "brief.html").read_text()
+    assert "Another solidarity design · COM(2016) 270, proposal not adopted" in page
+    assert "Regulation (EU) 2024/1351" not in page.split("</header>")[0]
+    assert "one obligation in two units" not in page

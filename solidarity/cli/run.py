@@ -14,6 +14,7 @@ from .common import (
     Force,
     Formats,
     MipGap,
+    MissingExtra,
     OutDir,
     Quiet,
     Sets,
@@ -126,16 +127,17 @@ def _write_design(res, output, scenario: Path, sets, variant, fmt, charts, force
     from ..outputs.report import markdown_table
 
     sc = res.scenario
+    pictures = None
     if charts is not None:
-        from ..errors import InputError, Problem
-        raise InputError(Problem("command line", "--charts", str(charts),
-                                 f"no charts for the {sc.design.value} design yet",
-                                 "leave out --charts; compare draws designs side by side"))
+        try:
+            pictures = res.charts()
+        except ImportError as exc:  # matplotlib is an optional extra
+            raise MissingExtra(f"--charts needs matplotlib ({exc}): pip install 'solidarity[charts]'") from exc
     out = output if output is not None else default_folder(scenario.stem, sets, variant)
     text = res.intro()
     files = render_files(res.tables, fmt, title=f"{sc.name} ({sc.year})", intro=text, charts={})
     files["scenario.toml"] = effective_toml(sc)
-    write_with_charts(files, out, None, None, force, identity_of("run", Path(sc.path).name, sets, variant),
+    write_with_charts(files, out, pictures, charts, force, identity_of("run", Path(sc.path).name, sets, variant),
                       identity_of("charts", Path(sc.path).name, sets, variant), sc.digest, [res], sign_key=sign)
     say(f"{sc.name}: {res.status_line()}")
     say_assumed(sc, res.population, res.gdp)

@@ -38,6 +38,12 @@ RUNNERS: dict[Design, str] = {
 }
 
 
+#: Chart titles of the ``design_states`` measures (the columns' docs say more).
+_CHART_LABELS = {"key_share": "key share", "persons": "persons to take in",
+                 "relocated_from": "persons relocated from the state", "pays_eur": "money paid",
+                 "receives_eur": "money received"}
+
+
 @dataclass(frozen=True, eq=False)
 class DesignResult:
     """A verified run of a design other than the adopted Pact.
@@ -72,6 +78,25 @@ class DesignResult:
         """The run in a paragraph (the summary's opening), read from its tables."""
         from ..outputs.summary import design_intro
         return design_intro(self.scenario, self.tables)
+
+    def charts(self) -> dict[str, bytes]:
+        """The run's numbers per state, one chart per ``design_states`` measure the
+        design fills (``design_<column>.png`` / ``.svg``). Needs matplotlib."""
+        from ..outputs.charts import compare_charts, data_source, study_source
+        from ..outputs.tables import REGISTRY
+
+        st = self.tables["design_states"]
+        spec = REGISTRY["design_states"]
+        axes = {"fraction": ("%", 0.01), "persons": ("persons", 1.0), "EUR": ("EUR million", 1e6)}
+        rows = [{"geo": g, "metric": col, "label": self.scenario.name, "unit": spec.column(col).unit,
+                 "value": float(v), "delta": None}
+                for col in ("key_share", "persons", "relocated_from", "pays_eur", "receives_eur")
+                if st[col].fillna(0).astype(float).any() for g, v in st[col].items() if not pd.isna(v)]
+        long = pd.DataFrame(rows, columns=["geo", "metric", "label", "unit", "value", "delta"])
+        units = {m: axes[u] for m, u in zip(long["metric"], long["unit"])}
+        source = study_source([data_source(self.population, self.gdp)], self.scenario.name)
+        return compare_charts(long, units=units, title=self.scenario.name, labels=_CHART_LABELS, source=source,
+                              values=True, prefix="design")
 
     def __repr__(self) -> str:
         return (f"<DesignResult {self.scenario.name!r} ({self.scenario.year}), design {self.design.value}: "

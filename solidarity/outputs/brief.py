@@ -280,9 +280,11 @@ def _pool_section(tables) -> str:
                      _td(str(r["status"]), "status"), _td(str(r["rule"]), "rule")])
     head = [_th("Item"), _th("Unit"), _th("Amount", numeric=True), _th("Measured against", numeric=True),
             _th("Shortfall", numeric=True), _th("Status"), _th("Rule")]
-    return ("<h2 id=\"pool\">The pool: totals and thresholds</h2>"
-            + _table(head, rows, caption="Amounts in EUR or persons, as the unit column says. The pool is one "
-                                         "obligation in two units (R relocations or F EUR), not two amounts.")
+    design = "design_states" in tables  # another design: its own totals, no pool in two units
+    return ("<h2 id=\"pool\">" + ("The design's totals" if design else "The pool: totals and thresholds") + "</h2>"
+            + _table(head, rows, caption="Amounts in EUR or persons, as the unit column says." + (
+                "" if design else " The pool is one obligation in two units (R relocations or F EUR), "
+                                  "not two amounts."))
             )
 
 
@@ -514,6 +516,18 @@ def _footer(tables) -> str:
             "</footer>")
 
 
+def _design_acts(tables: Mapping[str, pd.DataFrame]) -> str:
+    """The acts of a design's run, briefly (its meta names the design), else ''."""
+    from ..schema import Design
+
+    if "design_states" not in tables or "meta" not in tables or "design" not in tables["meta"].index:
+        return ""
+    try:
+        return Design(str(tables["meta"].at["design", "value"])).acts
+    except ValueError:
+        return ""
+
+
 def to_html(tables: Mapping[str, pd.DataFrame], title: str = "solidarity", intro: str = "",
             charts: Mapping[str, bytes] | None = None) -> bytes:
     """One self-contained HTML page (UTF-8 bytes); see the module's docstring.
@@ -530,7 +544,9 @@ def to_html(tables: Mapping[str, pd.DataFrame], title: str = "solidarity", intro
     def figs(section: str) -> str:
         return "".join(_figure(s, charts, done) for s in stems if _CHART_SECTION.get(s) == section)
 
-    body = [(f'<header><p class="kicker">EU Annual Solidarity Pool · Regulation (EU) 2024/1351</p>'
+    acts = _design_acts(tables)
+    kicker = f"Another solidarity design · {acts}" if acts else "EU Annual Solidarity Pool · Regulation (EU) 2024/1351"
+    body = [(f'<header><p class="kicker">{esc(kicker)}</p>'
              f"<h1>{esc(title)}</h1>")]
     if intro:
         body += [f'<p class="lead" id="intro">{esc(_keep_numbers(intro))}</p>']

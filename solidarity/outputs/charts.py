@@ -746,7 +746,7 @@ def parameter_label(path: str) -> str:
 def compare_figures(deltas: pd.DataFrame, baseline: str | None = None,
                     units: Mapping[str, tuple[str, float]] | None = None,
                     title: str = "", labels: Mapping[str, str] | None = None,
-                    source: str = "", values: bool = False) -> dict[str, Any]:
+                    source: str = "", values: bool = False, prefix: str = "compare") -> dict[str, Any]:
     """Per-state changes between scenarios, one figure per metric
     (stem ``compare_<metric>``).
 
@@ -768,17 +768,20 @@ def compare_figures(deltas: pd.DataFrame, baseline: str | None = None,
 
     ``values=True`` draws the ``value`` of every label side by side instead
     (the baseline too; stem ``compare_values_<metric>``): for runs that are
-    not variations of one another, such as one year under several designs.
+    not variations of one another, such as one year under several designs;
+    with one label, one run's numbers per state (stem ``<prefix>_<metric>``
+    for another ``prefix``, as a design's run draws its own).
     """
-    return _draw(_compare_charts, deltas, baseline, units or {}, title, labels or {}, values, source=source)
+    return _draw(_compare_charts, deltas, baseline, units or {}, title, labels or {}, values, prefix,
+                 source=source)
 
 
 def compare_charts(deltas: pd.DataFrame, baseline: str | None = None,
                    units: Mapping[str, tuple[str, float]] | None = None,
                    title: str = "", labels: Mapping[str, str] | None = None,
-                   source: str = "", values: bool = False) -> dict[str, bytes]:
+                   source: str = "", values: bool = False, prefix: str = "compare") -> dict[str, bytes]:
     """:func:`compare_figures` as files (``compare_<metric>.png`` / ``.svg``)."""
-    return save(compare_figures(deltas, baseline, units, title, labels, source, values))
+    return save(compare_figures(deltas, baseline, units, title, labels, source, values, prefix))
 
 
 def _by_name(geos: Iterable) -> list:
@@ -787,7 +790,7 @@ def _by_name(geos: Iterable) -> list:
                                                       KNOWN_CODES.get(str(g), str(g)), str(g)))
 
 
-def _compare_charts(deltas, baseline, units, title, names, values=False) -> dict[str, Any]:
+def _compare_charts(deltas, baseline, units, title, names, values=False, prefix="compare") -> dict[str, Any]:
     """Long because one loop draws every metric's chart: bars, labels, axes, legend and title
     share its variables (deltas against the base, or values side by side)."""
     from matplotlib.patches import Patch
@@ -842,7 +845,7 @@ def _compare_charts(deltas, baseline, units, title, names, values=False) -> dict
             _thousands(ax.xaxis)
         if values:
             ax.set_xlabel(name[:1].upper() + name[1:] + (f", {unit}" if unit else ""))
-            ax.set_title("Per state, each run side by side", loc="left")
+            ax.set_title("Per state" + (", each run side by side" if k > 1 else ""), loc="left")
         else:
             ax.set_xlabel(f"Change in {name[:1].lower() + name[1:]}"
                           + (", percentage points" if unit == "%" else f", {unit}" if unit else ""))
@@ -855,7 +858,8 @@ def _compare_charts(deltas, baseline, units, title, names, values=False) -> dict
             ax.text(0.5, 0.5, "no differences to draw", transform=ax.transAxes, ha="center", color=GREY)
         head = (title or "Comparison of scenarios") + f": {name[:1].lower() + name[1:]}"
         fig.suptitle(head, x=0.01, ha="left", fontsize=12, fontweight="bold")
-        out.update(_save(fig, f"compare_{'values_' if values else ''}{_fname(metric)}", head))
+        stem = f"{prefix}_values_" if values and prefix == "compare" else f"{prefix}_"
+        out.update(_save(fig, stem + _fname(metric), head))
     return out
 
 
