@@ -277,8 +277,9 @@ def _problems(extra: str, base: str = BASE) -> list[str]:
      "dhondt, huntington_hill, ceiling, per-state"),
     ("criteria_year = 2020\n", "s.toml: design.criteria_year = 2020: too large: the largest allowed is 2015; "
      "allowed: a year with bundled data from 2014 to 2015"),
-    ("[design.suspension]\nAT = 0.4\n", "s.toml: design.suspension.AT = 0.4: above the 30 % the implementing "
-     "decisions allow; allowed: a share from 0 to 0.3"),
+    ("[design.suspension]\nAT = 0.4\n", "s.toml: design.suspension.AT = 0.4: above the 30 % Art 4(5) of 2015/1601 "
+     "allows, and not a full suspension (Art 9); allowed: a share from 0 to 0.3 (Art 4(5) of 2015/1601), or 1 "
+     "(the state's obligations suspended in full, Art 9 of both decisions)"),
     ("[design.suspension]\nIT = 0.1\n", "s.toml: design.suspension.IT = 'IT': not a state the decisions bind; "
      "allowed: AT, BE, DE"),
     ("[design.pledges]\nFR = 10\n", "s.toml: design.pledges.FR = 'FR': not a state the decisions bind; allowed: "
@@ -447,3 +448,18 @@ def test_verifier_catches_a_forged_pledge_split():
     res = run(parse_scenario(BASE + "[design.pledges]\nDE = 50\n", "s.toml"))
     got = _forged(res, "relocation2015_allocation", ("DE", "EL"), "allocated", 25)
     assert any("DE from EL allocated 25, its pledge split gives 20" in v for v in got), got
+
+
+def test_decision_1601_suspends_austria_by_30_percent_and_sweden_in_full():
+    """Council Implementing Decision (EU) 2016/408: 30 % of Austria's allocation under 2015/1601 (Art 4(5));
+    Council Decision (EU) 2016/946: Sweden's obligations under both decisions suspended until 16 June 2017
+    (Art 9). Hand check: each allocation less half_up(share x allocation)."""
+    res = run(load_scenario(ROOT / "scenarios" / "designs" / "2015-decision-1601.toml"))
+    al = res.tables["relocation2015_allocation"]
+    for b in ("IT", "EL"):
+        at = al.loc[("AT", b)]
+        assert int(at["suspended"]) == (3 * int(at["allocated"]) + 5) // 10  # half up of 0.3 x allocation
+        se = al.loc[("SE", b)]
+        assert int(se["suspended"]) == int(se["allocated"]) > 0 and int(se["persons"]) == 0
+    assert int(res.tables["design_states"].at["SE", "persons"]) == 0
+    assert "2016/946" in str(res.tables["design_states"].at["SE", "rule"])

@@ -136,9 +136,12 @@ def _rule(g: str, role: str, s: Relocation2015Settings) -> str:
     parts = [f"pledge split {', '.join(f'{b} {float(f):g}' for b, f in s.split.items())}, each half up "
              "(2015/1523, Resolution of 20 July 2015)" if g in s.pledges else
              f"the Commission's key (COM(2015) 286, Annex) x each volume, rounded {s.rounding.value}"]
-    if s.suspension.get(g):
-        parts.append(f"{float(s.suspension[g]) * 100:g} % suspended (Council Implementing Decision "
-                     f"{'(EU) 2016/408' if g == 'AT' else '(EU) 2016/946' if g == 'SE' else 'under Art 78(3) TFEU'})")
+    if s.suspension.get(g) == 1:
+        parts.append("obligations suspended in full (Art 9 of 2015/1523 and 2015/1601"
+                     + ("; Council Decision (EU) 2016/946, until 16 June 2017)" if g == "SE" else ")"))
+    elif s.suspension.get(g):
+        parts.append(f"{float(s.suspension[g]) * 100:g} % suspended (Art 4(5) of 2015/1601"
+                     + ("; Council Implementing Decision (EU) 2016/408)" if g == "AT" else ")"))
     parts.append(f"EUR {s.lump_sum_eur:_} per person (Art 10)".replace("_", " "))
     return "; ".join(parts)
 

@@ -106,8 +106,9 @@ KEYS: tuple[tuple[str, str, str, str, str], ...] = (
      'inputs (population 1 January 2014, GDP 2013), "scenario" = the scenario\'s [data] table'),
     ("unallocated", "whole number", "persons >= 0", "0", "persons of the pool allocated to no state (2015/1601 "
      "Art 4(1)(c): 54 000, later usable for admissions from Turkey, 2016/1754)"),
-    ("suspension.CODE", "number", "0 to 0.3", "none", "share of a bound state's allocation suspended "
-     "(AT: Council Implementing Decision (EU) 2016/408; SE: (EU) 2016/946)"),
+    ("suspension.CODE", "number", "0 to 0.3, or 1", "none", "share of a bound state's allocation suspended: up to "
+     "30 % under Art 4(5) of 2015/1601 (AT: Council Implementing Decision (EU) 2016/408), or 1, its obligations "
+     "suspended in full under Art 9 of both decisions (SE: Council Decision (EU) 2016/946, until 16 June 2017)"),
     ("pledges.CODE", "whole number", "persons >= 0", "none", "a bound state's pledge (Resolution of 20 July 2015, "
      "used by 2015/1523 instead of the key); counted by split between the beneficiaries"),
     ("split.CODE", "number", "0 to 1, adding up to 1 over the beneficiaries", "IT 0.6, EL 0.4",
@@ -117,7 +118,8 @@ KEYS: tuple[tuple[str, str, str, str, str], ...] = (
 
 #: The design's sub-tables (documented sections of the scenario file reference).
 SECTIONS: tuple[tuple[str, str], ...] = (
-    ("suspension", "Share of a bound state's allocation suspended, per state (2016/408, 2016/946)."),
+    ("suspension", "Share of a bound state's allocation suspended, per state (up to 30 %: 2016/408; in full: "
+                   "2016/946)."),
     ("pledges", "A bound state's pledge in persons, used instead of the key (2015/1523)."),
     ("split", "How a pledge counts towards each benefitting state (default IT 0.6, EL 0.4)."),
 )
@@ -151,13 +153,17 @@ def _per_code(c, table: dict, name: str, codes: tuple[str, ...], what: str) -> d
     return out
 
 
+_SUSPENSION_ALLOWED = ("a share from 0 to 0.3 (Art 4(5) of 2015/1601), or 1 (the state's obligations suspended "
+                       "in full, Art 9 of both decisions)")
+
+
 def _suspension(c, table: dict, bound: tuple[str, ...]) -> FrozenDict:
     out = {}
     for code in _per_code(c, table, "suspension", bound, "a state the decisions bind"):
-        v = c.number(table["suspension"], code, "design.suspension", hi=1, allowed="a share from 0 to 0.3")
-        if v is not None and v > MAX_SUSPENSION:
-            c.add(f"design.suspension.{code}", float(v), "above the 30 % the implementing decisions allow",
-                  "a share from 0 to 0.3")
+        v = c.number(table["suspension"], code, "design.suspension", hi=1, allowed=_SUSPENSION_ALLOWED)
+        if v is not None and MAX_SUSPENSION < v < 1:
+            c.add(f"design.suspension.{code}", float(v), "above the 30 % Art 4(5) of 2015/1601 allows, and not a "
+                  "full suspension (Art 9)", _SUSPENSION_ALLOWED)
         elif v is not None:
             out[code] = v
     return FrozenDict(out)

@@ -126,8 +126,8 @@ def _check_allocation(scenario, at: pd.DataFrame, want: dict[tuple[str, str], in
             how = "its pledge split" if g in s.pledges else f"the key, rounded {s.rounding.value}"
             out.append(f"relocation2015_allocation: {g} from {b} allocated {int(row['allocated'])}, {how} gives {n}")
         f = s.suspension.get(g, Fraction(0))
-        if f > MAX_SUSPENSION:
-            out.append(f"suspension of {g}: {float(f):g} above the 30 % allowed")
+        if MAX_SUSPENSION < f < 1:  # Art 4(5) of 2015/1601: up to 30 %; Art 9: the obligations in full
+            out.append(f"suspension of {g}: {float(f):g} above the 30 % allowed and not a full suspension")
         sus = _round_half_up(f * int(row["allocated"]))
         if int(row["suspended"]) != sus:
             out.append(f"relocation2015_allocation: {g} from {b} suspended {int(row['suspended'])}, "

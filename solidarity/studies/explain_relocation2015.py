@@ -68,9 +68,11 @@ def _bound(g: str, t: dict[str, pd.DataFrame]) -> list[Section]:
                               {"b": Value(str(b), "text"), "q": Value(round(float(r["quota"]), 3), "weight"),
                                "n": _p(r["allocated"]), "rounding": Value(rounding, "text")}))
         if int(r["suspended"]):
-            facts.append(Fact(f"suspended_{b}", "Of these, {s} are suspended (Council Implementing Decision (EU) "
-                              "2016/408 for Austria, 2016/946 for Sweden: up to 30 %).",
-                              {"s": _p(r["suspended"])}))
+            full = int(r["suspended"]) == int(r["allocated"])
+            facts.append(Fact(f"suspended_{b}", "Of these, {s} are suspended (" + (
+                "its obligations in full, Art 9 of both decisions: Council Decision (EU) 2016/946 for Sweden)."
+                if full else "up to 30 %, Art 4(5) of 2015/1601: Council Implementing Decision (EU) 2016/408 "
+                "for Austria)."), {"s": _p(r["suspended"])}))
     st = t["design_states"].loc[g].to_dict()
     facts.append(Fact("total", "In all it takes {n} and receives {eur}: the lump sum per relocated person (Art 10 "
                       "of 2015/1523 and 2015/1601).", {"n": _p(st["persons"]), "eur": Value(int(st["receives_eur"]),
