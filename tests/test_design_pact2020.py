@@ -220,6 +220,19 @@ def test_verifier_catches_a_forged_table(hand, table, row, col, value, says):
     assert any(says in v for v in found), found
 
 
+@pytest.mark.parametrize(("col", "value", "says"), [
+    ("capacity_eur", 1000, "COM(2020) 613 Art 2(1) excludes Art 45(1)(d)"),
+    ("sar_relocations", 1, "COM(2020) 613 Art 2(1) excludes Art 47-49"),
+])
+def test_verifier_refuses_capacity_and_sar_in_a_crisis(col, value, says):
+    """COM(2020) 613 Art 2(1) leaves out Art 45(1)(d) and Art 47-49 in a crisis: a table showing
+    either under ``crisis = true`` is a violation of its own, beside the pledge/apportionment one."""
+    res = _run(HAND.replace("return_rate = 0.5\n", "return_rate = 0.5\ncrisis = true\n"))
+    assert res.verified
+    found = _forge(res, "sponsorship", "AT", col, value)
+    assert any(says in v for v in found), found
+
+
 def test_verifier_catches_missing_rows_and_a_divisor_violation(hand):
     tables = {**hand.tables, "sponsorship": hand.tables["sponsorship"].drop("AT")}
     assert "not the bound states" in verify(hand.scenario, tables, hand.population, hand.gdp)[0]
@@ -269,6 +282,14 @@ def _design(design: str) -> str:
     ("return_rate = 0.5\nmethod = \"borda\"\n", "design.method = 'borda': unknown value"),
     ("return_rate = 0.5\ndeadline = 3\n", "design.deadline: unknown key"),
     ("return_rate = 0.5\ncrisis = \"yes\"\n", "design.crisis = 'yes'"),
+    # COM(2020) 613 Art 2(1): Part IV applies in a crisis "with the exception of Article 45(1),
+    # point (d), Article 47, Article 48, Article 49" (docs/designs-pact2020.md [P2]).
+    ("return_rate = 0.5\ncrisis = true\nsar_relocations = 5\n",
+     "design.sar_relocations = 5: the search-and-rescue pool (Art 47-49 COM(2020) 610) does not apply in a "
+     "crisis (COM(2020) 613 Art 2(1)); allowed: 0, or crisis = false"),
+    ("return_rate = 0.5\ncrisis = true\n[design.pledges.AT]\ncapacity_eur = 1000\n",
+     "design.pledges.AT.capacity_eur = 1000: capacity-building measures (Art 45(1)(d) COM(2020) 610) are not "
+     "a solidarity contribution in a crisis (COM(2020) 613 Art 2(1)); allowed: 0, or crisis = false"),
 ])
 def test_each_error_names_key_value_and_allowed(design, says):
     found = _problems(_design(design))

@@ -29,7 +29,7 @@ from ..schema import GEO, KNOWN_CODES
 from . import DesignResult
 
 ACTS = ("COM(2016) 270 final, proposal for a Regulation (recast of Dublin III, Regulation (EU) 604/2013), "
-        "Chapter VII Art 34-43: corrective allocation mechanism (not adopted)")
+        "Chapter VII (Art 34-43 [article range unverified]): corrective allocation mechanism (not adopted)")
 
 MONTHS = register(TableSpec(
     "dublin4_months", "Dublin IV corrective allocation (COM(2016) 270 Art 34-37), per state and month",
@@ -46,16 +46,16 @@ MONTHS = register(TableSpec(
         Column("share_of_reference_pct", "float", "fraction", "responsible / reference_number x 100"),
         Column("triggered", "bool", "flag", "above the trigger (150 %) of its reference number: new "
                "applications are allocated away (Art 34(2))"),
-        Column("receiving", "bool", "flag", "below 100 % of its reference number: may receive (Art 36)"),
+        Column("receiving", "bool", "flag", "below 100 % of its reference number: may receive (Art 36(1))"),
         Column("opted_out", "bool", "flag", "opted out for the 12 months (Art 37(1)): receives nobody"),
         Column("would_receive", "int", "persons", "persons the pro-rata share gives it before opt-outs "
                "(for a state that opted out: the basis of its contribution)"),
         Column("allocated_in", "int", "persons", "applicants allocated to it this month"),
         Column("allocated_out", "int", "persons", "applicants lodged in it allocated to other states"),
         Column("responsible_after", "int", "persons", "responsible - allocated_out + allocated_in"),
-        Column("pays_eur", "int", "EUR", "solidarity contribution paid (Art 37(1): EUR 250 000 x would_receive)"),
+        Column("pays_eur", "int", "EUR", "solidarity contribution paid (Art 37(1), (3): EUR 250 000 x would_receive)"),
         Column("receives_eur", "int", "EUR", "solidarity contributions received for persons taken instead of "
-               "a state that opted out (Art 37(1))"),
+               "a state that opted out (Art 37(1), (3))"),
     )))
 
 
@@ -98,7 +98,7 @@ def rules_of(s: Dublin4Settings) -> law.Rules:
 def _rule(g: str, t: dict, s: Dublin4Settings) -> str:
     """The article that gave the state its numbers."""
     if g in s.opt_out:
-        return ("Art 37(1) COM(2016) 270: opted out for 12 months; receives nobody, pays "
+        return ("Art 37(1), (3) COM(2016) 270: opted out for 12 months; receives nobody, pays "
                 f"EUR {s.contribution_eur:_} per applicant it would have received".replace("_", " "))
     if t["allocated_out"] > 0:
         return (f"Art 34(2), 36 COM(2016) 270: above {s.trigger_percent} % of its reference number in "
@@ -153,7 +153,7 @@ def pool_table(out: law.Outcome, s: Dublin4Settings) -> pd.DataFrame:
          "rule": f"Art 34(2): some state above {s.trigger_percent} % of its reference number"},
         {"item": "contributions_paid", "unit": "EUR", "amount": int(tot["pays_eur"].sum()),
          "reference": int(tot["receives_eur"].sum()),
-         "rule": f"Art 37(1): EUR {s.contribution_eur} per applicant a state that opted out would have "
+         "rule": f"Art 37(1), (3): EUR {s.contribution_eur} per applicant a state that opted out would have "
                  "received (reference: contributions received; equal)"},
     ]
     triggered = {str(g): int(n) for g, n in tot["months_triggered"].items()}
@@ -193,17 +193,19 @@ def meta_table(scenario: Scenario, population: Indicator, gdp: Indicator, apps: 
         ("months_simulated", f"{out.months[0]} to {out.months[-1]}"),
         ("months_read", f"{apps.values.columns[0]} to {apps.values.columns[-1]}"),
         ("key", "Art 35 and Annex I: 50 % population share + 50 % total GDP share of the participants"),
-        ("param_window", f"{s.window.value} (Art 34(3) 'the preceding 12 months'; default rolling-12-months)"),
+        ("param_window", f"{s.window.value} (Art 34(3) [unverified]: the preceding 12 months; default "
+                          "rolling-12-months)"),
         ("param_trigger_percent", f"{s.trigger_percent} (Art 34(2); default 150)"),
-        ("param_receive_below_percent", f"{s.receive_below_percent} (Art 36; default 100)"),
+        ("param_receive_below_percent", f"{s.receive_below_percent} (Art 36(1); default 100)"),
         ("param_method", f"{s.method.value} (not fixed by the text: a deterministic pro-rata sequence, "
                          "not a random draw; default hamilton)"),
-        ("param_solidarity_contribution_eur", f"{s.contribution_eur} (Art 37(1); default 250000)"),
+        ("param_solidarity_contribution_eur", f"{s.contribution_eur} (Art 37(1), (3); default 250000)"),
         ("param_opt_out", " ".join(s.opt_out) or "none"),
         ("tie_rule", TIE_RULE),
         ("timing", "each month is taken as a whole: counts at the month's end, this month's lodged included, "
                    "then the month's allocation (monthly data has no order within a month)"),
-        ("not_modelled", "persons effectively resettled (Art 34(2)-(3) count them; no monthly series bundled); "
+        ("not_modelled", "persons effectively resettled (whether Art 34 counts them was not read [unverified]; "
+                         "no monthly series bundled); "
                          "Art 37's timing of opt-outs (taken as the whole simulated period)"),
     ]
     return frame("meta", [{"key": k, "value": str(v)} for k, v in items])

@@ -27,13 +27,14 @@ from . import DesignResult
 
 #: The acts, as ``meta`` names them.
 ACTS = ("COM(2020) 610 Part IV (Art 45, 47-49, 52-55, 57; proposal, not adopted); "
-        "COM(2020) 613 (crisis: return-sponsorship deadline)")
+        "COM(2020) 613 (crisis: Art 2(1) excludes Art 45(1)(d) and 47-49; return-sponsorship deadline)")
 
 SPONSORSHIP = register(TableSpec(
     "sponsorship", "per state bound under the 2020 Pact proposal: fair share, pledges, the correction and "
     "what return sponsorship gives (COM(2020) 610 Art 45, 52-55)", (GEO,), (
         Column(GEO, "str", "code", "Eurostat country code"),
-        Column("key_share", "float", "fraction", "Art 54 key: 50 % population, 50 % GDP of the bound states"),
+        Column("key_share", "float", "fraction", "Art 54 [unverified] key: 50 % population, 50 % GDP of the "
+               "bound states"),
         Column("fair_share", "int", "persons", "the key's share of the pool of relocations and sponsored "
                "returns, apportioned to whole persons (meta: param_method)"),
         Column("pledge_source", "str", "text", "scenario (stated in [design.pledges.CODE]) or none (the "
@@ -157,7 +158,7 @@ def _pool_rows(o: Outcome, settings: Settings) -> list[dict]:
              rule=f"not returned within {o.deadline_months} months: transferred to the sponsor (Art 55(2))"),
         dict(item="deadline", unit="months", amount=o.deadline_months,
              status="crisis" if settings.crisis else "normal",
-             rule="Art 55(2) COM(2020) 610: 8 months; COM(2020) 613: 4 months in a crisis"),
+             rule="Art 55 COM(2020) 610: 8 months; COM(2020) 613: 4 months in a crisis [unverified]"),
         dict(item="sar_pool", unit=p, amount=sum(s.sar_relocations for s in st), reference=settings.sar_relocations,
              rule="Art 47-49 [unverified details]: SAR relocations by the same key"),
         dict(item="capacity_measures", unit="EUR", amount=sum(s.pledge.capacity_eur for s in st),
@@ -175,12 +176,13 @@ def _meta(scenario: Scenario, settings: Settings, population: Indicator, gdp: In
         ("scenario", scenario.name), ("year", scenario.year), ("design", scenario.design.value),
         ("design_acts", ACTS),
         ("data_population", line(population)), ("data_gdp", line(gdp)),
-        ("key", "50 % population, 50 % GDP over the bound states (Art 54 [unverified wording])"),
+        ("key", "50 % population, 50 % GDP over the bound states (Art 54 [unverified])"),
         ("deductions", "none: the 2020 proposal has no deductions (the scenario's [states] settings are "
                        "not used)"),
         ("param_return_rate", f"{s.return_rate} ({float(s.return_rate):.4g}); the scenario's (required, no default)"),
-        ("param_crisis", f"{str(s.crisis).lower()} (default false)"),
-        ("param_deadline_months", f"{o.deadline_months} (Art 55(2): 8; COM(2020) 613: 4 in a crisis)"),
+        ("param_crisis", f"{str(s.crisis).lower()} (default false; in a crisis COM(2020) 613 Art 2(1) excludes "
+                         "capacity building, Art 45(1)(d), and the SAR pool, Art 47-49)"),
+        ("param_deadline_months", f"{o.deadline_months} (Art 55: 8; COM(2020) 613: 4 in a crisis [unverified])"),
         ("param_shortfall_trigger", f"{s.shortfall_trigger} (default 3/10, the Commission's summary)"),
         ("param_correction_share", f"{s.correction_share} (default 1/2, the Commission's summary); floor "
                                    "rounded up to whole persons"),

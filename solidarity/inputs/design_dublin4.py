@@ -2,9 +2,10 @@
 
 COM(2016) 270, Chapter VII, the corrective allocation mechanism: a state
 whose applications exceed 150 % of its reference number (Art 34(2)) has
-new applications allocated to the states below 100 % of theirs (Art 36);
+new applications allocated to the states below 100 % of theirs (Art 36(1));
 a state may opt out for 12 months and pay EUR 250 000 per applicant it
-would have received (Art 37). Where the text leaves a choice it is a key
+would have received (Art 37(1), (3)). Paragraph numbers not read in the
+text are marked [unverified] in :mod:`solidarity.pact.dublin4`. Where the text leaves a choice it is a key
 here, with the default stated (see :data:`KEYS` and docs/designs-dublin4.md).
 """
 
@@ -18,7 +19,7 @@ from ..schema import FrozenDict, Method
 from .monthly import month_of
 
 #: Solidarity contribution per applicant a state that opted out would have
-#: received (COM(2016) 270 Art 37(1)).
+#: received (COM(2016) 270 Art 37(1), (3)).
 CONTRIBUTION_EUR = 250_000
 
 
@@ -65,17 +66,18 @@ KEYS: tuple[tuple[str, str, str, str, str], ...] = (
     ("months", "whole number", "1 to 36", "12", "how many months are simulated (the opt-out runs 12, Art 37(1))"),
     ("window", "string", ", ".join(f'"{w.value}"' for w in Window), f'"{Window.ROLLING.value}"',
      "the months over which the reference number and a state's applications are counted: the 12 months up "
-     "to the month simulated (Art 34(3), 'the preceding 12 months') or the calendar year so far"),
+     "to the month simulated (Art 34(3) [unverified]: the preceding 12 months) or the calendar year so far"),
     ("trigger_percent", "whole number", "100 to 1000", "150",
      "the threshold, in % of the reference number, above which a state's new applications are allocated "
      "(Art 34(2))"),
     ("receive_below_percent", "whole number", "1 to 100", "100",
-     "a state receives while its applications are below this % of its reference number (Art 36(1)(b))"),
+     "a state receives while its applications are below this % of its reference number (Art 36(1))"),
     ("method", "string", ", ".join(f'"{m.value}"' for m in METHODS), f'"{Method.HAMILTON.value}"',
      "the apportionment of each month's allocation among the receiving states in proportion to the key "
      "(the text does not fix it: a deterministic pro-rata sequence, not a random draw)"),
     ("solidarity_contribution_eur", "whole number", "0 or more", f"{CONTRIBUTION_EUR}",
-     "EUR per applicant a state that opted out would have received (Art 37(1))"),
+     "EUR per applicant a state that opted out would have received, paid to the state that takes the "
+     "person instead (Art 37(1), (3))"),
     ("opt_out", "array of codes", 'participants, such as ["HU"] (a table { HU = true } is read the same)',
      "none", "the participants that opted out of the allocation for the 12 months (Art 37(1)): each receives "
      "nobody and pays the solidarity contribution"),

@@ -10,6 +10,7 @@ text, is a key here with a stated default (see ``docs/designs-pact2020.md``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
@@ -73,7 +74,8 @@ KEYS: tuple[tuple[str, str, str, str, str], ...] = (
      "share of sponsored persons returned within the deadline (no default: the EU's return rate is "
      "the user's to state, with its source)"),
     ("crisis", "boolean", "true or false", "false",
-     "a crisis (COM(2020) 613): the return-sponsorship deadline is 4 months instead of 8"),
+     "a crisis (COM(2020) 613): the return-sponsorship deadline is 4 months instead of 8 [unverified]; "
+     "no search-and-rescue pool and no capacity-building pledges (COM(2020) 613 Art 2(1))"),
     ("shortfall_trigger", "number", "from 0 to 1", "0.3",
      "the correction applies when relocations and sponsorships pledged fall more than this share short "
      "of the need (Art 52-53 COM(2020) 610, per the Commission's summary)"),
@@ -147,6 +149,21 @@ def _choices(c, doc: Any, ctx) -> dict[str, Choice]:
     return out
 
 
+def _crisis_exclusions(c, sar: int | None, pledges: Mapping[str, Pledge]) -> None:
+    """COM(2020) 613 Art 2(1): in a crisis, Part IV of COM(2020) 610 applies "with the exception
+    of Article 45(1), point (d), Article 47, Article 48, Article 49" (read in the proposal's text):
+    no capacity-building contributions and no search-and-rescue pool."""
+    allowed = "0, or crisis = false"
+    if sar:
+        c.add("design.sar_relocations", sar, "the search-and-rescue pool (Art 47-49 COM(2020) 610) does not "
+              "apply in a crisis (COM(2020) 613 Art 2(1))", allowed)
+    for code, p in sorted(pledges.items()):
+        if p.capacity_eur:
+            c.add(f"design.pledges.{code}.capacity_eur", p.capacity_eur, "capacity-building measures "
+                  "(Art 45(1)(d) COM(2020) 610) are not a solidarity contribution in a crisis "
+                  "(COM(2020) 613 Art 2(1))", allowed)
+
+
 def parse(c, table: dict, ctx) -> Settings | None:
     """The design's settings from ``[design]`` (without ``kind``); None after a problem."""
     before = len(c.problems)
@@ -163,6 +180,8 @@ def parse(c, table: dict, ctx) -> Settings | None:
     default = c.enum(doc, "correction_default", "design", Choice)
     choices = _choices(c, doc.get("correction_choice", {}), ctx)
     pledges = _pledges(c, doc.get("pledges", {}), ctx)
+    if crisis:
+        _crisis_exclusions(c, sar, pledges)
     bound = [g for g in ctx.participants if g not in ctx.beneficiaries]
     if not bound:
         c.add("participants", list(ctx.participants), "no state is bound to contribute: every participant "

@@ -1,31 +1,31 @@
 """The 2016 Dublin IV proposal's corrective allocation mechanism, month by month.
 
 Proposal for a Regulation establishing the criteria and mechanisms for
-determining the Member State responsible (recast), COM(2016) 270 final,
-Chapter VII (Art 34-43), never adopted. The rules applied here:
+determining the Member State responsible (recast), COM(2016) 270 final
+(reissued as COM(2016) 270 final/2, Council doc 8715/1/16 REV 1), Chapter VII
+(the corrective allocation mechanism), never adopted. The rules applied here,
+each checked against a text read (sources in docs/designs-dublin4.md):
 
-- Art 35 and Annex I: the reference key, 50 % population and 50 % total GDP
-  of the states bound (the participants).
-- Art 34(3): a state's reference number is its key share of the applications
-  in the Union over the preceding 12 months (``window``; the text also adds
-  persons effectively resettled, which no monthly series gives: not counted,
-  stated in meta).
-- Art 34(2): the mechanism applies to a state whose applications (those it is
-  responsible for) exceed 150 % of its reference number (``trigger_percent``).
-- Art 36: new applications lodged in that state are allocated to the states
-  below 100 % of their reference number (``receive_below_percent``), in
-  proportion to the key among them; a state stops receiving once it reaches
-  100 %. Art 43 [unverified article number]: allocation stops once the state
-  is back at or below 150 %.
-- Art 37: a state may opt out for 12 months; it receives nobody and pays a
-  solidarity contribution of EUR 250 000 per applicant who would have been
-  allocated to it, to the state determined as responsible for that applicant
-  instead (``contribution_eur``).
-
-Citations: the article range (Chapter VII, Art 34-37 and following) is that of
-DESIGNS.md section 2; the proposal's text could not be re-read while this was
-written, so the paragraph numbers (34(2), 34(3), 36, 37(1)) and the cessation
-article (43) are [unverified].
+- Art 35 and Annex I [Annex number unverified]: the reference key, 50 %
+  population and 50 % total GDP of the states bound (the participants).
+- Art 34(3) [unverified]: a state's reference number is its key share of
+  the applications in the Union over the preceding 12 months (``window``).
+  Neither the paragraph, nor the 12 months, nor whether the proposal adds
+  persons effectively resettled was read; no monthly series gives resettled
+  persons, so none are counted (stated in meta).
+- Art 34(2) [paragraph unverified]: the mechanism applies to a state whose
+  applications (those it is responsible for) exceed 150 % of its reference
+  number (``trigger_percent``).
+- Art 36(1): new applications lodged in that state are allocated to the
+  states below 100 % of their reference number (``receive_below_percent``),
+  in proportion to the key among them; a state stops receiving once it
+  reaches 100 %. The allocation continues as long as the state is above
+  150 % (cessation article, Art 43, [unverified article number]).
+- Art 37(1), (3): a state may opt out for 12 months; the applicants it would
+  have received go to the others; it pays a solidarity contribution of EUR
+  250 000 per applicant who would have been allocated to it, to the state
+  that takes the person instead (``contribution_eur``); which of the two
+  paragraphs holds the amount was not read [unverified].
 
 Where the text leaves a choice: the allocation is a deterministic pro-rata
 sequence (an exact whole-person apportionment of each month's persons with a
@@ -59,9 +59,9 @@ MONTH_COLUMNS = ("lodged", "responsible", "reference", "triggered", "eligible", 
 class Rules:
     """The mechanism's parameters (see :mod:`solidarity.inputs.design_dublin4`)."""
 
-    trigger_percent: int = 150  #: Art 34(2)
-    receive_below_percent: int = 100  #: Art 36
-    contribution_eur: int = 250_000  #: Art 37(1)
+    trigger_percent: int = 150  #: Art 34(2) [paragraph unverified]
+    receive_below_percent: int = 100  #: Art 36(1)
+    contribution_eur: int = 250_000  #: Art 37(1), (3)
     method: Method = Method.HAMILTON
     rolling: bool = True  #: Art 34(3): the preceding 12 months; False: the calendar year so far
     opt_out: tuple[str, ...] = ()
@@ -93,7 +93,7 @@ class Outcome:
 
 
 def reference_key(population: Mapping[str, Fraction], gdp: Mapping[str, Fraction]) -> dict[str, Fraction]:
-    """Art 35(1) and Annex I: 50 % share of population plus 50 % share of total GDP."""
+    """Art 35 and Annex I: 50 % share of population plus 50 % share of total GDP."""
     p, y = sum(population.values()), sum(gdp.values())
     return {g: Fraction(1, 2) * Fraction(population[g]) / p + Fraction(1, 2) * Fraction(gdp[g]) / y
             for g in sorted(population)}
@@ -155,8 +155,8 @@ def _month(key: Mapping[str, Fraction], lodged: Counts, done: Counts, months: Se
         resp = sum(lodged[g][w] - done[g][w] for w in win)  # after earlier allocations
         trig = resp * 100 > rules.trigger_percent * ref  # Art 34(2)
         floor_t = math.floor(rules.trigger_percent * ref / 100)
-        demand = min(lodged[g][m], resp - floor_t) if trig else 0  # until back at 150 % (Art 43)
-        elig = not trig and resp * 100 < rules.receive_below_percent * ref  # Art 36(1)
+        demand = min(lodged[g][m], resp - floor_t) if trig else 0  # while above 150 % (Art 43 [unverified])
+        elig = not trig and resp * 100 < rules.receive_below_percent * ref  # Art 36(1): below the reference number
         cap = math.ceil(rules.receive_below_percent * ref / 100 - resp) if elig else 0
         rows[g] = {"lodged": lodged[g][m], "responsible": resp, "reference": ref, "triggered": trig,
                    "eligible": elig, "demand": demand, "cap": cap, "would_receive": 0, "allocated_in": 0,
@@ -179,7 +179,7 @@ def _month(key: Mapping[str, Fraction], lodged: Counts, done: Counts, months: Se
         for g in takers:
             r = rows[g]
             r["would_receive"] = would[g]
-            if g in rules.opt_out:  # Art 37(1): receives nobody, pays for whom it would have received
+            if g in rules.opt_out:  # Art 37(1), (3): receives nobody, pays for whom it would have received
                 r["pays_eur"] = rules.contribution_eur * would[g]
             else:  # the contribution goes to the state that takes the person instead
                 r["allocated_in"] = would[g] + extra.get(g, 0)

@@ -9,22 +9,35 @@ Acts (never adopted as proposed):
   capacity building and operational support; the search-and-rescue pool of
   Art 47-49; the correction of Art 52-53; the key of Art 54; return
   sponsorship in Art 55; distribution in Art 57.
-- COM(2020) 613, the crisis proposal: the return-sponsorship deadline of 4
-  months instead of 8.
+- COM(2020) 613, the crisis proposal: Part IV applies in a crisis except
+  Art 45(1)(d), Art 47-49, 51(3)(b)(iii) and (4), 52(2) and (5), and the
+  second and third subparagraphs of 53(2) (its Art 2(1), read): so no
+  capacity building and no SAR pool in a crisis (the scenario is refused,
+  :mod:`solidarity.inputs.design_pact2020`); the return-sponsorship deadline
+  of 4 months instead of 8.
 
+Confirmed from a text read (sources in docs/designs-pact2020.md): Art
+45(1)(b) is return sponsorship and Art 55 sets it out, Art 53 is the
+solidarity for a state under migratory pressure (Council doc 13261/20); a
+person not returned within 8 months is transferred to the sponsoring state
+(press reports of the proposal); the correction's "more than 30 % short" and
+"at least half of their fair share", by relocation or return sponsorship at
+the state's choice (the Commission's summary); a key of population and GDP.
 What could not be read in the acts' text is marked **[unverified]** and is a
 parameter with a stated default (``solidarity.inputs.design_pact2020``):
 
-- Art 54 [unverified wording]: the key, 50 % population and 50 % total GDP,
-  over the states bound to contribute (the participants other than the
-  benefitting states), so that their fair shares add up to the pool.
-- Art 52-53 [unverified wording; rule from the Commission's own summary]: if
-  the relocations and sponsorships pledged fall more than 30 % short of the
-  need, each state whose relocations plus sponsorships are below half its
-  fair share is topped up to that half, by relocation or return sponsorship
-  at its choice.
-- Art 55(2) [unverified wording]: a sponsored person not returned within 8
-  months is transferred to the sponsoring state; 4 months in a crisis
+- Art 54 [unverified]: the key, 50 % population and 50 % total GDP, over the
+  states bound to contribute (the participants other than the benefitting
+  states), so that their fair shares add up to the pool.
+- Art 52-53 [paragraphs unverified; rule from the Commission's own summary]:
+  if the relocations and sponsorships pledged fall more than 30 % short of
+  the need, each state whose relocations plus sponsorships are below half
+  its fair share is topped up to that half, by relocation or return
+  sponsorship at its choice (the summary says "Member States that didn't
+  pledge"; a state that pledged less than half is read as not having
+  pledged its half).
+- Art 55(2) [paragraph unverified]: a sponsored person not returned within
+  8 months is transferred to the sponsoring state; 4 months in a crisis
   (COM(2020) 613) [unverified].
 - Art 47-49 [unverified details]: the SAR pool is distributed by the same
   key, as relocations only.
@@ -46,8 +59,8 @@ from ..schema import Method
 from .apportionment import apportion
 
 #: Months a sponsoring state has to return a person before it is transferred to it.
-DEADLINE_MONTHS = 8  #: Art 55(2) COM(2020) 610 [unverified wording]
-CRISIS_DEADLINE_MONTHS = 4  #: COM(2020) 613 [unverified wording]
+DEADLINE_MONTHS = 8  #: Art 55 COM(2020) 610 (8 months read in press reports; paragraph (2) unverified)
+CRISIS_DEADLINE_MONTHS = 4  #: COM(2020) 613 [unverified]
 
 
 def deadline_months(crisis: bool) -> int:
@@ -56,7 +69,7 @@ def deadline_months(crisis: bool) -> int:
 
 
 def key_shares(population: Mapping[str, Fraction], gdp: Mapping[str, Fraction]) -> dict[str, Fraction]:
-    """Art 54 [check]: 50 % population, 50 % total GDP, over the states given (exact)."""
+    """Art 54 [unverified]: 50 % population, 50 % total GDP, over the states given (exact)."""
     tp, tg = sum(population.values(), Fraction(0)), sum(gdp.values(), Fraction(0))
     return {g: Fraction(1, 2) * population[g] / tp + Fraction(1, 2) * gdp[g] / tg for g in sorted(population)}
 

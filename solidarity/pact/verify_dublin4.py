@@ -4,15 +4,17 @@ It re-simulates the year from the inputs (population, GDP, monthly
 applications) in its own loop, without :mod:`solidarity.pact.dublin4`, and
 checks each rule against the tables ``design_states`` and ``dublin4_months``:
 
-- Art 35: the key shares (50 % population, 50 % GDP of the participants);
-- Art 34(2)-(3): each month's reference number and who is above the trigger;
-- Art 36: persons go only to states below 100 % of their reference number,
+- Art 35 (Annex I): the key shares (50 % population, 50 % GDP of the participants);
+- Art 34(2)-(3) [paragraphs unverified]: each month's reference number and who is above the trigger;
+- Art 36(1): persons go only to states below 100 % of their reference number,
   each of which stops at 100 %, in proportion to the key (the apportionment
   method of :mod:`solidarity.pact.apportionment`, the package's one tested
   implementation, applied here in a loop of this module's own);
-- Art 34(2) / Art 43 [unverified]: a state gives away only new applications, and
-  only while above 150 %;
-- Art 37(1): a state that opted out receives nobody and pays exactly the
+- Art 36(1) (the Commission's explanatory memorandum: "all new applications",
+  "as long as [it] continues to be above 150 %"; cessation in Art 43
+  [unverified article number]): a state gives away only new applications,
+  and only while above 150 %;
+- Art 37(1), (3): a state that opted out receives nobody and pays exactly the
   contribution times the persons it would have received; contributions paid
   equal contributions received;
 - conservation: a state's count is what was lodged in it, minus what was
@@ -173,7 +175,7 @@ def _check_months(rows: dict[tuple[str, str], dict], exp: dict[tuple[str, str], 
             v.append(f"{at}: opted out (Art 37(1)) but receives {row['allocated_in']} and pays {row['pays_eur']} "
                      f"EUR for {row['would_receive']} it would have received")
         if (int(row["pays_eur"]), int(row["receives_eur"])) != (x["pays_eur"], x["receives_eur"]):
-            v.append(f"{at}: pays {row['pays_eur']} / receives {row['receives_eur']} EUR, Art 37(1) gives "
+            v.append(f"{at}: pays {row['pays_eur']} / receives {row['receives_eur']} EUR, Art 37(1), (3) gives "
                      f"{x['pays_eur']} / {x['receives_eur']}")
         if int(row["responsible_after"]) != int(row["responsible"]) - int(row["allocated_out"]) + \
                 int(row["allocated_in"]):
@@ -203,7 +205,7 @@ def _check_totals(st: pd.DataFrame, rows: dict[tuple[str, str], dict], lodged: C
         paid, got = _sum(rows, "pays_eur", 1, m), _sum(rows, "receives_eur", 1, m)
         if paid != got:
             v.append(f"dublin4_months {m}: contributions paid {paid} EUR, received {got} EUR "
-                     "(Art 37(1): paid to the state that takes the person)")
+                     "(Art 37(1), (3): paid to the state that takes the person)")
     # Conservation over the window: a state's count is its own lodged, less what went, plus what came.
     for (g, m), row in rows.items():
         if m not in months or g not in lodged:

@@ -4,19 +4,22 @@ Re-derives, from the scenario and the data alone and in its own code (it
 imports neither :mod:`solidarity.pact.pact2020` nor the apportionment code
 nor the optimiser), what each rule demands, and compares the tables with it:
 
-- the key (Art 54: 50 % population, 50 % GDP of the bound states);
+- the key (Art 54 [unverified]: 50 % population, 50 % GDP of the bound states);
 - the fair shares: they add up to the pool and satisfy the defining property
   of the chosen apportionment method (largest remainder, a divisor method, or
   each quota rounded up);
 - the pledges as the scenario states them (nothing for a state that stated
   nothing);
-- the correction (Art 52-53): triggered exactly when the pledges fall more
+- the correction (Art 52-53 [paragraphs unverified]): triggered exactly when the pledges fall more
   than ``shortfall_trigger`` short; each state below ``correction_share`` of
   its fair share topped up to it (rounded up), of the type it chose, and no
   top-up otherwise;
-- return sponsorship (Art 55): returns = rate x sponsorships rounded down,
+- return sponsorship (Art 55; the 8 and 4 months of Art 55(2) and COM(2020) 613
+  [unverified]): returns = rate x sponsorships rounded down,
   transfers = sponsorships - returns;
-- the SAR pool (Art 47-49) by the same key;
+- the SAR pool (Art 47-49 [unverified details]) by the same key;
+- a crisis (COM(2020) 613 Art 2(1)) has neither a SAR pool nor capacity
+  building (Art 45(1)(d));
 - the flows: each contributor's relocations, sponsorships, transfers and SAR
   relocations add up to its row and are split in proportion to the needs
   (largest remainder);
@@ -248,6 +251,22 @@ def _check_pool(scenario, s: Settings, sp: pd.DataFrame, pool: pd.DataFrame) -> 
     return out
 
 
+def _check_crisis(s: Settings, sp: pd.DataFrame) -> list[str]:
+    """COM(2020) 613 Art 2(1): no SAR pool (Art 47-49) and no capacity building (Art 45(1)(d)) in a crisis."""
+    if not s.crisis:
+        return []
+    out = []
+    sar = s.sar_relocations + sum(_int(x) for x in sp["sar_relocations"])
+    cap = sum(s.pledge(g).capacity_eur for g in sp.index) + sum(_int(x) for x in sp["capacity_eur"])
+    if sar:
+        out.append(f"a search-and-rescue pool ({sar} persons in settings and table) in a crisis: "
+                   "COM(2020) 613 Art 2(1) excludes Art 47-49")
+    if cap:
+        out.append(f"capacity-building measures (EUR {cap} in settings and table) in a crisis: "
+                   "COM(2020) 613 Art 2(1) excludes Art 45(1)(d)")
+    return out
+
+
 def verify(scenario, tables: Mapping[str, pd.DataFrame], population, gdp) -> list[str]:
     """Every violation found (empty: verified)."""
     s: Settings = scenario.design_settings
@@ -262,6 +281,7 @@ def verify(scenario, tables: Mapping[str, pd.DataFrame], population, gdp) -> lis
     out += _check_flows(scenario, s, sp, fl)
     out += _check_states(scenario, sp, st, fl, key)
     out += _check_pool(scenario, s, sp, pool)
+    out += _check_crisis(s, sp)
     return out
 
 

@@ -32,7 +32,7 @@ def _outcome(row, months, meta) -> Section:
                           {"trigger": Value(meta.get("param_trigger_percent", "150").split(" ")[0], "text"),
                            "n": Value(trig, "count"), "out": Value(int(row["relocated_from"]), "persons")}))
     if opted:
-        facts.append(Fact("opt_out", "Opted out for 12 months (Art 37(1)): it received nobody; it would have "
+        facts.append(Fact("opt_out", "Opted out for 12 months (Art 37(1), (3)): it received nobody; it would have "
                           "received {would} and pays {pays}.",
                           {"would": Value(int(months["would_receive"].sum()), "persons"),
                            "pays": Value(int(row["pays_eur"]), "EUR")}))
@@ -43,7 +43,7 @@ def _outcome(row, months, meta) -> Section:
                            "persons": Value(int(row["persons"]), "persons")}))
     if int(row["receives_eur"]):
         facts.append(Fact("contributions", "Solidarity contributions received for persons taken instead of a "
-                          "state that opted out (Art 37(1)): {eur}.",
+                          "state that opted out (Art 37(1), (3)): {eur}.",
                           {"eur": Value(int(row["receives_eur"]), "EUR")}))
     return Section("outcome", "Outcome (COM(2016) 270 Art 34, 36, 37)", tuple(facts))
 

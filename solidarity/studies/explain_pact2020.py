@@ -33,7 +33,7 @@ def _pool_section(pool: pd.DataFrame) -> Section:
 
 
 def _bound(sp: pd.Series, st: pd.Series, deadline: int) -> tuple[Section, ...]:
-    key = Section("key", "Key and fair share (COM(2020) 610 Art 54)", (
+    key = Section("key", "Key and fair share (COM(2020) 610 Art 54 [unverified])", (
         Fact("key", "Its key share is {share}: 50 % its share of the bound states' population, 50 % its "
              "share of their GDP.", {"share": Value(float(sp["key_share"]), "fraction")}),
         Fact("fair_share", "Its fair share of the pool is {fair}.", {"fair": _p(sp["fair_share"])}),
@@ -56,7 +56,7 @@ def _bound(sp: pd.Series, st: pd.Series, deadline: int) -> tuple[Section, ...]:
     ))
     spon = Section("sponsorship", f"Return sponsorship (Art 55; deadline {deadline} months)", (
         Fact("outcome", "It sponsors the return of {spo}; {ret} of them are expected to be returned within "
-             "{months} months; the other {tra} are transferred to it (Art 55(2)).",
+             "{months} months; the other {tra} are transferred to it (Art 55).",
              {"spo": _p(sp["sponsorships"]), "ret": _p(sp["returns_expected"]), "tra": _p(sp["transfers"]),
               "months": Value(deadline, "count")}),
     ))
