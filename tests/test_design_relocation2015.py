@@ -444,6 +444,18 @@ def test_2026_pool_under_the_2015_key_states_its_data_years():
     assert int(res.tables["pool"].at["relocated", "amount"]) == int(st["persons"].sum())
 
 
+def test_pool_says_why_a_volume_is_short_when_every_state_pledged():
+    # pledges of 10 + 20 + 30 = 60 count 36 towards Italy (of 200) and 24 towards Greece (of 100)
+    res = run(parse_scenario(BASE + "[design.pledges]\nAT = 10\nBE = 20\nDE = 30\n", "s.toml"))
+    pool = res.tables["pool"]
+    assert int(pool.at["allocated_from_IT", "shortfall"]) == 164
+    assert pool.at["allocated_from_EL", "status"] == ("-76 against the volume: the pledges fall short and every "
+                                                       "bound state pledged, so no state takes the rest by the key")
+    res = run(parse_scenario(BASE + "rounding = \"per-state\"\n", "s.toml"))
+    assert str(res.tables["pool"].at["allocated_from_IT", "status"]) in ("", *(
+        f"{d:+d} against the volume (per-state rounding)" for d in (-2, -1, 1, 2)))
+
+
 def test_verifier_catches_a_forged_pledge_split():
     res = run(parse_scenario(BASE + "[design.pledges]\nDE = 50\n", "s.toml"))
     got = _forged(res, "relocation2015_allocation", ("DE", "EL"), "allocated", 25)
