@@ -444,6 +444,18 @@ def test_2026_pool_under_the_2015_key_states_its_data_years():
     assert int(res.tables["pool"].at["relocated", "amount"]) == int(st["persons"].sum())
 
 
+def test_pool_says_why_a_volume_is_short_when_every_state_pledged():
+    # pledges of 10 + 20 + 30 = 60 count 36 towards Italy (of 200) and 24 towards Greece (of 100)
+    res = run(parse_scenario(BASE + "[design.pledges]\nAT = 10\nBE = 20\nDE = 30\n", "s.toml"))
+    pool = res.tables["pool"]
+    assert int(pool.at["allocated_from_IT", "shortfall"]) == 164
+    assert pool.at["allocated_from_EL", "status"] == ("-76 against the volume: the pledges fall short and every "
+                                                       "bound state pledged, so no state takes the rest by the key")
+    res = run(parse_scenario(BASE + "rounding = \"per-state\"\n", "s.toml"))
+    assert str(res.tables["pool"].at["allocated_from_IT", "status"]) in ("", *(
+        f"{d:+d} against the volume (per-state rounding)" for d in (-2, -1, 1, 2)))
+
+
 def test_verifier_catches_a_forged_pledge_split():
     res = run(parse_scenario(BASE + "[design.pledges]\nDE = 50\n", "s.toml"))
     got = _forged(res, "relocation2015_allocation", ("DE", "EL"), "allocated", 25)
@@ -463,3 +475,67 @@ def test_decision_1601_suspends_austria_by_30_percent_and_sweden_in_full():
         assert int(se["suspended"]) == int(se["allocated"]) > 0 and int(se["persons"]) == 0
     assert int(res.tables["design_states"].at["SE", "persons"]) == 0
     assert "2016/946" in str(res.tables["design_states"].at["SE", "rule"])
+
+
+# --- Decision (EU) 2015/1523: the pledges of 20 July 2015 ---------------------------------
+
+DECISION_1523 = ROOT / "scenarios" / "designs" / "2015-decision-1523.toml"
+#: The Resolution of 20 July 2015 (Council document 11131/15) as reported, each
+#: state's source in the scenario's comments: APA (Tiroler Tageszeitung, July
+#: 2015, the Luxembourg Presidency's figures) for the fourteen largest and the
+#: zeros, national reports for LU, LT, LV, EE, SI, MT, the Commission's totals
+#: for SK, and CY as the remainder of the 32 256.
+PLEDGES_1523 = {"DE": 10_500, "FR": 6_752, "NL": 2_047, "RO": 1_705, "SE": 1_369, "BE": 1_364, "PT": 1_309,
+                "ES": 1_300, "CZ": 1_100, "PL": 1_100, "FI": 792, "IE": 600, "BG": 450, "HR": 400, "LU": 320,
+                "LT": 255, "SI": 230, "LV": 200, "CY": 173, "EE": 130, "SK": 100, "MT": 60, "AT": 0, "HU": 0}
+#: COM(2016) 222, Annex 2 (12 April 2016): the Commission's "legal commitment
+#: foreseen in the Council Decisions" for relocation from Italy, both decisions
+#: together, read through the search tool's stored copy (Italian version); 34 953 in all.
+COMMISSION_FROM_IT = {"AT": 462, "BE": 1397, "BG": 471, "HR": 374, "CY": 139, "CZ": 1036, "EE": 125, "FI": 779,
+                      "FR": 7115, "DE": 10327, "HU": 306, "IE": 360, "LV": 186, "LT": 251, "LU": 248, "MT": 53,
+                      "NL": 2150, "PL": 1861, "PT": 1173, "RO": 1608, "SK": 250, "SI": 218, "ES": 2676, "SE": 1388}
+#: The 2015/1601 allocations (Annex I Italy, Annex II Greece) as reported by
+#: stol.it, 23 September 2015, and the Commission's commitments under both
+#: decisions (APA, Tiroler Tageszeitung, March 2017, state of 22 March 2017).
+ANNEX_1601 = {"DE": (4_027, 13_009), "CZ": (376, 1_215), "RO": (585, 1_890), "SK": (190, 612), "AT": (462, 1_491),
+              "HU": (306, 988)}
+COMMISSION_BOTH = {"DE": 27_536, "CZ": 2_691, "RO": 4_180, "SK": 902, "AT": 1_953, "HU": 1_294}
+
+
+def test_decision_1523_pledges_add_up_to_the_councils_32_256():
+    sc = load_scenario(DECISION_1523)
+    assert dict(sc.design_settings.pledges) == PLEDGES_1523
+    assert sum(PLEDGES_1523.values()) == 32_256  # Council press release, 14 September 2015
+    assert sum(COMMISSION_FROM_IT.values()) == 34_953
+    bound = set(sc.participants) - set(sc.beneficiaries)
+    assert bound == set(PLEDGES_1523) and "IE" in bound and not {"DK", "UK"} & bound
+
+
+def test_decision_1523_counts_each_pledge_as_the_commission_did():
+    """The Commission's Italy column less the 2015/1601 Annex I allocation is
+    the 2015/1523 part from Italy; its commitment under both decisions less
+    both annexes is the pledge. Both match the scenario's 60/40 parts, each
+    rounded half up; by hand for Germany: 0.6 x 10 500 = 6 300 and
+    0.4 x 10 500 = 4 200; for Cyprus: 0.6 x 173 = 103.8 -> 104, 0.4 x 173 = 69.2 -> 69."""
+    res = run(load_scenario(DECISION_1523))
+    al = res.tables["relocation2015_allocation"]["allocated"]
+    for g, (annex_it, annex_el) in ANNEX_1601.items():
+        assert int(al[(g, "IT")]) == COMMISSION_FROM_IT[g] - annex_it
+        assert int(al[(g, "IT")]) + int(al[(g, "EL")]) == COMMISSION_BOTH[g] - annex_it - annex_el
+        assert COMMISSION_BOTH[g] - annex_it - annex_el == PLEDGES_1523[g]
+    assert (int(al[("DE", "IT")]), int(al[("DE", "EL")])) == (6_300, 4_200)
+    assert (int(al[("CY", "IT")]), int(al[("CY", "EL")])) == (104, 69)
+
+
+def test_decision_1523_leaves_the_unpledged_7744_to_no_state_and_says_so():
+    res = run(load_scenario(DECISION_1523))
+    pool = res.tables["pool"]
+    got = {b: (int(pool.at[f"allocated_from_{b}", "amount"]), int(pool.at[f"allocated_from_{b}", "shortfall"]))
+           for b in ("IT", "EL")}
+    assert got == {"IT": (19_352, 4_648), "EL": (12_904, 3_096)}  # 24 000 and 16 000 less the 60/40 parts
+    assert pool.at["allocated_from_IT", "status"] == ("-4648 against the volume: the pledges fall short and every "
+                                                       "bound state pledged, so no state takes the rest by the key")
+    assert res.tables["relocation2015_allocation"]["quota"].isna().all()
+    st = res.tables["design_states"]
+    assert int(st.at["SE", "persons"]) == 0 and int(st.at["AT", "persons"]) == 0
+    assert int(pool.at["relocated", "amount"]) == 32_256 - 1_369 == int(st["persons"].sum())

@@ -163,6 +163,18 @@ def _states_table(scenario: Scenario, k: law.Key, a: law.Allocation, s: Relocati
     return frame("design_states", rows)
 
 
+def _volume_status(a: law.Allocation, b: str, alloc: int, vol: int, s: Relocation2015Settings) -> str:
+    """Why a volume's allocations differ from it: the rounding, or pledges that
+    fall short with no state left for the key (2015/1523: the Resolution of
+    20 July 2015 placed 32 256 of 40 000, and every bound state pledged)."""
+    if alloc == vol:
+        return ""
+    if a.by_key[b] and not any(x == b for (_, x) in a.quota):
+        return (f"{alloc - vol:+d} against the volume: the pledges fall short and every bound state "
+                "pledged, so no state takes the rest by the key")
+    return f"{alloc - vol:+d} against the volume ({s.rounding.value} rounding)"
+
+
 def _pool_table(a: law.Allocation, s: Relocation2015Settings, total: int) -> pd.DataFrame:
     rel = "persons"
     rows = [{"item": "relocations", "unit": rel, "amount": total, "reference": None, "shortfall": None,
@@ -170,8 +182,7 @@ def _pool_table(a: law.Allocation, s: Relocation2015Settings, total: int) -> pd.
     for b, vol in sorted(a.volume.items()):
         alloc = sum(n for (_, x), n in a.allocated.items() if x == b)
         rows.append({"item": f"allocated_from_{b}", "unit": rel, "amount": alloc, "reference": vol,
-                     "shortfall": max(0, vol - alloc), "status": "" if alloc == vol else
-                     f"{alloc - vol:+d} against the volume ({s.rounding.value} rounding)",
+                     "shortfall": max(0, vol - alloc), "status": _volume_status(a, b, alloc, vol, s),
                      "rule": f"the volume from {b}, apportioned by the key ({s.rounding.value}) plus pledges"})
         rows.append({"item": f"suspended_from_{b}", "unit": rel,
                      "amount": sum(n for (_, x), n in a.suspended.items() if x == b), "reference": None,
