@@ -177,3 +177,10 @@ def test_a_designs_brief_names_its_acts_not_the_pact(tmp_path):
     assert "Another solidarity design · COM(2016) 270, proposal not adopted" in page
     assert "Regulation (EU) 2024/1351" not in page.split("</header>")[0]
     assert "one obligation in two units" not in page
+
+
+def test_sweep_refuses_a_design_before_any_point_with_exit_code_3(tmp_path):
+    res = _cli("sweep", KEY_2015, "--vary", "pool.relocations=20000:22000:1000", "-o", tmp_path / "out")
+    assert res.exit_code == 3, res.output
+    assert "design.kind = 'relocation-2015': a sweep runs the adopted Pact only" in res.output
+    assert not (tmp_path / "out").exists()

@@ -73,7 +73,7 @@ from ..errors import (
 )
 from ..inputs.document import _parse_key  # one grammar for key paths (--set, --vary)
 from ..outputs.tables import REGISTRY, Column, TableSpec, frame, register
-from ..schema import GDP, GEO, POPULATION, TYPE, SolverName
+from ..schema import GDP, GEO, POPULATION, TYPE, Design, SolverName
 
 #: Most grid points a sweep may have (all --vary together).
 MAX_POINTS = 100_000
@@ -693,6 +693,11 @@ def _plan(path, vs: tuple[Vary, ...], points: list[dict], sets: tuple[str, ...],
 
     raw = read_document(path)
     base = apply_overrides(raw, sets, variant) if sets or variant else raw
+    design = base.data.get("design")
+    kind = design.get("kind", Design.AMMR.value) if isinstance(design, dict) else Design.AMMR.value
+    if kind != Design.AMMR.value:  # a sweep varies the Pact's pool; another design: refused before any point
+        raise InputError(Problem(base.file, "design.kind", kind, "a sweep runs the adopted Pact only",
+                                 '"ammr" (or no [design] table); compare runs another design beside it'))
     _check_against_sets(vs, sets)
     plan = _Plan(raw=raw, base=base, sets=tuple(sets), variant=variant, points=points,
                  shared=_Shared(data={}, keys={}, solver=solver), data_ids={}, data_errors={},
