@@ -563,3 +563,26 @@ def test_decision_1523_leaves_the_unpledged_7744_to_no_state_and_says_so():
     st = res.tables["design_states"]
     assert int(st.at["SE", "persons"]) == 0 and int(st.at["AT", "persons"]) == 0
     assert int(pool.at["relocated", "amount"]) == 32_256 - 1_369 == int(st["persons"].sum())
+
+
+@pytest.mark.parametrize("name, cited", [
+    ("2015-com-286", "COM(2015) 286 Art 4, Annexes I and II (proposal)"),
+    ("2015-com-451", "COM(2015) 451 Art 4, Annexes I to III (proposal)"),
+    ("2015-decision-1523", "Decision (EU) 2015/1523 Art 4"),
+    ("2015-decision-1601", "Decision (EU) 2015/1601 Art 4, Annexes I and II"),
+])
+def test_the_rules_cite_the_act_whose_volumes_the_scenario_holds(name, cited):
+    res = run(load_scenario(ROOT / "scenarios" / "designs" / f"{name}.toml"))
+    assert cited in str(res.tables["design_states"].at["IT", "rule"])
+    assert cited in explain(res, "IT").text()
+    de = explain(res, "DE").text()  # by the key (a volume's act), or by its pledge (2015/1523)
+    assert cited in de or ("2015/1523" in de and "pledge" in de)
+
+
+def test_an_unknown_act_is_named_with_the_acts_there_are():
+    text = COM_286.read_text(encoding="utf-8").replace('act = "COM(2015) 286"', 'act = "2015/1602"')
+    with pytest.raises(InputError) as err:
+        parse_scenario(text, file="s.toml")
+    assert [str(p) for p in err.value.problems] == [
+        "s.toml: design.act = '2015/1602': unknown value (did you mean '2015/1601'?); allowed: COM(2015) 286, "
+        "2015/1523, COM(2015) 451, 2015/1601, other"]

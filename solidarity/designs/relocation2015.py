@@ -128,14 +128,14 @@ def _allocation_table(a: law.Allocation, eur: int) -> pd.DataFrame:
 
 def _rule(g: str, role: str, s: Relocation2015Settings) -> str:
     if role == "beneficiary":
-        return ("benefitting state: persons are relocated from it (2015/1601 Art 4, Annex I Italy / Annex II "
-                "Greece); it takes none")
+        return f"benefitting state: persons are relocated from it ({s.act.volumes}); it takes none"
     if role == "outside":
         return ("not bound: Protocols 21/22 (DK, IE, UK unless opting in) or not a participant of the "
                 "scenario")
     parts = [f"pledge split {', '.join(f'{b} {float(f):g}' for b, f in s.split.items())}, each half up "
              "(2015/1523, Resolution of 20 July 2015)" if g in s.pledges else
-             f"the Commission's key (COM(2015) 286, Annex) x each volume, rounded {s.rounding.value}"]
+             f"the Commission's key (COM(2015) 286, Annex) x each volume ({s.act.volumes}), rounded "
+             f"{s.rounding.value}"]
     if s.suspension.get(g) == 1:
         parts.append("obligations suspended in full (Art 9 of 2015/1523 and 2015/1601"
                      + ("; Council Decision (EU) 2016/946, until 16 June 2017)" if g == "SE" else ")"))
@@ -189,7 +189,7 @@ def _pool_table(a: law.Allocation, s: Relocation2015Settings, total: int) -> pd.
                      "shortfall": None, "status": "", "rule": "Implementing Decisions (EU) 2016/408, 2016/946"})
     persons = sum(a.persons.values())
     rows += [{"item": "unallocated", "unit": rel, "amount": s.unallocated, "reference": None, "shortfall": None,
-              "status": "", "rule": "2015/1601 Art 4(1)(c), 2016/1754: allocated to no state"},
+              "status": "", "rule": "Decision (EU) 2015/1601 Art 4(1)(c), 2016/1754: allocated to no state"},
              {"item": "relocated", "unit": rel, "amount": persons, "reference": total, "shortfall": None,
               "status": "", "rule": "allocations after suspensions"},
              {"item": "lump_sums", "unit": "EUR", "amount": persons * s.lump_sum_eur, "reference": None,
@@ -208,6 +208,7 @@ def _meta(scenario: Scenario, s: Relocation2015Settings, x: dict) -> pd.DataFram
     rows = {
         "scenario": scenario.name, "year": str(scenario.year), "design": scenario.design.value,
         "design_acts": ACTS,
+        "act": f"{s.act.value} ({given('act', 'default')}): volumes from {s.act.volumes}",
         "weights": ", ".join(f"{k} {float(v):g}" for k, v in s.weights.items()) + " ("
         + given("population_weight", "COM(2015) 286, Annex") + ")",
         "cap": (f"{float(s.cap):g} ({given('cap', 'Commission FAQ, September 2015')})"

@@ -36,6 +36,25 @@ class Respread(StrEnum):
     KEY = "key"  #: in proportion to the capped key itself
 
 
+class Act(StrEnum):
+    """Which act's volumes a scenario is (the rule texts cite it)."""
+
+    COM_2015_286 = "COM(2015) 286"  #: the Commission's proposal of 27 May 2015 (40 000)
+    DECISION_2015_1523 = "2015/1523"  #: Council Decision (EU) 2015/1523 (40 000 on the states' pledges)
+    COM_2015_451 = "COM(2015) 451"  #: the Commission's proposal of 9 September 2015 (120 000, with Hungary)
+    DECISION_2015_1601 = "2015/1601"  #: Council Decision (EU) 2015/1601 (120 000); default
+    OTHER = "other"  #: the 2015 key applied to another pool (such as the 2026 pool)
+
+    @property
+    def volumes(self) -> str:
+        """Where the act sets the volume per benefitting state."""
+        return {"COM(2015) 286": "COM(2015) 286 Art 4, Annexes I and II (proposal)",
+                "2015/1523": "Decision (EU) 2015/1523 Art 4",
+                "COM(2015) 451": "COM(2015) 451 Art 4, Annexes I to III (proposal)",
+                "2015/1601": "Decision (EU) 2015/1601 Art 4, Annexes I and II",
+                "other": "the scenario's volumes (the 2015 rules applied to another pool)"}[self.value]
+
+
 class KeyData(StrEnum):
     """Where population and GDP come from."""
 
@@ -53,13 +72,14 @@ _DEFAULT_WEIGHTS = {"population": Fraction(2, 5), "gdp": Fraction(2, 5), "asylum
                     "unemployment": Fraction(1, 10)}
 _TOP = {"population_weight", "gdp_weight", "asylum_weight", "unemployment_weight", "cap", "cap_base",
         "respread", "rounding", "lump_sum_eur", "criteria_year", "key_data", "unallocated", "suspension",
-        "pledges", "split"}
+        "pledges", "split", "act"}
 
 
 @dataclass(frozen=True)
 class Relocation2015Settings:
     """The design's settings (defaults: the Commission's key as the Commission's texts are read here)."""
 
+    act: Act = Act.DECISION_2015_1601
     weights: FrozenDict = field(default_factory=lambda: FrozenDict(_DEFAULT_WEIGHTS))
     cap: Fraction = Fraction(3, 10)
     cap_base: CapBase = CapBase.SUM
@@ -82,6 +102,8 @@ def _choices(enum) -> str:
 
 #: The keys below ``design.`` (path, type, allowed, default, doc).
 KEYS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("act", "string", _choices(Act), '"2015/1601"', "which act's volumes the scenario holds; the rule texts "
+     "and explanations cite it (other: the 2015 rules applied to another pool)"),
     ("population_weight", "number", "0 to 1", "0.4", "weight of the population share (COM(2015) 286 annex)"),
     ("gdp_weight", "number", "0 to 1", "0.4", "weight of the total-GDP share"),
     ("asylum_weight", "number", "0 to 1", "0.1",
@@ -207,6 +229,7 @@ def parse(c, table: dict, ctx) -> Relocation2015Settings | None:
     cap_base = c.enum(table, "cap_base", "design", CapBase)
     respread = c.enum(table, "respread", "design", Respread)
     rounding = c.enum(table, "rounding", "design", Method)
+    act = c.enum(table, "act", "design", Act)
     lump = c.integer(table, "lump_sum_eur", "design", hi=1_000_000, what="whole EUR")
     year = c.integer(table, "criteria_year", "design", lo=2014, hi=2015, what="a year with bundled data")
     key_data = c.enum(table, "key_data", "design", KeyData)
@@ -221,14 +244,14 @@ def parse(c, table: dict, ctx) -> Relocation2015Settings | None:
         return None
     d = Relocation2015Settings()
     return Relocation2015Settings(
-        weights=weights or d.weights, cap=d.cap if cap is None else cap, cap_base=cap_base or d.cap_base,
-        respread=respread or d.respread, rounding=rounding or d.rounding,
+        act=act or d.act, weights=weights or d.weights, cap=d.cap if cap is None else cap,
+        cap_base=cap_base or d.cap_base, respread=respread or d.respread, rounding=rounding or d.rounding,
         lump_sum_eur=d.lump_sum_eur if lump is None else lump, criteria_year=year or d.criteria_year,
         key_data=key_data or d.key_data, unallocated=unallocated or 0, suspension=suspension,
         pledges=pledges, split=split, given=tuple(sorted(table)))
 
 
-__all__ = ["KEYS", "SECTIONS", "CapBase", "KeyData", "Relocation2015Settings", "Respread", "parse"]
+__all__ = ["KEYS", "SECTIONS", "Act", "CapBase", "KeyData", "Relocation2015Settings", "Respread", "parse"]
 
 
 #: The bundled 2015 key inputs (Eurostat's June 2016 extracts; data/SOURCES.md).

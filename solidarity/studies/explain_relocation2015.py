@@ -52,9 +52,17 @@ def _key_section(g: str, t: dict[str, pd.DataFrame]) -> Section:
     return Section("key", "The key", tuple(facts))
 
 
+def _volumes_act(t: dict[str, pd.DataFrame]) -> str:
+    """Where the run's volumes come from, as its meta says (``act``)."""
+    meta = t["meta"]["value"]
+    text = str(meta.get("act", ""))
+    return text.partition("volumes from ")[2] or "Decision (EU) 2015/1601 Art 4, Annexes I and II"
+
+
 def _bound(g: str, t: dict[str, pd.DataFrame]) -> list[Section]:
     al = t["relocation2015_allocation"].xs(g, level=GEO)
     rounding = str(t["meta"]["value"].get("rounding", ""))
+    act = _volumes_act(t)
     facts = []
     for b, series in al.iterrows():
         r = series.to_dict()
@@ -64,9 +72,10 @@ def _bound(g: str, t: dict[str, pd.DataFrame]) -> list[Section]:
                                                                                   "n": _p(r["allocated"])}))
         else:
             facts.append(Fact(f"from_{b}", "From {b}: key x volume = {q} persons exactly, {n} whole ({rounding}; "
-                              "2015/1601 Art 4, Annex I Italy / Annex II Greece).",
+                              "volume: {act}).",
                               {"b": Value(str(b), "text"), "q": Value(round(float(r["quota"]), 3), "weight"),
-                               "n": _p(r["allocated"]), "rounding": Value(rounding, "text")}))
+                               "n": _p(r["allocated"]), "rounding": Value(rounding, "text"),
+                               "act": Value(act, "text")}))
         if int(r["suspended"]):
             full = int(r["suspended"]) == int(r["allocated"])
             facts.append(Fact(f"suspended_{b}", "Of these, {s} are suspended (" + (
@@ -84,8 +93,8 @@ def _beneficiary(g: str, t: dict[str, pd.DataFrame]) -> list[Section]:
     pool = t["pool"]
     al = t["relocation2015_allocation"].xs(g, level="beneficiary")
     item = f"allocated_from_{g}"
-    facts = [Fact("volume", "It is a benefitting state: {vol} are to be relocated from it (2015/1601 Art 4; "
-                  "Annex I Italy, Annex II Greece); it takes in none.", {"vol": _p(pool.at[item, "reference"])}),
+    facts = [Fact("volume", "It is a benefitting state: {vol} are to be relocated from it ({act}); it takes in "
+                  "none.", {"vol": _p(pool.at[item, "reference"]), "act": Value(_volumes_act(t), "text")}),
              Fact("apportioned", "The bound states' allocations from it add up to {alloc} ({n} states; each rounded "
                   "as the rounding parameter says), of which {sus} suspended: {moved} to be relocated.",
                   {"alloc": _p(pool.at[item, "amount"]), "n": Value(len(al), "count"),
