@@ -261,9 +261,9 @@ def test_verifier_catches_a_count_that_does_not_follow_the_earlier_months(r2015)
 
 
 def test_verification_error_exits_5(r2015, monkeypatch, tmp_path):
-    import solidarity.designs.dublin4 as runner
+    import solidarity.pact.verify_dublin4 as verifier
 
-    monkeypatch.setattr(runner, "verify_tables", lambda *a, **k: ["forged"])
+    monkeypatch.setattr(verifier, "verify", lambda *a, **k: ["forged"])
     result = CliRunner().invoke(app, ["run", str(S2015), "-o", str(tmp_path / "o"), "--force"])
     assert result.exit_code == ExitCode.VERIFICATION, result.output
 

@@ -22,12 +22,14 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, VerificationError
 from ..inputs.data import Indicator
 from ..inputs.scenario import Scenario
 from ..outputs.report import provenance
 from ..outputs.summary import design_order
 from ..outputs.tables import frame
+from ..pact.verifiers import MODULES as VERIFIERS
+from ..pact.verifiers import verify_run
 from ..schema import Design
 
 #: The runner module of each design.
@@ -56,7 +58,8 @@ class DesignResult:
         its primary key (``design_states``, ``pool``, ``meta`` and the
         design's own).
     details : the design's own result object (its law's output).
-    verified : True when the design's independent verifier found nothing.
+    verified : True when the design's independent verifier found nothing (set by
+        :func:`run_design`; a runner's own result is not verified).
     """
 
     scenario: Scenario
@@ -64,7 +67,7 @@ class DesignResult:
     gdp: Indicator
     tables: dict[str, pd.DataFrame]
     details: Any = None
-    verified: bool = True
+    verified: bool = False
 
     @property
     def design(self) -> Design:
@@ -129,23 +132,28 @@ def run_design(scenario: Scenario, data: tuple[Indicator, Indicator] | None = No
     if mod is None:
         raise InputError(Problem(scenario.path, "design.kind", scenario.design.value,
                                  "this design cannot run in this version", "ammr"))
-    result: DesignResult = mod.run(scenario, data, verify)
+    result: DesignResult = mod.run(scenario, data)
     missing = {"design_states", "pool", "meta"} - set(result.tables)
     if missing:
         raise RuntimeError(f"the {scenario.design.value} runner wrote no {', '.join(sorted(missing))} table")
+    if verify:  # the design's own verifier, as `solidarity verify` calls it on a written folder
+        violations = verify_run(scenario, result.population, result.gdp, result.tables)
+        if violations:
+            raise VerificationError(violations)
     tables = dict(result.tables)
-    tables["meta"] = _with_provenance(scenario, tables["meta"], result.verified and verify)
+    note = f"passed ({VERIFIERS[scenario.design]})" if verify else "not run"
+    tables["meta"] = _with_provenance(scenario, tables["meta"], note)
     order = design_order(tables)  # one order for the writers and the audit's summary check
-    return replace(result, tables={k: tables[k] for k in order})
+    return replace(result, tables={k: tables[k] for k in order}, verified=verify)
 
 
-def _with_provenance(scenario: Scenario, meta: pd.DataFrame, verified: bool) -> pd.DataFrame:
+def _with_provenance(scenario: Scenario, meta: pd.DataFrame, verification: str) -> pd.DataFrame:
     """The design's meta after the rows every run writes first (tool, scenario,
     digest, overrides) and before the verifier's verdict; a key the design
     already wrote is kept as the design wrote it."""
     own = [(str(k), str(v)) for k, v in meta["value"].items()]
     first = [(k, str(v)) for k, v in provenance(scenario) if k not in meta.index]
-    last = [] if "verification" in meta.index else [("verification", "passed" if verified else "not run")]
+    last = [("verification", verification)]
     return frame("meta", [{"key": k, "value": v} for k, v in first + own + last])
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__
-from ..errors import MISSING, InputError, Problem, VerificationError
+from ..errors import MISSING, InputError, Problem
 from ..inputs.data import Indicator, data_dir, load_data
 from ..inputs.design_dublin4 import Dublin4Settings, Window
 from ..inputs.monthly import MonthlySeries, load_monthly, months_from, shift
@@ -24,7 +24,6 @@ from ..inputs.scenario import Scenario
 from ..outputs.tables import Column, TableSpec, frame, register
 from ..pact import dublin4 as law
 from ..pact.apportionment import TIE_RULE
-from ..pact.verify_dublin4 import verify as verify_tables
 from ..schema import GEO, KNOWN_CODES
 from . import DesignResult
 
@@ -211,8 +210,8 @@ def meta_table(scenario: Scenario, population: Indicator, gdp: Indicator, apps: 
     return frame("meta", [{"key": k, "value": str(v)} for k, v in items])
 
 
-def run(scenario: Scenario, data: tuple[Indicator, Indicator] | None, verify: bool) -> DesignResult:
-    """Run a Dublin IV scenario and return its verified tables."""
+def run(scenario: Scenario, data: tuple[Indicator, Indicator] | None) -> DesignResult:
+    """Run a Dublin IV scenario and return its tables (verified by :func:`solidarity.designs.run_design`)."""
     s = scenario.design_settings
     if not isinstance(s, Dublin4Settings):  # pragma: no cover - the validator sets it
         raise InputError(Problem(scenario.path, "design", MISSING, "no Dublin IV settings", "[design] table"))
@@ -221,12 +220,4 @@ def run(scenario: Scenario, data: tuple[Indicator, Indicator] | None, verify: bo
     out = law.simulate(key, apps.values.astype("int64"), s.first_month, rules_of(s))
     tables = {"design_states": states_table(scenario, out, s), "dublin4_months": months_table(out, s),
               "pool": pool_table(out, s), "meta": meta_table(scenario, population, gdp, apps, out, s)}
-    if verify:
-        problems = verify_tables(scenario, tables, population, gdp, apps.values)
-        if problems:
-            raise VerificationError(problems)
-    note = "passed (solidarity.pact.verify_dublin4)" if verify else "not run"
-    tables["meta"] = frame("meta", pd.concat([tables["meta"].reset_index(),
-                                              pd.DataFrame([{"key": "verification", "value": note}])]))
-    return DesignResult(scenario=scenario, population=population, gdp=gdp, tables=tables, details=out,
-                        verified=verify)
+    return DesignResult(scenario=scenario, population=population, gdp=gdp, tables=tables, details=out)

@@ -14,14 +14,13 @@ from typing import cast
 
 import pandas as pd
 
-from ..errors import InputError, Problem, VerificationError
+from ..errors import InputError, Problem
 from ..inputs.data import Indicator, load_data
 from ..inputs.design_pact2020 import Settings
 from ..inputs.scenario import Scenario
 from ..numbers import percent
 from ..outputs.tables import Column, TableSpec, frame, register
 from ..pact.pact2020 import Outcome, compute, shortfall_share
-from ..pact.verify_pact2020 import verify as verify_tables
 from ..schema import BENEFICIARY, GEO, KNOWN_CODES
 from . import DesignResult
 
@@ -167,7 +166,7 @@ def _pool_rows(o: Outcome, settings: Settings) -> list[dict]:
 
 
 def _meta(scenario: Scenario, settings: Settings, population: Indicator, gdp: Indicator,
-          o: Outcome, verified: bool) -> pd.DataFrame:
+          o: Outcome) -> pd.DataFrame:
     def line(ind: Indicator) -> str:
         return f"{ind.year}; {ind.unit}; {ind.vintage}; {ind.source}"
 
@@ -196,7 +195,6 @@ def _meta(scenario: Scenario, settings: Settings, population: Indicator, gdp: In
         ("pledges", f"{len(s.pledges)} states stated pledges; the others pledge nothing (not assumed)"),
         ("rounding", "returns expected rounded down per state; transfers = sponsorships - returns; flows "
                      "per contributor by largest remainder over the beneficiaries' needs"),
-        ("verification", "passed" if verified else "not run"),
     ]
     return frame("meta", [{"key": k, "value": str(v)} for k, v in items])
 
@@ -207,13 +205,12 @@ def _flows(o: Outcome) -> pd.DataFrame:
     return frame("sponsorship_flows", rows)
 
 
-def run(scenario: Scenario, data: tuple[Indicator, Indicator] | None, verify: bool) -> DesignResult:
+def run(scenario: Scenario, data: tuple[Indicator, Indicator] | None) -> DesignResult:
     """Run a ``pact-2020`` scenario end to end (see the module docstring).
 
     Raises
     ------
     InputError : bad data, or no beneficiary to receive the pool.
-    VerificationError : the independent verifier re-derived a different outcome.
     """
     settings: Settings = scenario.design_settings
     needs, sar = _weights(scenario, settings)
@@ -227,12 +224,8 @@ def run(scenario: Scenario, data: tuple[Indicator, Indicator] | None, verify: bo
               "sponsorship": frame("sponsorship", _state_rows(outcome, settings)),
               "sponsorship_flows": flows,
               "pool": frame("pool", _pool_rows(outcome, settings))}
-    if verify:
-        violations = verify_tables(scenario, tables, population, gdp)
-        if violations:
-            raise VerificationError(violations)
-    tables["meta"] = _meta(scenario, settings, population, gdp, outcome, verify)
-    return DesignResult(scenario, population, gdp, tables, details=outcome, verified=verify)
+    tables["meta"] = _meta(scenario, settings, population, gdp, outcome)
+    return DesignResult(scenario, population, gdp, tables, details=outcome)
 
 
 __all__ = ["ACTS", "FLOWS", "SPONSORSHIP", "run"]

@@ -11,14 +11,13 @@ from fractions import Fraction
 
 import pandas as pd
 
-from ..errors import InputError, Problem, VerificationError
+from ..errors import InputError, Problem
 from ..inputs.data import Indicator, data_dir, load_data, read_table
 from ..inputs.design_relocation2015 import FILES, CapBase, Relocation2015Settings
 from ..inputs.scenario import Scenario
 from ..outputs.tables import Column as col
 from ..outputs.tables import TableSpec, frame, register
 from ..pact import relocation2015 as law
-from ..pact import verify_relocation2015
 from ..schema import EU27, GEO, KNOWN_CODES, Method
 from . import DesignResult
 
@@ -26,8 +25,6 @@ from . import DesignResult
 ACTS = ("Council Decisions (EU) 2015/1523 and 2015/1601 (amended by 2016/1754); the Commission's key, "
         "annex to COM(2015) 240 and COM(2015) 286, 450, 451; Council Implementing Decisions (EU) 2016/408 "
         "and 2016/946")
-#: Bundled files of the key's criteria (data/SOURCES.md says where each came from).
-
 KEY_TABLE = register(TableSpec("relocation2015_key", "the Commission's 2015 key, each part per bound state "
                                "(COM(2015) 286, Annex)", (GEO,), (
     col(GEO, "str", "code", "Eurostat country code"),
@@ -232,8 +229,9 @@ def _meta(scenario: Scenario, s: Relocation2015Settings, x: dict) -> pd.DataFram
     return frame("meta", [{"key": k, "value": v} for k, v in rows.items()])
 
 
-def run(scenario: Scenario, data: tuple[Indicator, Indicator] | None = None, verify: bool = True) -> DesignResult:
-    """Run the 2015 relocation schemes: key, allocation, suspension, lump sums, verified."""
+def run(scenario: Scenario, data: tuple[Indicator, Indicator] | None = None) -> DesignResult:
+    """Run the 2015 relocation schemes: key, allocation, suspension, lump sums (verified by
+    :func:`solidarity.designs.run_design`)."""
     s: Relocation2015Settings = scenario.design_settings
     vols = _volumes(scenario, s)
     x = inputs(scenario, data)
@@ -242,14 +240,7 @@ def run(scenario: Scenario, data: tuple[Indicator, Indicator] | None = None, ver
     tables = {"design_states": _states_table(scenario, k, a, s), "pool": _pool_table(a, s, scenario.pool.relocations),
               "relocation2015_key": _key_table(k, x), "relocation2015_allocation": _allocation_table(a, s.lump_sum_eur),
               "meta": _meta(scenario, s, x)}
-    verified = False
-    if verify:
-        problems = verify_relocation2015.verify(scenario, tables, x["pop"], x["gdp_ind"])
-        if problems:
-            raise VerificationError(problems)
-        verified = True
-    return DesignResult(scenario=scenario, population=x["pop"], gdp=x["gdp_ind"], tables=tables, details=(k, a),
-                        verified=verified)
+    return DesignResult(scenario=scenario, population=x["pop"], gdp=x["gdp_ind"], tables=tables, details=(k, a))
 
 
 __all__ = ["ACTS", "FILES", "inputs", "run"]
