@@ -66,6 +66,13 @@ class Design(StrEnum):
     PACT_2020 = "pact-2020"  #: COM(2020) 610 Part IV, with return sponsorship (not adopted as proposed)
 
     @property
+    def module_name(self) -> str | None:
+        """The stem of the design's modules: ``inputs/design_<stem>``, ``pact/<stem>``,
+        ``pact/verify_<stem>``, ``designs/<stem>``, ``studies/explain_<stem>`` (None: the Pact's own)."""
+        return {"ammr": None, "relocation-2015": "relocation2015", "dublin-iv": "dublin4",
+                "pact-2020": "pact2020"}[self.value]
+
+    @property
     def acts(self) -> str:
         """The design's acts, briefly (a page's heading names them)."""
         return {"ammr": "Regulation (EU) 2024/1351",

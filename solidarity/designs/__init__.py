@@ -33,11 +33,7 @@ from ..pact.verifiers import verify_run
 from ..schema import Design
 
 #: The runner module of each design.
-RUNNERS: dict[Design, str] = {
-    Design.RELOCATION_2015: "solidarity.designs.relocation2015",
-    Design.DUBLIN_IV: "solidarity.designs.dublin4",
-    Design.PACT_2020: "solidarity.designs.pact2020",
-}
+RUNNERS: dict[Design, str] = {d: f"solidarity.designs.{d.module_name}" for d in Design if d.module_name}
 
 
 #: Chart titles of the ``design_states`` measures (the columns' docs say more).

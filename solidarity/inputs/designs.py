@@ -32,11 +32,7 @@ from typing import Any
 from ..schema import Design
 
 #: The module holding each design's keys (the adopted Pact's are the scenario's own).
-MODULES: dict[Design, str] = {
-    Design.RELOCATION_2015: "solidarity.inputs.design_relocation2015",
-    Design.DUBLIN_IV: "solidarity.inputs.design_dublin4",
-    Design.PACT_2020: "solidarity.inputs.design_pact2020",
-}
+MODULES: dict[Design, str] = {d: f"solidarity.inputs.design_{d.module_name}" for d in Design if d.module_name}
 
 #: Earliest cycle year a scenario of each design may give (the acts' years).
 FIRST_YEAR: dict[Design, int] = {

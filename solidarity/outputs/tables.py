@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..schema import BENEFICIARY, GEO, TYPE, YEAR
+from ..schema import BENEFICIARY, GEO, TYPE, YEAR, Design
 
 
 @dataclass(frozen=True)
@@ -210,8 +210,8 @@ def register(spec: TableSpec) -> TableSpec:
 
 #: Modules that register tables of their own when imported (the studies and
 #: the designs' runners: later stages, so imported by name, not at the top).
-REGISTERING = ("solidarity.studies.compare", "solidarity.studies.sweep", "solidarity.designs.relocation2015",
-               "solidarity.designs.dublin4", "solidarity.designs.pact2020")
+REGISTERING = ("solidarity.studies.compare", "solidarity.studies.sweep",
+               *(f"solidarity.designs.{d.module_name}" for d in Design if d.module_name))
 
 
 def all_specs() -> dict[str, TableSpec]:

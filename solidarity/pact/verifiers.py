@@ -17,11 +17,7 @@ import pandas as pd
 from ..schema import Design
 
 #: The verifier module of each design other than the Pact.
-MODULES: dict[Design, str] = {
-    Design.RELOCATION_2015: "solidarity.pact.verify_relocation2015",
-    Design.DUBLIN_IV: "solidarity.pact.verify_dublin4",
-    Design.PACT_2020: "solidarity.pact.verify_pact2020",
-}
+MODULES: dict[Design, str] = {d: f"solidarity.pact.verify_{d.module_name}" for d in Design if d.module_name}
 
 
 def verify_run(scenario, population, gdp, tables: Mapping[str, pd.DataFrame]) -> list[str]:

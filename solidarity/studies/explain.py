@@ -175,11 +175,8 @@ class Explanation:
 # --- building it ------------------------------------------------------------------
 
 #: Each design's explainer: a module exporting ``explain_design(result, state) -> Explanation``.
-DESIGN_EXPLAINERS: dict[Design, str] = {
-    Design.RELOCATION_2015: "solidarity.studies.explain_relocation2015",
-    Design.DUBLIN_IV: "solidarity.studies.explain_dublin4",
-    Design.PACT_2020: "solidarity.studies.explain_pact2020",
-}
+DESIGN_EXPLAINERS: dict[Design, str] = {d: f"solidarity.studies.explain_{d.module_name}" for d in Design
+                                        if d.module_name}
 
 def _eur(v) -> Value:
     return Value(int(v), "EUR")
