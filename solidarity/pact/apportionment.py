@@ -124,7 +124,7 @@ def apportion(weights: Mapping[str, Fraction | int | float | str], house: int,
     elif method is Method.CEILING:
         seats, ties = {g: math.ceil(v) for g, v in q.items()}, ()
     elif method is Method.PER_STATE:
-        seats, ties = {g: _half_up(v) for g, v in q.items()}, ()
+        seats, ties = {g: half_up(v) for g, v in q.items()}, ()
     else:
         seats, ties = _divisor(q, house, _SIGNPOSTS[method])
     return Apportionment(method=method, house=house, quotas=q, seats=seats, ties=ties)
@@ -141,7 +141,7 @@ def check(app: Apportionment) -> QuotaCheck:
     if app.method is Method.CEILING:
         expected = sum(math.ceil(v) for v in app.quotas.values())
     elif app.method is Method.PER_STATE:
-        expected = sum(_half_up(v) for v in app.quotas.values())
+        expected = sum(half_up(v) for v in app.quotas.values())
     else:
         expected = app.house
     below = tuple(g for g, s in app.seats.items() if s < math.floor(app.quotas[g]))
@@ -152,8 +152,9 @@ def check(app: Apportionment) -> QuotaCheck:
 
 # --- methods -----------------------------------------------------------------
 
-def _half_up(q: Fraction) -> int:
-    """``q`` rounded to the nearest whole number, halves up (exact)."""
+def half_up(q: Fraction) -> int:
+    """``q`` rounded to the nearest whole number, halves up (exact): the one
+    rounding rule the law's modules use (the verifiers keep their own)."""
     return math.floor(q + Fraction(1, 2))
 
 

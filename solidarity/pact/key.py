@@ -17,7 +17,6 @@ Three forms of the same formula:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -27,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import GDP, GEO, POPULATION, Method
-from .apportionment import Apportionment, apportion
+from .apportionment import Apportionment, apportion, half_up
 
 
 def _check_weights(weights: Mapping[str, float], columns) -> None:
@@ -103,11 +102,6 @@ def exact_key(indicators: Mapping[str, Mapping[str, Fraction]],
 
 
 # --- fair shares -------------------------------------------------------------
-
-def half_up(x: Fraction) -> int:
-    """Round to the nearest integer, halves up (the documented rounding rule)."""
-    return math.floor(x + Fraction(1, 2))
-
 
 def ceil_div(a: int, b: int) -> int:
     """``ceil(a / b)`` for whole numbers, ``b > 0``."""

@@ -56,7 +56,7 @@ from fractions import Fraction
 
 from ..inputs.design_pact2020 import Choice, Pledge, Settings
 from ..schema import Method
-from .apportionment import apportion
+from .apportionment import apportion, half_up
 
 #: Months a sponsoring state has to return a person before it is transferred to it.
 DEADLINE_MONTHS = 8  #: Art 55 COM(2020) 610 (8 months read in press reports; paragraph (2) unverified)
@@ -109,7 +109,7 @@ def split_topup(topup: int, pledge: Pledge, choice: Choice) -> tuple[int, int]:
     own = pledge.relocations + pledge.sponsorships
     if own == 0:
         return topup, 0
-    spo = math.floor(Fraction(topup * pledge.sponsorships, own) + Fraction(1, 2))
+    spo = half_up(Fraction(topup * pledge.sponsorships, own))
     return topup - spo, spo
 
 

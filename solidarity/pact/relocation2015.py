@@ -25,21 +25,13 @@ and euros are whole numbers. No I/O.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
 from ..inputs.design_relocation2015 import CapBase, Relocation2015Settings, Respread
 from ..schema import Method
-from .apportionment import apportion
-
-_HALF = Fraction(1, 2)
-
-
-def half_up(x: Fraction) -> int:
-    """``x`` to the nearest whole number, halves up."""
-    return math.floor(x + _HALF)
+from .apportionment import apportion, half_up
 
 
 def asylum_per_million(applications: Mapping[str, Mapping[int, Fraction | None]],
@@ -173,4 +165,4 @@ def lump_sums(persons: Mapping[str, int], eur: int) -> dict[str, int]:
     return {g: n * eur for g, n in persons.items()}
 
 
-__all__ = ["Allocation", "Key", "allocate", "asylum_per_million", "half_up", "key", "lump_sums", "pledge_parts"]
+__all__ = ["Allocation", "Key", "allocate", "asylum_per_million", "key", "lump_sums", "pledge_parts"]
