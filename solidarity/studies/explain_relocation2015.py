@@ -95,9 +95,12 @@ def _beneficiary(g: str, t: dict[str, pd.DataFrame]) -> list[Section]:
     item = f"allocated_from_{g}"
     facts = [Fact("volume", "It is a benefitting state: {vol} are to be relocated from it ({act}); it takes in "
                   "none.", {"vol": _p(pool.at[item, "reference"]), "act": Value(_volumes_act(t), "text")}),
-             Fact("apportioned", "The bound states' allocations from it add up to {alloc} ({n} states; each rounded "
-                  "as the rounding parameter says), of which {sus} suspended: {moved} to be relocated.",
+             Fact("apportioned", "The bound states' allocations from it add up to {alloc} ({n} states; the volume "
+                  "of {act} by the Commission's key (COM(2015) 286, Annex), rounded {rounding}), of which {sus} "
+                  "suspended: {moved} to be relocated.",
                   {"alloc": _p(pool.at[item, "amount"]), "n": Value(len(al), "count"),
+                   "act": Value(_volumes_act(t), "text"),
+                   "rounding": Value(str(t["meta"]["value"].get("rounding", "")), "text"),
                    "sus": _p(pool.at[f"suspended_from_{g}", "amount"]),
                    "moved": _p(t["design_states"].at[g, "relocated_from"])})]
     if len(al):
